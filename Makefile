@@ -1,0 +1,33 @@
+# The two entry points of the README. Everything real lives in CMake; this only sequences it.
+JOBS ?= $(shell nproc)
+RELEASE_DIR := build/release
+SANITIZE_DIR := build/sanitize
+KOKORO_PORT ?= 8880
+
+.PHONY: run test deps release sanitize unit clean
+
+run: deps release
+	$(RELEASE_DIR)/kokoro download --if-missing
+	exec $(RELEASE_DIR)/kokoro serve --port $(KOKORO_PORT)
+
+# Unit tests run under ASan/UBSan; integration tests (CLI, purity, server, image) drive Release.
+test: deps release sanitize
+	ctest --test-dir $(SANITIZE_DIR) -L unit --output-on-failure -j $(JOBS)
+	ctest --test-dir $(RELEASE_DIR) -L integration --output-on-failure
+
+deps:
+	@scripts/bootstrap.sh
+
+release:
+	cmake -S . -B $(RELEASE_DIR) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+sanitize:
+	cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=Sanitize >/dev/null
+	cmake --build $(SANITIZE_DIR) -j $(JOBS)
+
+unit: sanitize
+	ctest --test-dir $(SANITIZE_DIR) -L unit --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build

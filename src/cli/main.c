@@ -1,0 +1,92 @@
+/* kokoro — command-line entry point: dispatches to subcommands like git does. */
+#include <stdio.h>
+#include <string.h>
+
+#include "build_info.h"
+#include "cli/commands.h"
+#include "kokoro.h"
+
+static const kokoro_command commands[] = {
+    {"serve", cli_not_built_yet, "run the OpenAI-compatible speech server",
+     "usage: kokoro serve [--host H] [--port P] [--model FILE | --model-dir DIR] [--voices-dir DIR]\n"},
+    {"say", cli_not_built_yet, "synthesise speech to a file",
+     "usage: kokoro say [--model FILE] --voice VOICE (TEXT | --phonemes P) -o out.wav\n"},
+    {"voices", cli_not_built_yet, "list the voices of the model folder",
+     "usage: kokoro voices [--voices-dir DIR]\n"},
+    {"phonemize", cli_not_built_yet, "print the phonemes of a text, one line per chunk",
+     "usage: kokoro phonemize [--lang L] [--ids] TEXT|-\n"},
+    {"normalize", cli_not_built_yet, "print the normalised form of a text",
+     "usage: kokoro normalize [--lang L] TEXT|-\n"},
+    {"bench", cli_not_built_yet, "measure synthesis speed and memory",
+     "usage: kokoro bench [--model FILE] [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"},
+    {"download", cli_not_built_yet, "fetch the model files from Hugging Face",
+     "usage: kokoro download [--model-dir DIR] [--if-missing]\n"},
+    {"version", cmd_version, "print version, build type, BLAS and backend", "usage: kokoro --version\n"},
+};
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+static const kokoro_command *find_command(const char *name)
+{
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
+
+static void print_overview(FILE *out)
+{
+    fprintf(out, "usage: kokoro [--version] COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\n'kokoro help COMMAND' describes one command.\n");
+}
+
+int cli_not_built_yet(int argc, char **argv)
+{
+    (void)argc;
+    fprintf(stderr, "kokoro %s: not built yet\n", argv[0]);
+    return 2;
+}
+
+int cmd_version(int argc, char **argv)
+{
+    (void)argc;
+    (void)argv;
+    printf("kokoro %s\nbuild: %s (%s)\nblas: %s\nbackend: cpu\n", kokoro_version(), KOKORO_BUILD_TYPE,
+           KOKORO_TARGET_ARCH, KOKORO_BLAS_NAME);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_overview(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
+        return cmd_version(argc - 1, argv + 1);
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) {
+        print_overview(stdout);
+        return 0;
+    }
+    if (strcmp(name, "help") == 0) {
+        if (argc < 3) {
+            print_overview(stdout);
+            return 0;
+        }
+        const kokoro_command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "kokoro: unknown command '%s'\n", argv[2]);
+            return 2;
+        }
+        printf("%s\n%s", c->summary, c->usage);
+        return 0;
+    }
+    const kokoro_command *c = find_command(name);
+    if (!c) {
+        fprintf(stderr, "kokoro: unknown command '%s' (see 'kokoro --help')\n", name);
+        return 2;
+    }
+    return c->run(argc - 1, argv + 1);
+}
