@@ -102,6 +102,119 @@ kokoro_status kokoro_synthesize(const kokoro_model *model, const kokoro_voice *v
                                 kokoro_audio *out, kokoro_error *err);
 void kokoro_audio_free(kokoro_audio *audio);
 
+/* ---------------------------------------------------------------- text front end (text issue) */
+
+/* Kokoro-FastAPI's normalization_options, same names and defaults. */
+typedef struct {
+    int normalize;                            /* 1: master switch ("normalize": false turns all off) */
+    int unit_normalization;                   /* 0 */
+    int url_normalization;                    /* 1 */
+    int email_normalization;                  /* 1 */
+    int optional_pluralization_normalization; /* 1 */
+    int phone_normalization;                  /* 1 */
+    int replace_remaining_symbols;            /* 1 */
+} kokoro_normalization_options;
+
+void kokoro_normalization_options_init(kokoro_normalization_options *opt);
+
+/* Maps a byte range of normalised text back to the byte range of the original text it came from. */
+typedef struct {
+    size_t out_start, out_end;
+    size_t src_start, src_end;
+} kokoro_span;
+
+/* English normaliser. *out_text is malloc'd; *spans (malloc'd, may be NULL if spans==NULL) cover
+ * out_text in order. lang: Kokoro language code ("a", "b", ...); non-English text is returned as is. */
+kokoro_status kokoro_normalize(const char *text, const char *lang,
+                               const kokoro_normalization_options *opt, char **out_text,
+                               kokoro_span **spans, size_t *n_spans, kokoro_error *err);
+
+/* One word of a chunk: where it is in the original input and which phonemes speak it. */
+typedef struct {
+    size_t src_start, src_end; /* byte span in the original input text */
+    size_t ph_start, ph_end;   /* code-point span in the chunk's phoneme string */
+} kokoro_word;
+
+/* A unit of synthesis: at most KOKORO_MAX_PHONEMES phonemes, or a pause. */
+typedef struct {
+    char *phonemes;            /* misaki phonemes (UTF-8); empty for a pause */
+    char *text;                /* the text this chunk speaks (normalised) */
+    size_t src_start, src_end; /* byte span in the original input */
+    double pause_s;            /* > 0: silence of this length instead of speech ([pause:1.5s]) */
+    kokoro_word *words;
+    size_t n_words;
+} kokoro_chunk;
+
+/* G2P state: lexicons and espeak-ng. One per process is enough; every function taking it is
+ * thread-safe (espeak-ng calls are serialised inside behind one lock). */
+typedef struct kokoro_frontend kokoro_frontend;
+
+kokoro_status kokoro_frontend_new(kokoro_frontend **out, kokoro_error *err);
+void kokoro_frontend_free(kokoro_frontend *fe);
+
+/* Normalises (per opt), splits and phonemizes text. Language codes as Kokoro: a b e f h i p
+ * (j, z: KOKORO_ERR_UNSUPPORTED). No input text is ever dropped. The first chunk is short. */
+kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const char *lang,
+                                    const kokoro_normalization_options *opt,
+                                    kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err);
+void kokoro_chunks_free(kokoro_chunk *chunks, size_t n_chunks);
+
+/* Phonemes of a whole text without chunking (for /dev/phonemize). *phonemes is malloc'd. */
+kokoro_status kokoro_phonemize(kokoro_frontend *fe, const char *text, const char *lang,
+                               char **phonemes, kokoro_error *err);
+
+/* Token ids of a phoneme string per the model vocabulary (unknown symbols dropped), without the
+ * boundary zeros. *ids is malloc'd. */
+kokoro_status kokoro_tokenize(const kokoro_model *model, const char *phonemes, int64_t **ids,
+                              size_t *n_ids, kokoro_error *err);
+
+/* ---------------------------------------------------------------- audio out (audio issue) */
+
+typedef enum {
+    KOKORO_FORMAT_MP3,
+    KOKORO_FORMAT_OPUS,
+    KOKORO_FORMAT_AAC,
+    KOKORO_FORMAT_FLAC,
+    KOKORO_FORMAT_WAV,
+    KOKORO_FORMAT_PCM
+} kokoro_format;
+
+/* "mp3", "opus", "aac", "flac", "wav", "pcm" (case-insensitive). */
+kokoro_status kokoro_format_from_name(const char *name, kokoro_format *out, kokoro_error *err);
+const char *kokoro_format_name(kokoro_format format);
+const char *kokoro_format_mime(kokoro_format format);
+
+typedef struct {
+    int bitrate_kbps;      /* 0 = format default (mp3 128, opus 96, aac 128) */
+    int compression_level; /* flac, 0..8; -1 = default 5 */
+    int streaming;         /* 1: output will be sent as it is produced (wav uses 0xFFFFFFFF sizes) */
+    float volume;          /* multiplier applied before int16 conversion (with clipping); 1.0 */
+} kokoro_encoder_options;
+
+void kokoro_encoder_options_init(kokoro_encoder_options *opt);
+
+/* Receives encoded bytes as soon as the codec produces them. Return 0 to continue, non-zero to
+ * abort (the encoder call then returns KOKORO_ERR_CANCELLED). */
+typedef int (*kokoro_sink)(void *ctx, const uint8_t *data, size_t len);
+
+typedef struct kokoro_encoder kokoro_encoder;
+
+kokoro_status kokoro_encoder_open(kokoro_format format, int sample_rate,
+                                  const kokoro_encoder_options *opt, kokoro_sink sink, void *ctx,
+                                  kokoro_encoder **out, kokoro_error *err);
+kokoro_status kokoro_encoder_push(kokoro_encoder *enc, const float *samples, size_t n,
+                                  kokoro_error *err);
+/* Flushes the codec and writes trailers; call once. */
+kokoro_status kokoro_encoder_finish(kokoro_encoder *enc, kokoro_error *err);
+void kokoro_encoder_free(kokoro_encoder *enc);
+
+/* Chunk joins as Kokoro-FastAPI does them (silence trimming at -45 dBFS with its paddings), plus a
+ * raised-cosine fade at each cut. Works in place; returns the new length. is_first/is_last say
+ * where the chunk sits in its stream. */
+size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last);
+/* Seconds of silence to insert after a chunk whose text ends with last_char (punctuation pause). */
+double kokoro_pause_after(const char *chunk_text);
+
 #ifdef __cplusplus
 }
 #endif
