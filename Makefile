@@ -4,7 +4,7 @@ RELEASE_DIR := build/release
 SANITIZE_DIR := build/sanitize
 KOKORO_PORT ?= 8880
 
-.PHONY: run test deps release sanitize unit clean
+.PHONY: run test check deps release sanitize unit fuzz clean
 
 run: deps release
 	$(RELEASE_DIR)/kokoro download --if-missing
@@ -14,6 +14,15 @@ run: deps release
 test: deps release sanitize
 	ctest --test-dir $(SANITIZE_DIR) -L unit --output-on-failure -j $(JOBS)
 	ctest --test-dir $(RELEASE_DIR) -L integration --output-on-failure
+	scripts/fuzz.sh 15
+
+# The quick loop for development: everything but the tests labelled slow, no fuzzing.
+check: release sanitize
+	ctest --test-dir $(SANITIZE_DIR) -L unit --output-on-failure -j $(JOBS)
+	ctest --test-dir $(RELEASE_DIR) -L integration -LE slow --output-on-failure
+
+fuzz:
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 deps:
 	@scripts/bootstrap.sh

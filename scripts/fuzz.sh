@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for SECONDS (default 20).
+# Seeds come from fuzz/corpus/<target>/ when present; findings fail the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${1:-20}
+build=build/fuzz
+CC=clang cmake -S . -B $build -DCMAKE_BUILD_TYPE=Debug -DKOKORO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
+cmake --build $build -j "$(nproc)" >/dev/null
+shopt -s nullglob
+targets=(fuzz/fuzz_*.c)
+[ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets"; exit 0; }
+for src in "${targets[@]}"; do
+  name=$(basename "$src" .c)
+  work=$build/corpus/$name
+  mkdir -p "$work"
+  seeds=()
+  [ -d "fuzz/corpus/$name" ] && seeds=("fuzz/corpus/$name")
+  echo "fuzz: $name for ${seconds}s"
+  "$build/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$build/$name-" -print_final_stats=1 "$work" "${seeds[@]}" 2>&1 | tail -n 3
+  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $name found a problem (see $build/$name-*)"; exit 1; }
+done
+echo "fuzz: all targets clean"
