@@ -7,7 +7,7 @@ KOKORO_PORT ?= 8880
 .PHONY: run test check deps release sanitize unit fuzz clean
 
 run: deps release
-	$(RELEASE_DIR)/kokoro download --if-missing
+	@$(RELEASE_DIR)/kokoro download --if-missing
 	exec $(RELEASE_DIR)/kokoro serve --port $(KOKORO_PORT)
 
 # Unit tests run under ASan/UBSan; integration tests (CLI, purity, server, image) drive Release.

@@ -13,4 +13,5 @@ typedef struct {
 int cli_not_built_yet(int argc, char **argv);
 
 int cmd_version(int argc, char **argv);
+int cmd_download(int argc, char **argv);
 #endif

@@ -19,8 +19,11 @@ static const kokoro_command commands[] = {
      "usage: kokoro normalize [--lang L] TEXT|-\n"},
     {"bench", cli_not_built_yet, "measure synthesis speed and memory",
      "usage: kokoro bench [--model FILE] [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"},
-    {"download", cli_not_built_yet, "fetch the model files from Hugging Face",
-     "usage: kokoro download [--model-dir DIR] [--if-missing]\n"},
+    {"download", cmd_download, "fetch the model files from Hugging Face",
+     "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
+     "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"
+     "DIR, default $KOKORO_MODEL_DIR or ~/.local/share/kokoro/Kokoro-82M. --if-missing returns at\n"
+     "once when the folder is complete. HF_ENDPOINT names a mirror, HF_TOKEN a Hub token.\n"},
     {"version", cmd_version, "print version, build type, BLAS and backend", "usage: kokoro --version\n"},
 };
 #define N_COMMANDS (sizeof commands / sizeof commands[0])
