@@ -34,6 +34,9 @@ typedef struct {
 typedef struct kk_checkpoint kk_checkpoint;
 
 kokoro_status kk_checkpoint_load(const char *path, kk_checkpoint **out, kokoro_error *err);
+/* Same from bytes in memory (copied: the result does not refer to data afterwards). */
+kokoro_status kk_checkpoint_load_memory(const void *data, size_t len, kk_checkpoint **out,
+                                        kokoro_error *err);
 void kk_checkpoint_free(kk_checkpoint *ckpt);
 
 /* NULL when absent. */

@@ -11,7 +11,7 @@
 #define KK_MAX_UPSAMPLES 4
 #define KK_MAX_RESBLOCK_KERNELS 4
 #define KK_MAX_DILATIONS 4
-#define KK_VOCAB_MAX_CODEPOINT 0x3000 /* every Kokoro symbol lies below this */
+#define KK_VOCAB_MAX_CODEPOINT 0x10000 /* every Kokoro symbol is in the BMP (U+AB67 is the highest in v1.0) */
 
 typedef struct {
     /* top level */
