@@ -187,7 +187,10 @@ const char *kokoro_format_mime(kokoro_format format);
 typedef struct {
     int bitrate_kbps;      /* 0 = format default (mp3 128, opus 96, aac 128) */
     int compression_level; /* flac, 0..8; -1 = default 5 */
-    int streaming;         /* 1: output will be sent as it is produced (wav uses 0xFFFFFFFF sizes) */
+    int streaming;         /* 1: output will be sent as it is produced (wav uses 0xFFFFFFFF sizes).
+                            * 0: wav, flac and mp3 hold their output until finish so that headers
+                            * are exact (RIFF sizes; STREAMINFO length and MD5; LAME Info tag);
+                            * pcm, opus and aac are delivered incrementally either way. */
     float volume;          /* multiplier applied before int16 conversion (with clipping); 1.0 */
 } kokoro_encoder_options;
 
@@ -210,9 +213,17 @@ void kokoro_encoder_free(kokoro_encoder *enc);
 
 /* Chunk joins as Kokoro-FastAPI does them (silence trimming at -45 dBFS with its paddings), plus a
  * raised-cosine fade at each cut. Works in place; returns the new length. is_first/is_last say
- * where the chunk sits in its stream. */
+ * where the chunk sits in its stream.
+ * Samples are float at KOKORO_SAMPLE_RATE, before the volume multiplier. 1 ms is cut from each
+ * end, then everything earlier than 50 ms before the first sample above -45 dBFS and later than
+ * 50 ms after the last one; both ends then get a raised-cosine fade of 5 ms (less for chunks
+ * shorter than 10 ms), so a chunk starts and ends at zero. An all-silent chunk loses only the
+ * 1 ms ends. Every edge, the stream's own start and end included, is treated alike. */
 size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last);
-/* Seconds of silence to insert after a chunk whose text ends with last_char (punctuation pause). */
+/* Seconds of silence to insert after a (trimmed) chunk that is not the last, by the last
+ * non-blank character of its text: FastAPI's trailing pad of 410 ms x {'.':1 '!':0.9 '?':1 ',':0.8,
+ * else 1} - 50 ms, less the 50 ms kokoro_trim_chunk already kept ('.' gives 0.31 s). Like FastAPI,
+ * callers divide it by the speed. NULL or empty text counts as '.'. */
 double kokoro_pause_after(const char *chunk_text);
 
 #ifdef __cplusplus

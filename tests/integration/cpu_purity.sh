@@ -3,7 +3,9 @@
 # may have a NEEDED entry, or a transitive ldd dependency, naming a GPU runtime.
 set -euo pipefail
 kokoro=$1 build=$2
-gpu_pattern='cuda|cublas|cudnn|nvidia|nvrtc|libnv|rocm|hip|amdhip|libhsa'
+# "cuda" must start a name or path component: ICU's libicudata (pulled in by libavcodec via
+# libxml2) merely contains the letters.
+gpu_pattern='(^|[^a-z]|lib)cuda|cublas|cudnn|nvidia|nvrtc|libnv|rocm|hip|amdhip|libhsa'
 lib=$(ls "$build"/libkokoro.so.* 2>/dev/null | head -n1 || true)
 [ -n "$lib" ] || { echo "FAIL: libkokoro.so not built in $build"; exit 1; }
 
