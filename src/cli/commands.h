@@ -14,4 +14,5 @@ int cli_not_built_yet(int argc, char **argv);
 
 int cmd_version(int argc, char **argv);
 int cmd_download(int argc, char **argv);
+int cmd_normalize(int argc, char **argv);
 #endif

@@ -15,8 +15,11 @@ static const kokoro_command commands[] = {
      "usage: kokoro voices [--voices-dir DIR]\n"},
     {"phonemize", cli_not_built_yet, "print the phonemes of a text, one line per chunk",
      "usage: kokoro phonemize [--lang L] [--ids] TEXT|-\n"},
-    {"normalize", cli_not_built_yet, "print the normalised form of a text",
-     "usage: kokoro normalize [--lang L] TEXT|-\n"},
+    {"normalize", cmd_normalize, "print the normalised form of a text",
+     "usage: kokoro normalize [--lang L] [--no-normalize] [--units] [--no-urls] [--no-emails]\n"
+     "                        [--no-plurals] [--no-phones] [--no-symbols] [--spans] TEXT|-\n"
+     "  Kokoro-FastAPI's English normaliser (lang a, b, en-us, en-gb; other languages pass\n"
+     "  through). --spans also prints out_start out_end src_start src_end per output span.\n"},
     {"bench", cli_not_built_yet, "measure synthesis speed and memory",
      "usage: kokoro bench [--model FILE] [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
