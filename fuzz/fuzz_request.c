@@ -1,0 +1,45 @@
+/* Fuzzes what the server reads from a request body before any work starts: the speech request
+ * parser/validator (JSON, types, ranges, UTF-8) and the voice-mix grammar. The input is used both
+ * as a whole body and, split at the first NUL, as a `voice` expression. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/request.h"
+#include "server/voice_expr.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    kk_request_rules rules = {4096, "af_heart", (int)(size & 1)};
+    kk_speech_request q;
+    kk_parse_error e;
+    if (kk_speech_request_parse((const char *)data, size, &rules, &q, &e) == 0) {
+        /* A valid request must satisfy the invariants the routes rely on. */
+        if (!q.input || !q.voice || !(q.speed >= 0.25f && q.speed <= 4.0f) ||
+            !kk_utf8_valid(q.input, strlen(q.input)) || kk_utf8_count(q.input) > rules.max_input_chars)
+            abort();
+        kk_voice_expr x;
+        char err[256];
+        kk_voice_expr_parse(q.voice, &x, err, sizeof err);
+        kk_speech_request_free(&q);
+    } else if (e.status < 400 || e.status > 499 || !e.code || !e.message[0]) {
+        abort();
+    }
+    char *s = malloc(size + 1);
+    if (!s)
+        return 0;
+    memcpy(s, data, size);
+    s[size] = '\0';
+    kk_voice_expr x;
+    char err[256];
+    if (kk_voice_expr_parse(s, &x, err, sizeof err) == 0) {
+        if (x.n == 0 || x.n > KK_VOICE_ITEMS_MAX)
+            abort();
+        for (size_t i = 0; i < x.n; i++)
+            if (!x.items[i].name[0] || x.items[i].name[0] == '.' || strchr(x.items[i].name, '/') ||
+                !(x.items[i].weight > 0))
+                abort();
+    }
+    free(s);
+    return 0;
+}

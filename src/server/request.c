@@ -1,0 +1,263 @@
+#include "server/request.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "server/voice_expr.h"
+
+static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
+{
+    e->status = status;
+    e->code = code;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(e->message, sizeof e->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int kk_utf8_valid(const char *str, size_t len)
+{
+    const unsigned char *s = (const unsigned char *)str;
+    size_t i = 0;
+    while (i < len) {
+        unsigned c = s[i];
+        size_t n;
+        unsigned cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        } else if ((c & 0xE0) == 0xC0) {
+            n = 1;
+            cp = c & 0x1F;
+        } else if ((c & 0xF0) == 0xE0) {
+            n = 2;
+            cp = c & 0x0F;
+        } else if ((c & 0xF8) == 0xF0) {
+            n = 3;
+            cp = c & 0x07;
+        } else {
+            return 0;
+        }
+        for (size_t k = 1; k <= n; k++) {
+            if (i + k >= len || (s[i + k] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + k] & 0x3F);
+        }
+        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+            (cp >= 0xD800 && cp <= 0xDFFF))
+            return 0;
+        i += n + 1;
+    }
+    return 1;
+}
+
+size_t kk_utf8_count(const char *s)
+{
+    size_t n = 0;
+    for (; *s; s++)
+        n += ((unsigned char)*s & 0xC0) != 0x80;
+    return n;
+}
+
+static const struct {
+    const char *name;
+    kokoro_format f;
+    const char *mime;
+} formats[] = {
+    {"mp3", KOKORO_FORMAT_MP3, "audio/mpeg"}, {"opus", KOKORO_FORMAT_OPUS, "audio/opus"},
+    {"aac", KOKORO_FORMAT_AAC, "audio/aac"},  {"flac", KOKORO_FORMAT_FLAC, "audio/flac"},
+    {"wav", KOKORO_FORMAT_WAV, "audio/wav"},  {"pcm", KOKORO_FORMAT_PCM, "audio/pcm"},
+};
+
+int kk_format_parse(const char *name, kokoro_format *out, const char **canonical)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (!strcasecmp(formats[i].name, name)) {
+            *out = formats[i].f;
+            if (canonical)
+                *canonical = formats[i].name;
+            return 0;
+        }
+    return -1;
+}
+
+const char *kk_format_mime(kokoro_format f)
+{
+    for (size_t i = 0; i < sizeof formats / sizeof formats[0]; i++)
+        if (formats[i].f == f)
+            return formats[i].mime;
+    return "application/octet-stream";
+}
+
+static int get_bool(cJSON *root, const char *key, int *dst, kk_parse_error *e)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsBool(v))
+        return fail(e, 422, "validation_error", "'%s' must be a boolean", key);
+    *dst = cJSON_IsTrue(v);
+    return 0;
+}
+
+static int get_number(cJSON *root, const char *key, double lo, double hi, float *dst, kk_parse_error *e)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return fail(e, 422, "validation_error", "'%s' must be a number", key);
+    if (v->valuedouble < lo || v->valuedouble > hi)
+        return fail(e, 422, "validation_error", "'%s' must be between %g and %g", key, lo, hi);
+    *dst = (float)v->valuedouble;
+    return 0;
+}
+
+static int get_string(cJSON *root, const char *key, const char **dst, kk_parse_error *e)
+{
+    cJSON *v = cJSON_GetObjectItemCaseSensitive(root, key);
+    if (!v || cJSON_IsNull(v))
+        return 0;
+    if (!cJSON_IsString(v))
+        return fail(e, 422, "validation_error", "'%s' must be a string", key);
+    *dst = v->valuestring;
+    return 0;
+}
+
+static int parse_norm(cJSON *root, kokoro_normalization_options *n, kk_parse_error *e)
+{
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(root, "normalization_options");
+    if (!o || cJSON_IsNull(o))
+        return 0;
+    if (!cJSON_IsObject(o))
+        return fail(e, 422, "validation_error", "'normalization_options' must be an object");
+    static const char *const keys[] = {"normalize", "unit_normalization", "url_normalization",
+                                       "email_normalization", "optional_pluralization_normalization",
+                                       "phone_normalization", "replace_remaining_symbols"};
+    int *dst[] = {&n->normalize, &n->unit_normalization, &n->url_normalization, &n->email_normalization,
+                  &n->optional_pluralization_normalization, &n->phone_normalization,
+                  &n->replace_remaining_symbols};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+        if (get_bool(o, keys[i], dst[i], e))
+            return -1;
+    return 0;
+}
+
+static void norm_defaults(kokoro_normalization_options *n)
+{
+    /* Kokoro-FastAPI's defaults; kept here so that parsing needs nothing from the text front end. */
+    n->normalize = 1;
+    n->unit_normalization = 0;
+    n->url_normalization = 1;
+    n->email_normalization = 1;
+    n->optional_pluralization_normalization = 1;
+    n->phone_normalization = 1;
+    n->replace_remaining_symbols = 1;
+}
+
+int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules *rules,
+                            kk_speech_request *out, kk_parse_error *e)
+{
+    memset(out, 0, sizeof *out);
+    if (!kk_utf8_valid(body, len))
+        return fail(e, 400, "invalid_encoding", "request body is not valid UTF-8");
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root)
+        return fail(e, 422, "invalid_json", "request body is not valid JSON");
+    int rc = -1;
+    if (!cJSON_IsObject(root)) {
+        fail(e, 422, "validation_error", "request body must be a JSON object");
+        goto done;
+    }
+    const char *model = "kokoro", *input = NULL, *voice = rules->default_voice, *fmt = "mp3";
+    const char *lang = NULL, *dlfmt = NULL;
+    out->speed = 1.0f;
+    out->volume = 1.0f;
+    out->stream = 1;
+    out->return_timestamps = 1;
+    norm_defaults(&out->norm);
+    if (get_string(root, "model", &model, e) || get_string(root, "input", &input, e) ||
+        get_string(root, "voice", &voice, e) || get_string(root, "response_format", &fmt, e) ||
+        get_string(root, "lang_code", &lang, e) || get_string(root, "download_format", &dlfmt, e) ||
+        get_number(root, "speed", 0.25, 4.0, &out->speed, e) ||
+        get_number(root, "volume_multiplier", -1e6, 1e6, &out->volume, e) ||
+        get_bool(root, "stream", &out->stream, e) ||
+        get_bool(root, "return_download_link", &out->return_download_link, e) ||
+        get_bool(root, "return_timestamps", &out->return_timestamps, e) || parse_norm(root, &out->norm, e))
+        goto done;
+    if (!input) {
+        fail(e, 422, "validation_error", "'input' is required");
+        goto done;
+    }
+    if (!rules->captioned && strcmp(model, "tts-1") && strcmp(model, "tts-1-hd") && strcmp(model, "kokoro") &&
+        strcmp(model, "gpt-4o-mini-tts")) {
+        fail(e, 400, "invalid_model", "Unsupported model: %.100s (use tts-1, tts-1-hd, kokoro or gpt-4o-mini-tts)",
+             model);
+        goto done;
+    }
+    if (kk_format_parse(fmt, &out->format, &out->format_name)) {
+        fail(e, 422, "validation_error", "'response_format' must be one of mp3, opus, aac, flac, wav, pcm");
+        goto done;
+    }
+    kokoro_format ignored;
+    if (dlfmt && kk_format_parse(dlfmt, &ignored, NULL)) {
+        fail(e, 422, "validation_error", "'download_format' must be one of mp3, opus, aac, flac, wav, pcm");
+        goto done;
+    }
+    if (lang && *lang) {
+        const char *l = kk_lang_from_code(lang);
+        if (!l) {
+            fail(e, 400, "validation_error",
+                 "unknown lang_code '%.32s' (use a, b, e, f, h, i, p, j, z or en-us, en-gb, es, fr, hi, it, pt-br, ja, zh)",
+                 lang);
+            goto done;
+        }
+        snprintf(out->lang, sizeof out->lang, "%s", l);
+    }
+    if (!kk_utf8_valid(input, strlen(input))) {
+        fail(e, 400, "invalid_encoding", "'input' is not valid UTF-8");
+        goto done;
+    }
+    size_t chars = kk_utf8_count(input);
+    if (chars > rules->max_input_chars) {
+        fail(e, 413, "input_too_long", "input is %zu characters; the limit is %zu", chars, rules->max_input_chars);
+        goto done;
+    }
+    int blank = 1;
+    for (const char *p = input; *p && blank; p++)
+        blank = (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r');
+    if (blank) {
+        fail(e, 400, "validation_error", "Input contains no speakable text");
+        goto done;
+    }
+    if (!voice || !*voice) {
+        fail(e, 400, "validation_error", "'voice' must not be empty");
+        goto done;
+    }
+    out->input = strdup(input);
+    out->voice = strdup(voice);
+    if (!out->input || !out->voice) {
+        fail(e, 500, "internal_error", "out of memory");
+        kk_speech_request_free(out);
+        goto done;
+    }
+    rc = 0;
+done:
+    cJSON_Delete(root);
+    return rc;
+}
+
+void kk_speech_request_free(kk_speech_request *r)
+{
+    free(r->input);
+    free(r->voice);
+    r->input = r->voice = NULL;
+}

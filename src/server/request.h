@@ -1,0 +1,47 @@
+/* request — JSON bodies of the speech-like routes, parsed and validated before any work starts.
+ * Status codes follow Kokoro-FastAPI: schema violations 422, bad values 400, too long 413. */
+#ifndef KOKORO_SERVER_REQUEST_H
+#define KOKORO_SERVER_REQUEST_H
+#include <stddef.h>
+
+#include "kokoro.h"
+
+typedef struct {
+    unsigned status;
+    const char *code; /* static */
+    char message[512];
+} kk_parse_error;
+
+typedef struct {
+    size_t max_input_chars;
+    const char *default_voice;
+    int captioned;          /* /dev/captioned_speech: model unchecked, return_timestamps accepted */
+} kk_request_rules;
+
+typedef struct {
+    char *input;            /* malloc'd, valid UTF-8 */
+    char *voice;            /* malloc'd */
+    kokoro_format format;
+    const char *format_name; /* static: "mp3", ... */
+    float speed;
+    int stream;
+    int return_download_link;
+    char lang[8];           /* resolved Kokoro letter, or "" = from the voice */
+    float volume;
+    kokoro_normalization_options norm;
+    int return_timestamps;
+} kk_speech_request;
+
+/* 0 on success (free with kk_speech_request_free), -1 with *e filled. */
+int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules *rules,
+                            kk_speech_request *out, kk_parse_error *e);
+void kk_speech_request_free(kk_speech_request *r);
+
+/* Format from its name without needing an encoder ("mp3" ... "pcm", case-insensitive). */
+int kk_format_parse(const char *name, kokoro_format *out, const char **canonical);
+const char *kk_format_mime(kokoro_format f);
+
+/* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
+int kk_utf8_valid(const char *s, size_t len);
+size_t kk_utf8_count(const char *s);
+#endif
