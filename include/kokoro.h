@@ -190,7 +190,8 @@ typedef struct {
     int streaming;         /* 1: output will be sent as it is produced (wav uses 0xFFFFFFFF sizes).
                             * 0: wav, flac and mp3 hold their output until finish so that headers
                             * are exact (RIFF sizes; STREAMINFO length and MD5; LAME Info tag);
-                            * pcm, opus and aac are delivered incrementally either way. */
+                            * pcm and aac are delivered incrementally either way; opus too, but
+                            * with libopusenc's default look-ahead and page size (~2 s later). */
     float volume;          /* multiplier applied before int16 conversion (with clipping); 1.0 */
 } kokoro_encoder_options;
 

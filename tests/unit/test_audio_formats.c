@@ -11,7 +11,10 @@
  *    48 kHz, so the 24000 Hz input rate is read from the OpusHead instead).
  *  - pushing in uneven chunks gives byte-identical output to one single push.
  *  - streamed and non-streamed output of a format decode to the same samples (mp3: the streamed
- *    bytes are exactly the non-streamed file without its leading Info-tag frame). */
+ *    bytes are exactly the non-streamed file without its leading Info-tag frame).
+ *  - when streaming, output keeps pace with input: once 1 s of a 3 s signal has been pushed, at
+ *    least half of the stream's first-second share of bytes has reached the sink.
+ *  - Python's `wave` module reads the non-streamed WAV's length exactly. */
 #include "audio/encoder.h"
 #include "audio_util.h"
 #include "harness.h"
@@ -207,6 +210,51 @@ static void stream_vs_file(const format_case *c, const float *x)
     mem_sink_free(&stream);
 }
 
+static void streaming_latency(const format_case *c, const float *x, size_t n)
+{
+    kokoro_encoder_options opt;
+    kokoro_encoder_options_init(&opt);
+    opt.streaming = 1;
+    mem_sink sink = {0};
+    kokoro_encoder *enc = NULL;
+    kokoro_error err = {0};
+    CHECK(kokoro_encoder_open(c->fmt, KOKORO_SAMPLE_RATE, &opt, mem_sink_write, &sink, &enc, &err) == KOKORO_OK);
+    size_t after_first_second = 0;
+    for (size_t off = 0; off < n; off += 480) {
+        CHECK(kokoro_encoder_push(enc, x + off, n - off < 480 ? n - off : 480, &err) == KOKORO_OK);
+        if (off + 480 == KOKORO_SAMPLE_RATE)
+            after_first_second = sink.len;
+    }
+    CHECK(kokoro_encoder_finish(enc, &err) == KOKORO_OK);
+    kokoro_encoder_free(enc);
+    double share = (double)sink.len * KOKORO_SAMPLE_RATE / (double)n;
+    fprintf(stderr, "%s: %zu bytes out after 1 s pushed, %.0f per second on average\n", c->ext,
+            after_first_second, share);
+    CHECK_MSG(after_first_second >= 0.5 * share, "%s: only %zu bytes out after 1 s pushed (stream %zu bytes)",
+              c->ext, after_first_second, sink.len);
+    mem_sink_free(&sink);
+}
+
+static void python_wave_reads_length(const float *x)
+{
+    kokoro_encoder_options opt;
+    kokoro_encoder_options_init(&opt);
+    mem_sink sink = {0};
+    kokoro_error err = {0};
+    CHECK(encode_signal(KOKORO_FORMAT_WAV, &opt, x, N_SAMPLES, 0, &sink, NULL, &err) == KOKORO_OK);
+    char path[1024], cmd[2048];
+    snprintf(path, sizeof path, "%s/python_wave.wav", KOKORO_TEST_TMP);
+    CHECK(write_file(path, sink.data, sink.len) == 0);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import sys, wave; w = wave.open(sys.argv[1]); "
+             "sys.exit(0 if (w.getnframes(), w.getframerate(), w.getnchannels(), w.getsampwidth()) == "
+             "(%d, 24000, 1, 2) and len(w.readframes(10**9)) == %d else 1)' '%s'",
+             N_SAMPLES, 2 * N_SAMPLES, path);
+    CHECK_MSG(system(cmd) == 0, "python's wave module misreads %s", path);
+    remove(path);
+    mem_sink_free(&sink);
+}
+
 int main(void)
 {
     float *sine = make_sine(N_SAMPLES, 1000.0, 0.5);
@@ -218,6 +266,11 @@ int main(void)
         }
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
         stream_vs_file(&cases[i], chirp);
+    float *long_sine = make_sine(3 * KOKORO_SAMPLE_RATE, 1000.0, 0.5);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+        streaming_latency(&cases[i], long_sine, 3 * KOKORO_SAMPLE_RATE);
+    free(long_sine);
+    python_wave_reads_length(sine);
     free(sine);
     free(chirp);
     return HARNESS_RETURN();
