@@ -15,4 +15,6 @@ int cli_not_built_yet(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_download(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
+int cmd_voices(int argc, char **argv);
+int cmd_convert(int argc, char **argv);
 #endif

@@ -11,8 +11,13 @@ static const kokoro_command commands[] = {
      "usage: kokoro serve [--host H] [--port P] [--model FILE | --model-dir DIR] [--voices-dir DIR]\n"},
     {"say", cli_not_built_yet, "synthesise speech to a file",
      "usage: kokoro say [--model FILE] --voice VOICE (TEXT | --phonemes P) -o out.wav\n"},
-    {"voices", cli_not_built_yet, "list the voices of the model folder",
-     "usage: kokoro voices [--voices-dir DIR]\n"},
+    {"voices", cmd_voices, "list the voices of the model folder",
+     "usage: kokoro voices [--voices-dir DIR | --model-dir DIR]\n"
+     "Prints the voice packs (*.pt, *.bin) of DIR, or of MODEL_DIR/voices (default\n"
+     "$KOKORO_MODEL_DIR/voices, else ~/.local/share/kokoro/Kokoro-82M/voices), one name per line.\n"},
+    {"convert", cmd_convert, "convert a checkpoint to .safetensors (folded, optionally bf16/f16)",
+     "usage: kokoro convert IN.pth OUT.safetensors [--dtype f32|bf16|f16]\n"
+     "Writes the weights with weight norm folded; the result loads by mmap (f32 in place).\n"},
     {"phonemize", cli_not_built_yet, "print the phonemes of a text, one line per chunk",
      "usage: kokoro phonemize [--lang L] [--ids] TEXT|-\n"},
     {"normalize", cmd_normalize, "print the normalised form of a text",

@@ -220,7 +220,7 @@ kokoro_status kk_st_write(const char *path, const kk_checkpoint *ckpt, kk_dtype 
     snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        kk_fail(err, KOKORO_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        kk_fail(err, KOKORO_ERR_IO, "cannot create %s: %s", path, strerror(errno));
         free(tmp);
         free(json);
         return KOKORO_ERR_IO;
