@@ -67,41 +67,54 @@ static int space_capital(const char *s, size_t len, size_t i)
     return i + 1 < len && s[i] == ' ' && kk_is_upper((unsigned char)s[i + 1]);
 }
 
+/* One title rule at i: returns the length it replaces (and its replacement) or 0. */
+static size_t title_at(int rule, const char *s, size_t len, size_t i, const char **rep)
+{
+    char c1 = i + 1 < len ? s[i + 1] : 0, c2 = i + 2 < len ? s[i + 2] : 0;
+    char c3 = i + 3 < len ? s[i + 3] : 0;
+    switch (rule) {
+    case 0: /* \bD[Rr]\.(?= [A-Z]) */
+        *rep = "Doctor";
+        return (s[i] == 'D' && (c1 == 'r' || c1 == 'R') && c2 == '.' && space_capital(s, len, i + 3)) ? 3 : 0;
+    case 1: /* \b(?:Mr\.|MR\.(?= [A-Z])) */
+        *rep = "Mister";
+        return (s[i] == 'M' && c2 == '.' && (c1 == 'r' || (c1 == 'R' && space_capital(s, len, i + 3)))) ? 3 : 0;
+    case 2: /* \b(?:Ms\.|MS\.(?= [A-Z])) */
+        *rep = "Miss";
+        return (s[i] == 'M' && c2 == '.' && (c1 == 's' || (c1 == 'S' && space_capital(s, len, i + 3)))) ? 3 : 0;
+    case 3: /* \b(?:Mrs\.|MRS\.(?= [A-Z])) */
+        *rep = "Mrs";
+        return (s[i] == 'M' && c3 == '.' &&
+                ((c1 == 'r' && c2 == 's') || (c1 == 'R' && c2 == 'S' && space_capital(s, len, i + 4))))
+                   ? 4 : 0;
+    default: /* \betc\.(?! [A-Z]) */
+        *rep = "etc";
+        return (i + 4 <= len && memcmp(s + i, "etc.", 4) == 0 && !space_capital(s, len, i + 4)) ? 4 : 0;
+    }
+}
+
 /* Dr. before a capitalised word → Doctor; Mr./Ms./Mrs. → Mister/Miss/Mrs (the all-capital
- * spellings only before a capitalised word); "etc." not before one → "etc". */
+ * spellings only before a capitalised word); "etc." not before one → "etc". Each rule is its
+ * own pass, as in the reference, so "Mr.Ms." reads "MisterMs." (no word boundary left). */
 int kk_pass_abbreviations(kk_ntext *t)
 {
-    kk_rw rw;
-    kk_rw_init(&rw, t);
-    const char *s = t->s;
-    size_t len = t->len;
-    for (size_t i = 0; i < len; i++) {
-        char c = s[i];
-        if ((c != 'D' && c != 'M' && c != 'e') || !word_start(s, i))
-            continue;
-        const char *rep = NULL;
-        size_t n = 0;
-        if (c == 'D' && i + 3 <= len && (s[i + 1] == 'r' || s[i + 1] == 'R') && s[i + 2] == '.' &&
-            space_capital(s, len, i + 3)) {
-            rep = "Doctor", n = 3;
-        } else if (c == 'M' && i + 3 <= len && s[i + 2] == '.' &&
-                   (s[i + 1] == 'r' || s[i + 1] == 's' ||
-                    ((s[i + 1] == 'R' || s[i + 1] == 'S') && space_capital(s, len, i + 3)))) {
-            rep = (s[i + 1] == 'r' || s[i + 1] == 'R') ? "Mister" : "Miss", n = 3;
-        } else if (c == 'M' && i + 4 <= len && s[i + 3] == '.' &&
-                   ((s[i + 1] == 'r' && s[i + 2] == 's') ||
-                    (s[i + 1] == 'R' && s[i + 2] == 'S' && space_capital(s, len, i + 4)))) {
-            rep = "Mrs", n = 4;
-        } else if (c == 'e' && i + 4 <= len && memcmp(s + i, "etc.", 4) == 0 &&
-                   !space_capital(s, len, i + 4)) {
-            rep = "etc", n = 4;
+    for (int rule = 0; rule < 5; rule++) {
+        kk_rw rw;
+        kk_rw_init(&rw, t);
+        const char *s = t->s;
+        size_t len = t->len;
+        for (size_t i = 0; i < len; i++) {
+            const char *rep = NULL;
+            size_t n = word_start(s, i) ? title_at(rule, s, len, i, &rep) : 0;
+            if (n) {
+                kk_rw_replace(&rw, i, i + n, rep, strlen(rep));
+                i += n - 1;
+            }
         }
-        if (rep) {
-            kk_rw_replace(&rw, i, i + n, rep, strlen(rep));
-            i += n - 1;
-        }
+        if (kk_rw_finish(&rw) != 0)
+            return -1;
     }
-    return kk_rw_finish(&rw);
+    return 0;
 }
 
 /* "yeah"/"yea" → "ye'a" (any case, first letter kept). */

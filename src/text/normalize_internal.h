@@ -107,6 +107,12 @@ int kk_words_int(kk_buf *b, const char *digits, size_t n);
 int kk_words_decimal(kk_buf *b, const char *ip, size_t ni, const char *fp, size_t nf);
 /* Appends each digit as its own word, separated by spaces ("five five five"). */
 void kk_words_digits(kk_buf *b, const char *digits, size_t n);
+/* Python's repr of the float "ip.fp" when it lies in [1e-4, 1e16): writes the integer digits to
+ * ibuf (room for 17) and the fraction digits to fbuf (at most cap); returns the fraction length,
+ * or (size_t)-1 when the value is outside that range (the caller then reads the digits as
+ * written). */
+size_t kk_float_fraction(const char *ip, size_t ni, const char *fp, size_t nf, char *ibuf,
+                         size_t *oni, char *fbuf, size_t cap);
 /* Appends a plain number as the reference's number rule reads it: sign, integer or decimal (a
  * value within 1e-5 of an integer is read as that integer), thousands commas allowed.
  * year_pairs: 4-digit integers > 1500 whose last three digits are >= 10 read as pairs.

@@ -318,11 +318,14 @@ static int money_words(kk_buf *b, int negative, const currency *c, const char *s
     kk_buf_putc(b, ' ');
     kk_buf_puts(b, one_bill ? c->bill : c->bills);
     kk_buf_puts(b, " and ");
-    char frac[40];
-    if (nf > 36)
-        return -1;
-    memcpy(frac, fp, nf);
-    size_t nfr = nf;
+    char frac[40], ib[20];
+    size_t ri = 0, nfr = kk_float_fraction(ip, ni, fp, nf, ib, &ri, frac, sizeof frac - 2);
+    if (nfr == (size_t)-1 || nfr == 0) {
+        if (nf > 36)
+            return -1;
+        memcpy(frac, fp, nf);
+        nfr = nf;
+    }
     if (nfr < 2)
         frac[nfr++] = '0';
     mark = b->len;

@@ -1,7 +1,7 @@
 /* Numbers as words, the way the reference's number library (Python inflect) writes them:
  * groups of three from the right joined by ", ", "and" after "hundred", and "and" before a last
  * group below one hundred ("two thousand and five"). */
-#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -111,6 +111,51 @@ static size_t increment(char *buf, size_t n)
     return n + 1;
 }
 
+size_t kk_float_fraction(const char *ip, size_t ni, const char *fp, size_t nf, char *ibuf,
+                         size_t *oni, char *fbuf, size_t cap)
+{
+    char lit[128], rep[40];
+    if (ni + nf + 2 > sizeof lit || ni > 16)
+        return (size_t)-1;
+    memcpy(lit, ip, ni);
+    lit[ni] = '.';
+    memcpy(lit + ni + 1, fp, nf);
+    lit[ni + 1 + nf] = '\0';
+    double v = strtod(lit, NULL);
+    if (!(v >= 1e-4 && v < 1e16))
+        return (size_t)-1;
+    /* Shortest round-trip digits, as Python's repr(float) writes them. */
+    int p = 0;
+    for (; p < 17; p++) {
+        snprintf(rep, sizeof rep, "%.*e", p, v);
+        if (strtod(rep, NULL) == v)
+            break;
+    }
+    char digits[24];
+    size_t nd = 0;
+    for (const char *c = rep; *c && *c != 'e'; c++)
+        if (*c >= '0' && *c <= '9')
+            digits[nd++] = *c;
+    int exp10 = atoi(strchr(rep, 'e') + 1);
+    while (nd > 1 && digits[nd - 1] == '0')
+        nd--;
+    size_t i_len = 0, f_len = 0;
+    if (exp10 < 0) {
+        ibuf[i_len++] = '0';
+        for (int z = 0; z < -exp10 - 1 && f_len < cap; z++)
+            fbuf[f_len++] = '0';
+        for (size_t k = 0; k < nd && f_len < cap; k++)
+            fbuf[f_len++] = digits[k];
+    } else {
+        for (int k = 0; k <= exp10; k++)
+            ibuf[i_len++] = (size_t)k < nd ? digits[k] : '0';
+        for (size_t k = (size_t)exp10 + 1; k < nd && f_len < cap; k++)
+            fbuf[f_len++] = digits[k];
+    }
+    *oni = i_len;
+    return f_len;
+}
+
 int kk_words_number(kk_buf *b, int negative, const char *num, size_t n, int year_pairs)
 {
     /* Digits of the integer part without commas; fraction digits after the point. */
@@ -150,7 +195,13 @@ int kk_words_number(kk_buf *b, int negative, const char *num, size_t n, int year
     if (negative && !all_zero)
         kk_buf_puts(b, "minus ");
     if (nf) {
-        rc = kk_words_decimal(b, ip + lead, ni - lead, fp, nf);
+        /* The reference reads the float's repr: "3.14159265358979323" → 17 significant digits. */
+        char ib[20], fb[40];
+        size_t ri = 0, rf = kk_float_fraction(ip + lead, ni - lead, fp, nf, ib, &ri, fb, sizeof fb);
+        if (rf != (size_t)-1 && rf > 0)
+            rc = kk_words_decimal(b, ib, ri, fb, rf);
+        else
+            rc = kk_words_decimal(b, ip + lead, ni - lead, fp, nf);
     } else if (year_pairs && !negative && ni - lead == 4 && memcmp(ip + lead, "1500", 4) > 0 &&
                memcmp(ip + lead + 1, "009", 3) > 0) {
         /* "1984" → "nineteen eighty-four". The reference reads the second pair through the

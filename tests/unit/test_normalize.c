@@ -64,6 +64,11 @@ static void test_numbers(void)
     NORM("-42 degrees", "minus forty-two degrees");
     NORM("3.14", "three point one four");
     NORM("2.50", "two point five");
+    NORM("2.9999999", "three");
+    NORM("3.000001", "three");
+    NORM("3.00001", "three point zero zero zero zero one");
+    NORM("0.12345678901234567890", "zero point one two three four five six seven eight nine zero one two "
+                                   "three four five six eight");
     NORM(".5 of it", "zero point five of it");
     NORM("10k runners", "ten thousand runners");
     NORM("5 billion", "five billion");
@@ -101,6 +106,10 @@ static void test_money(void)
     NORM("$2t", "two trillion dollars");
     NORM("-$5", "minus five dollars");
     NORM("$5.00", "five dollars");
+    NORM("$5.123", "five dollars and one hundred and twenty-three cents");
+    NORM("-$5.50", "minus five dollars and fifty cents");
+    NORM("$5 hundredfold", "five dollars hundredfold");
+    NORM("$5kg", " dollar 5kg");
 }
 
 static void test_times(void)
@@ -140,6 +149,9 @@ static void test_abbreviations(void)
     NORM("how're you, what\xE2\x80\x99re those", "how are you, what are those");
     NORM("theyre youre", "they are you are");
     NORM("were whore", "were whore");
+    /* Each title rule is its own pass: after "Mister" there is no word boundary before "Ms.". */
+    NORM("Mr.Ms. x", "MisterM'S. x");
+    NORM("Mr.etc. x", "Misteretc. x");
 }
 
 static void test_whitespace(void)
