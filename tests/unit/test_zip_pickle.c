@@ -10,6 +10,7 @@
 #include "model/checkpoint.h"
 #include "model/pickle.h"
 #include "model/torch_archive.h"
+#include "model/voice.h"
 #include "model/zip.h"
 #include "torch_writer.h"
 
@@ -257,6 +258,35 @@ int main(void)
     expect_fail(V_EVIL_GLOBAL, KOKORO_ERR_UNSUPPORTED, "os.system");
     expect_fail(V_COMPRESSED, KOKORO_ERR_UNSUPPORTED, "compressed");
     expect_fail(V_SHORT_STORAGE, KOKORO_ERR_FORMAT, "declares 24 float32 elements");
+
+    /* The fuzz seeds (fuzz/make_loader_seeds.c) are valid files. */
+    {
+        kk_checkpoint *ck = NULL;
+        CHECK(kk_checkpoint_load(KOKORO_FIXTURES "/../../fuzz/corpus/fuzz_loader/state_dict.pth", &ck, &err) == 0);
+        if (ck) {
+            CHECK(kk_checkpoint_count(ck) == 3);
+            const kk_tensor *t = kk_checkpoint_find(ck, "decoder.up.weight");
+            CHECK(t && t->ndim == 2);
+            if (t) { /* v = [[-2, -1.75], [-1.5, -1.25]] with g = [1.5, -2.25] */
+                CHECK_NEAR(t->data[0], -2 * 1.5 / sqrt(4 + 1.75 * 1.75), 1e-6);
+                CHECK_NEAR(t->data[2], 1.5 * 2.25 / sqrt(1.5 * 1.5 + 1.25 * 1.25), 1e-6);
+            }
+            CHECK(kk_checkpoint_find(ck, "decoder.conv.weight") != NULL);
+            kk_checkpoint_free(ck);
+        }
+        CHECK(kk_checkpoint_load(KOKORO_FIXTURES "/../../fuzz/corpus/fuzz_loader/state_dict_zip64.pth", &ck, &err) == 0);
+        kk_checkpoint_free(ck);
+        CHECK(kk_checkpoint_load(KOKORO_FIXTURES "/../../fuzz/corpus/fuzz_loader/tensors.safetensors", &ck, &err) == 0);
+        if (ck) {
+            const kk_tensor *t = kk_checkpoint_find(ck, "b");
+            CHECK(kk_checkpoint_count(ck) == 2 && t && t->data[0] == 1.0f && t->data[1] == -2.0f);
+            kk_checkpoint_free(ck);
+        }
+        kokoro_voice *v = NULL;
+        CHECK(kokoro_voice_load(KOKORO_FIXTURES "/../../fuzz/corpus/fuzz_loader/voice.pt", &v, &err) == 0);
+        CHECK(v && v->rows == 3 && v->dim == 8);
+        kokoro_voice_free(v);
+    }
 
     /* The pickle machine alone: memo, lists, tuples, floats, negative and long ints. */
     tw_buf p = {0};
