@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/normalize.h"
 #include "text/normalize_internal.h"
 #include "util/error.h"
 
@@ -125,4 +126,48 @@ kokoro_status kokoro_normalize(const char *text, const char *lang,
         }
     }
     return emit(&t, out_text, spans, n_spans, err);
+}
+
+/* A span copies its source 1:1 when both sides hold the same bytes: no rule ever replaces a
+ * token by an identical one, so this tells verbatim spans from replacements. */
+static int span_verbatim(const char *src, const char *out, const kokoro_span *s)
+{
+    size_t n = s->out_end - s->out_start;
+    return n == s->src_end - s->src_start && memcmp(out + s->out_start, src + s->src_start, n) == 0;
+}
+
+int kk_normalize_source_range(const char *src, const char *out_text, const kokoro_span *spans,
+                              size_t n, size_t out_start, size_t out_end, size_t *src_start,
+                              size_t *src_end)
+{
+    if (!spans || n == 0 || out_start >= out_end || out_end > spans[n - 1].out_end)
+        return -1;
+    size_t lo = 0, hi = n; /* first span whose end is past out_start */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (spans[mid].out_end <= out_start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t a = (size_t)-1, b = 0;
+    for (size_t k = lo; k < n && spans[k].out_start < out_end; k++) {
+        const kokoro_span *s = &spans[k];
+        size_t s0 = s->src_start, s1 = s->src_end;
+        if (span_verbatim(src, out_text, s)) {
+            size_t o0 = out_start > s->out_start ? out_start : s->out_start;
+            size_t o1 = out_end < s->out_end ? out_end : s->out_end;
+            s0 = s->src_start + (o0 - s->out_start);
+            s1 = s->src_start + (o1 - s->out_start);
+        }
+        if (s0 < a)
+            a = s0;
+        if (s1 > b)
+            b = s1;
+    }
+    if (a > b)
+        return -1;
+    *src_start = a;
+    *src_end = b;
+    return 0;
 }
