@@ -17,4 +17,5 @@ int cmd_download(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
 int cmd_voices(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
+int cmd_say(int argc, char **argv);
 #endif

@@ -9,8 +9,13 @@
 static const kokoro_command commands[] = {
     {"serve", cli_not_built_yet, "run the OpenAI-compatible speech server",
      "usage: kokoro serve [--host H] [--port P] [--model FILE | --model-dir DIR] [--voices-dir DIR]\n"},
-    {"say", cli_not_built_yet, "synthesise speech to a file",
-     "usage: kokoro say [--model FILE] --voice VOICE (TEXT | --phonemes P) -o out.wav\n"},
+    {"say", cmd_say, "synthesise speech to a file",
+     "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
+     "                  --voice VOICE --phonemes P [--speed S] [--zero-noise] [--seed N]\n"
+     "                  [--threads N] [--dump-dir D] [--inject-har CASE_DIR] -o out.wav\n"
+     "VOICE is a name in the voices dir, a path, or a mix such as 'a(0.7)+b(0.3)'.\n"
+     "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
+     "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"},
     {"voices", cmd_voices, "list the voices of the model folder",
      "usage: kokoro voices [--voices-dir DIR | --model-dir DIR]\n"
      "Prints the voice packs (*.pt, *.bin) of DIR, or of MODEL_DIR/voices (default\n"

@@ -1,0 +1,92 @@
+#include "cli/model_args.h"
+
+#include <dirent.h>
+#include <stdio.h>
+#include <string.h>
+
+void cli_model_args_init(cli_model_args *a)
+{
+    memset(a, 0, sizeof *a);
+}
+
+int cli_model_args_parse(cli_model_args *a, const char *opt, const char *val)
+{
+    const char **slot = NULL;
+    if (!strcmp(opt, "--model"))
+        slot = &a->model;
+    else if (!strcmp(opt, "--model-dir"))
+        slot = &a->model_dir;
+    else if (!strcmp(opt, "--config"))
+        slot = &a->config;
+    else if (!strcmp(opt, "--voices-dir"))
+        slot = &a->voices_dir_opt;
+    if (!slot)
+        return 0;
+    if (!val) {
+        fprintf(stderr, "kokoro: %s needs a value\n", opt);
+        return -1;
+    }
+    *slot = val;
+    return 2;
+}
+
+static int ends_with(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* The single checkpoint file in dir, or an error if there is none or several. */
+static int find_checkpoint(const char *dir, char *out, size_t n, const char *cmd)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "kokoro %s: cannot open model directory %s\n", cmd, dir);
+        return -1;
+    }
+    int found = 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (ends_with(e->d_name, ".pth") || ends_with(e->d_name, ".safetensors")) {
+            if (found++ == 0)
+                snprintf(out, n, "%s/%s", dir, e->d_name);
+        }
+    }
+    closedir(d);
+    if (found != 1) {
+        fprintf(stderr, "kokoro %s: %s holds %d checkpoints (.pth/.safetensors); use --model\n",
+                cmd, dir, found);
+        return -1;
+    }
+    return 0;
+}
+
+int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out)
+{
+    if (!a->model) {
+        if (!a->model_dir) {
+            fprintf(stderr, "kokoro %s: give --model FILE or --model-dir DIR\n", cmd);
+            return -1;
+        }
+        if (find_checkpoint(a->model_dir, a->model_buf, sizeof a->model_buf, cmd) != 0)
+            return -1;
+        a->model = a->model_buf;
+    }
+    if (a->voices_dir_opt) {
+        a->voices_dir = a->voices_dir_opt;
+    } else {
+        const char *slash = strrchr(a->model, '/');
+        if (slash)
+            snprintf(a->voices_buf, sizeof a->voices_buf, "%.*s/voices", (int)(slash - a->model),
+                     a->model);
+        else
+            snprintf(a->voices_buf, sizeof a->voices_buf, "voices");
+        a->voices_dir = a->voices_buf;
+    }
+    kokoro_error err;
+    if (kokoro_model_load(a->model, a->config, out, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro %s: %s\n", cmd, err.message);
+        return -1;
+    }
+    return 0;
+}

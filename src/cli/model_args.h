@@ -1,0 +1,21 @@
+/* Model-selection options shared by the commands that load a model (say, bench, serve):
+ * --model FILE, --model-dir DIR, --config FILE, --voices-dir DIR. */
+#ifndef KOKORO_CLI_MODEL_ARGS_H
+#define KOKORO_CLI_MODEL_ARGS_H
+#include "kokoro.h"
+
+typedef struct {
+    const char *model, *model_dir, *config, *voices_dir_opt;
+    char model_buf[4096], voices_buf[4096];
+    const char *voices_dir; /* resolved by cli_model_args_load */
+} cli_model_args;
+
+void cli_model_args_init(cli_model_args *a);
+/* Consumes `opt` (and `val`) if it is one of the model options: returns how many argv entries
+ * were used (0 if not ours), or -1 after printing an error. */
+int cli_model_args_parse(cli_model_args *a, const char *opt, const char *val);
+/* Resolves the checkpoint (--model, or the one .pth/.safetensors in --model-dir) and the voices
+ * directory (--voices-dir, else voices/ next to the model), and loads the model. Prints a one-line
+ * error prefixed with cmd and returns -1 on failure. */
+int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out);
+#endif

@@ -1,0 +1,90 @@
+/* ALBERT (Hugging Face AlbertModel as configured by Kokoro): embeddings, one shared transformer
+ * layer applied num_hidden_layers times, last hidden state out. */
+#include <cblas.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/forward.h"
+
+static void softmax_rows(float *s, int n, int len)
+{
+    for (int i = 0; i < n; i++) {
+        float *r = s + (size_t)i * len;
+        float m = r[0];
+        for (int j = 1; j < len; j++)
+            m = r[j] > m ? r[j] : m;
+        float sum = 0.0f;
+        for (int j = 0; j < len; j++) {
+            r[j] = expf(r[j] - m);
+            sum += r[j];
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j < len; j++)
+            r[j] *= inv;
+    }
+}
+
+/* Multi-head self-attention of h [T][Hd] (no mask: single unpadded sequence) -> ctx [T][Hd]. */
+static void attention(kk_forward *f, const float *h, int T, float *ctx)
+{
+    const kk_weights *w = f->w;
+    int Hd = w->bert.hidden, nh = w->bert.heads, dh = Hd / nh;
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    float *q = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    float *k = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    float *v = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    float *s = kk_arena_floats(&f->arena, (size_t)T * T);
+    kk_linear(h, T, Hd, w->bert.q.w, w->bert.q.b, Hd, q);
+    kk_linear(h, T, Hd, w->bert.k.w, w->bert.k.b, Hd, k);
+    kk_linear(h, T, Hd, w->bert.v.w, w->bert.v.b, Hd, v);
+    float scale = sqrtf((float)dh);
+    for (int j = 0; j < nh; j++) {
+        /* Head j is the column slice [j*dh, (j+1)*dh) of q, k, v. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, q + j * dh, Hd,
+                    k + j * dh, Hd, 0.0f, s, T);
+        for (size_t i = 0; i < (size_t)T * T; i++)
+            s[i] /= scale;
+        softmax_rows(s, T, T);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, s, T, v + j * dh,
+                    Hd, 0.0f, ctx + j * dh, Hd);
+    }
+    kk_arena_release(&f->arena, m);
+}
+
+float *kk_albert(kk_forward *f, const int64_t *ids, int T)
+{
+    const kk_weights *w = f->w;
+    int E = w->bert.emb, Hd = w->bert.hidden, NI = w->bert.inter;
+    float *h = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    float *e = kk_arena_floats(&f->arena, (size_t)T * E);
+    float *ctx = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    float *a = kk_arena_floats(&f->arena, (size_t)T * Hd);
+    float *ff = kk_arena_floats(&f->arena, (size_t)T * NI);
+
+    /* word + token_type[0] (no token_type_ids are passed) + position t, in that order */
+    for (int t = 0; t < T; t++) {
+        const float *we = w->bert.word + (size_t)ids[t] * E;
+        const float *pe = w->bert.position + (size_t)t * E;
+        for (int c = 0; c < E; c++)
+            e[(size_t)t * E + c] = (we[c] + w->bert.token_type[c]) + pe[c];
+    }
+    kk_layernorm_rows(e, T, E, w->bert.ln_w, w->bert.ln_b, 1e-12f, e);
+    kk_linear(e, T, E, w->bert.map_in.w, w->bert.map_in.b, Hd, h);
+
+    for (int l = 0; l < w->bert.layers; l++) {
+        attention(f, h, T, ctx);
+        kk_linear(ctx, T, Hd, w->bert.dense.w, w->bert.dense.b, Hd, a);
+        for (size_t i = 0; i < (size_t)T * Hd; i++)
+            a[i] += h[i];
+        kk_layernorm_rows(a, T, Hd, w->bert.attn_ln_w, w->bert.attn_ln_b, 1e-12f, a);
+        kk_linear(a, T, Hd, w->bert.ffn.w, w->bert.ffn.b, NI, ff);
+        kk_gelu_new(ff, (size_t)T * NI);
+        kk_linear(ff, T, NI, w->bert.ffn_out.w, w->bert.ffn_out.b, Hd, h);
+        for (size_t i = 0; i < (size_t)T * Hd; i++)
+            h[i] += a[i];
+        kk_layernorm_rows(h, T, Hd, w->bert.full_ln_w, w->bert.full_ln_b, 1e-12f, h);
+    }
+    kk_arena_release(&f->arena, m);
+    return h;
+}

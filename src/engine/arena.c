@@ -1,0 +1,126 @@
+#include "engine/arena.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define KK_ARENA_BLOCK (64u << 20)
+#define KK_ALIGN 64
+
+struct kk_arena_block {
+    kk_arena_block *next;
+    size_t size, used;
+    unsigned char *data;
+};
+
+void kk_arena_init(kk_arena *a)
+{
+    memset(a, 0, sizeof *a);
+}
+
+void kk_arena_free(kk_arena *a)
+{
+    kk_arena_block *b = a->head;
+    while (b) {
+        kk_arena_block *n = b->next;
+        free(b->data);
+        free(b);
+        b = n;
+    }
+    memset(a, 0, sizeof *a);
+}
+
+static kk_arena_block *new_block(size_t need)
+{
+    kk_arena_block *b = calloc(1, sizeof *b);
+    if (!b)
+        return NULL;
+    b->size = need > KK_ARENA_BLOCK ? need : KK_ARENA_BLOCK;
+    b->data = aligned_alloc(KK_ALIGN, b->size);
+    if (!b->data) {
+        free(b);
+        return NULL;
+    }
+    return b;
+}
+
+float *kk_arena_floats(kk_arena *a, size_t n)
+{
+    size_t bytes = (n * sizeof(float) + KK_ALIGN - 1) / KK_ALIGN * KK_ALIGN;
+    if (bytes == 0)
+        bytes = KK_ALIGN;
+    kk_arena_block *b = a->cur;
+    if (b && b->size - b->used >= bytes) {
+        float *p = (float *)(b->data + b->used);
+        b->used += bytes;
+        return p;
+    }
+    /* Walk the blocks after the current one (released earlier) for one that fits. */
+    kk_arena_block *prev = b;
+    kk_arena_block *c = b ? b->next : a->head;
+    while (c) {
+        if (c->size >= bytes)
+            break;
+        prev = c;
+        c = c->next;
+    }
+    if (!c) {
+        c = new_block(bytes);
+        if (!c) {
+            a->failed = 1;
+            if (a->on_fail)
+                longjmp(*a->on_fail, 1);
+            return NULL;
+        }
+        a->peak += c->size;
+        if (prev) {
+            c->next = prev->next;
+            prev->next = c;
+        } else {
+            c->next = a->head;
+            a->head = c;
+        }
+    } else if (b && c != b->next) {
+        /* Move the fitting block right after the current one so marks stay ordered. */
+        kk_arena_block *p = b;
+        while (p->next != c)
+            p = p->next;
+        p->next = c->next;
+        c->next = b->next;
+        b->next = c;
+    } else if (!b && c != a->head) {
+        kk_arena_block *p = a->head;
+        while (p->next != c)
+            p = p->next;
+        p->next = c->next;
+        c->next = a->head;
+        a->head = c;
+    }
+    c->used = bytes;
+    a->cur = c;
+    return (float *)c->data;
+}
+
+float *kk_arena_zeros(kk_arena *a, size_t n)
+{
+    float *p = kk_arena_floats(a, n);
+    if (p)
+        memset(p, 0, n * sizeof(float));
+    return p;
+}
+
+kk_arena_mark_t kk_arena_mark(const kk_arena *a)
+{
+    kk_arena_mark_t m = {a->cur, a->cur ? a->cur->used : 0};
+    return m;
+}
+
+void kk_arena_release(kk_arena *a, kk_arena_mark_t m)
+{
+    /* Every block after m.block was allocated after the mark: it becomes free again. */
+    kk_arena_block *b = m.block ? m.block->next : a->head;
+    for (; b; b = b->next)
+        b->used = 0;
+    if (m.block)
+        m.block->used = m.used;
+    a->cur = m.block;
+}

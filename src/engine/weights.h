@@ -1,0 +1,109 @@
+/*
+ * weights — the model's parameters as the forward pass reads them (the "Weights" of the llama2.c
+ * split), plus its configuration. Built once by kk_weights_build, then read-only and shared by
+ * every thread. All widths come from config.json or from tensor shapes.
+ */
+#ifndef KOKORO_ENGINE_WEIGHTS_H
+#define KOKORO_ENGINE_WEIGHTS_H
+#include "kokoro.h"
+#include "model/config.h"
+#include "nn/nn.h"
+
+#define KK_MAX_LAYERS 16
+#define KK_DECODE_BLOCKS 4
+
+typedef struct {
+    const float *w, *b; /* w [out][in], b [out] (b may be NULL) */
+    int in, out;
+} kk_lin_w;
+
+typedef struct {
+    const float *w, *b; /* Conv1d: w [out][in][k]; ConvTranspose1d: w [in][out][k] */
+    int in, out, k;
+} kk_conv_w;
+
+typedef struct {
+    kk_lin_w fc;                    /* style -> [gamma | beta] */
+    const float *norm_w, *norm_b;   /* InstanceNorm affine; NULL means 1 and 0 */
+    int channels;
+} kk_adain_w;
+
+/* AdainResBlk1d (decoder encode/decode, predictor F0/N blocks). */
+typedef struct {
+    int dim_in, dim_out, upsample;
+    kk_adain_w norm1, norm2;
+    kk_conv_w conv1, conv2;
+    kk_conv_w conv1x1; /* w NULL when dim_in == dim_out */
+    kk_conv_w pool;    /* depthwise ConvTranspose1d [dim_in][1][3], only when upsampling */
+} kk_resblk_w;
+
+/* AdaINResBlock1 (generator resblocks and noise_res). */
+typedef struct {
+    int channels, k, n_dil;
+    int dil[KK_MAX_DILATIONS];
+    kk_adain_w adain1[KK_MAX_DILATIONS], adain2[KK_MAX_DILATIONS];
+    kk_conv_w convs1[KK_MAX_DILATIONS], convs2[KK_MAX_DILATIONS];
+    const float *alpha1[KK_MAX_DILATIONS], *alpha2[KK_MAX_DILATIONS];
+} kk_resblock1_w;
+
+typedef struct {
+    kk_config cfg;
+    int style_half; /* style_dim: ref_s[0:style_half] decoder, [style_half:2*style_half] predictor */
+
+    struct {
+        const float *word, *position, *token_type, *ln_w, *ln_b;
+        kk_lin_w map_in, q, k, v, dense, ffn, ffn_out;
+        const float *attn_ln_w, *attn_ln_b, *full_ln_w, *full_ln_b;
+        int emb, hidden, heads, inter, layers, max_pos, n_token;
+    } bert;
+    kk_lin_w bert_encoder;
+
+    struct {
+        int n_layer;
+        kk_lstm_weights lstms[KK_MAX_LAYERS]; /* DurationEncoder BiLSTMs */
+        kk_lin_w ada_fc[KK_MAX_LAYERS];        /* DurationEncoder AdaLayerNorm fc */
+        kk_lstm_weights lstm;                  /* duration LSTM */
+        kk_lin_w dur_proj;
+        kk_lstm_weights shared;
+        kk_resblk_w F0[3], N[3];
+        kk_conv_w F0_proj, N_proj;
+    } pred;
+
+    struct {
+        int n_cnn, kernel;
+        const float *embedding; /* [n_token][channels] */
+        kk_conv_w cnn[KK_MAX_LAYERS];
+        const float *gamma[KK_MAX_LAYERS], *beta[KK_MAX_LAYERS];
+        kk_lstm_weights lstm;
+    } text;
+
+    struct {
+        int hidden, asr_res_dim, asr_dim; /* 1024, 64, 512 in Kokoro-82M */
+        kk_conv_w F0_conv, N_conv, asr_res;
+        kk_resblk_w encode, decode[KK_DECODE_BLOCKS];
+    } dec;
+
+    struct {
+        int n_ups, n_kernels, harmonics;
+        kk_lin_w l_linear; /* 9 -> 1 */
+        kk_conv_w noise_convs[KK_MAX_UPSAMPLES];
+        kk_resblock1_w noise_res[KK_MAX_UPSAMPLES];
+        kk_conv_w ups[KK_MAX_UPSAMPLES];
+        kk_resblock1_w resblocks[KK_MAX_UPSAMPLES * KK_MAX_RESBLOCK_KERNELS];
+        kk_conv_w conv_post;
+    } gen;
+} kk_weights;
+
+/* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.
+ * get returns the tensor named `name` after checking its shape (-1 matches any size; then
+ * actual_shape, if non-NULL, receives the real one); NULL with err filled when absent or wrong.
+ * With optional != 0 a missing tensor returns NULL without an error. */
+typedef struct {
+    const float *(*get)(void *ctx, const char *name, int ndim, const int64_t *shape,
+                        int64_t *actual_shape, int optional, kokoro_error *err);
+    void *ctx;
+} kk_weight_source;
+
+kokoro_status kk_weights_build(kk_weights *w, const kk_config *cfg, const kk_weight_source *src,
+                               kokoro_error *err);
+#endif

@@ -1,0 +1,92 @@
+/*
+ * nn — the numeric primitives of the forward pass, over CBLAS.
+ *
+ * Layouts: convolution tensors are channel-major [C][L] (time is the fastest axis, as in PyTorch);
+ * sequence tensors (ALBERT, LSTMs) are token-major [T][C]. Nothing here allocates: callers pass
+ * scratch buffers whose sizes the *_scratch functions give, so one forward pass can run entirely
+ * inside its own arena and any number of passes can run at once.
+ */
+#ifndef KOKORO_NN_NN_H
+#define KOKORO_NN_NN_H
+#include <stddef.h>
+
+/* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
+void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y);
+
+/* An optional per-channel transform applied to a convolution's input as it is read (so that a
+ * norm + activation pass never has to be written out): v = x*scale[c] + shift[c], then
+ * KK_ACT_LEAKY: v < 0 ? slope*v : v;  KK_ACT_SNAKE: v + sin(alpha[c]*v)^2 / alpha[c].
+ * Zero padding is applied after the transform, as PyTorch pads the transformed tensor. */
+typedef enum { KK_ACT_NONE, KK_ACT_LEAKY, KK_ACT_SNAKE } kk_act;
+typedef struct {
+    const float *scale, *shift; /* NULL: identity */
+    kk_act act;
+    float slope;                /* KK_ACT_LEAKY */
+    const float *alpha;         /* KK_ACT_SNAKE, per channel */
+} kk_pre;
+
+/* Output length of a Conv1d. */
+int kk_conv1d_len(int L, int k, int stride, int pad, int dil);
+/* Scratch floats kk_conv1d needs for these sizes. */
+size_t kk_conv1d_scratch(int in, int L, int k, int stride, int pad, int dil);
+/* y[out][Lout] (+)= conv1d(pre(x[in][L])) with W[out][in][k], bias b (may be NULL).
+ * accumulate != 0 adds to the existing contents of y (a fused residual add). pre may be NULL. */
+void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
+               int out, int k, int stride, int pad, int dil, float *y, int accumulate,
+               float *scratch);
+
+/* ConvTranspose1d (groups 1): W[in][out][k]; y[out][Lout], Lout = (L-1)*stride - 2*pad + k + outpad. */
+int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad);
+size_t kk_conv_transpose1d_scratch(int in, int out, int L, int k);
+void kk_conv_transpose1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
+                         const float *b, int out, int k, int stride, int pad, int outpad, float *y,
+                         float *scratch);
+
+/* Depthwise ConvTranspose1d (groups = channels): W[C][1][k]. pre is applied to x as it is read. */
+void kk_conv_transpose1d_depthwise(const float *x, int C, int L, const kk_pre *pre, const float *W,
+                                   const float *b, int k, int stride, int pad, int outpad,
+                                   float *y);
+
+/* Bidirectional single-layer LSTM (PyTorch gate order i, f, g, o; h0 = c0 = 0).
+ * x[T][in] -> y[T][2H]: forward hidden state in [0, H), reverse in [H, 2H). */
+typedef struct {
+    const float *w_ih[2], *w_hh[2], *b_ih[2], *b_hh[2]; /* [0] forward, [1] reverse */
+    int in, hidden;
+} kk_lstm_weights;
+size_t kk_bilstm_scratch(int T, int hidden);
+void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float *scratch);
+
+/* LayerNorm of each row of x[n][C] (biased variance); gamma/beta may be NULL. In place allowed. */
+void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const float *beta,
+                       float eps, float *y);
+
+/* Per-channel statistics of x[C][L] as PyTorch's CPU instance norm computes them (double sums):
+ * mean[c] and invstd[c] = 1/sqrt(var + eps) with the biased variance. */
+void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd);
+
+/* AdaIN folded into one scale/shift per channel: y = (1+gamma)*(IN(x)*w + b) + beta
+ * = x*scale + shift. gb = fc(style) = [gamma(C) | beta(C)]; norm_w/norm_b may be NULL (1, 0). */
+void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
+                     const float *norm_b, float *scale, float *shift);
+
+/* y[c][t] = pre(x[c][t]) for every element (in place allowed). */
+void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y);
+/* The same for n values of channel c. */
+void kk_apply_pre_row(const kk_pre *pre, int c, const float *src, float *dst, int n);
+
+void kk_leaky_relu(float *x, size_t n, float slope);
+void kk_gelu_new(float *x, size_t n);
+
+/* sin(x) accurate to a few float32 ulps for |x| < 1e4, written so the compiler vectorises it. */
+float kk_sinf(float x);
+
+/* STFT as torch.stft(n_fft, hop, periodic Hann window of n_fft, center=True, reflect padding,
+ * onesided): x[L] -> mag/phase [n_fft/2+1][N], N = L/hop + 1. Needs L > n_fft/2. */
+int kk_stft_frames(int L, int hop);
+void kk_stft(const float *x, int L, int n_fft, int hop, float *mag, float *phase);
+/* Inverse of the above (torch.istft, center=True, length None): spectrum mag*e^(i*phase),
+ * [n_fft/2+1][N] -> y[hop*(N-1)]. scratch: kk_istft_scratch floats. */
+size_t kk_istft_scratch(int N, int n_fft, int hop);
+void kk_istft(const float *mag, const float *phase, int N, int n_fft, int hop, float *y,
+              float *scratch);
+#endif

@@ -1,0 +1,62 @@
+#include <math.h>
+
+#include "nn/nn.h"
+
+void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const float *beta,
+                       float eps, float *y)
+{
+    for (int i = 0; i < n; i++) {
+        const float *r = x + (size_t)i * C;
+        float *o = y + (size_t)i * C;
+        double s = 0.0;
+        for (int c = 0; c < C; c++)
+            s += r[c];
+        float mean = (float)(s / C);
+        double v = 0.0;
+        for (int c = 0; c < C; c++) {
+            float d = r[c] - mean;
+            v += (double)d * d;
+        }
+        float inv = (float)(1.0 / sqrt(v / C + eps));
+        for (int c = 0; c < C; c++) {
+            float t = (r[c] - mean) * inv;
+            if (gamma)
+                t = t * gamma[c];
+            if (beta)
+                t = t + beta[c];
+            o[c] = t;
+        }
+    }
+}
+
+void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd)
+{
+    for (int c = 0; c < C; c++) {
+        const float *r = x + (size_t)c * L;
+        double s = 0.0;
+        for (int t = 0; t < L; t++)
+            s += r[t];
+        float m = (float)(s / L);
+        double v = 0.0;
+        for (int t = 0; t < L; t++) {
+            float d = r[t] - m;
+            v += (double)(d * d);
+        }
+        mean[c] = m;
+        invstd[c] = (float)(1.0 / sqrt(v / L + eps));
+    }
+}
+
+void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
+                     const float *norm_b, float *scale, float *shift)
+{
+    kk_instance_stats(x, C, L, 1e-5f, shift, scale);
+    for (int c = 0; c < C; c++) {
+        float mean = shift[c];
+        float a = scale[c] * (norm_w ? norm_w[c] : 1.0f);
+        float b0 = (norm_b ? norm_b[c] : 0.0f) - mean * a;
+        float g1 = 1.0f + gb[c];
+        scale[c] = g1 * a;
+        shift[c] = g1 * b0 + gb[C + c];
+    }
+}
