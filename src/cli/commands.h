@@ -18,4 +18,5 @@ int cmd_normalize(int argc, char **argv);
 int cmd_voices(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_say(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 #endif

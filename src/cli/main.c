@@ -30,8 +30,13 @@ static const kokoro_command commands[] = {
      "                        [--no-plurals] [--no-phones] [--no-symbols] [--spans] TEXT|-\n"
      "  Kokoro-FastAPI's English normaliser (lang a, b, en-us, en-gb; other languages pass\n"
      "  through). --spans also prints out_start out_end src_start src_end per output span.\n"},
-    {"bench", cli_not_built_yet, "measure synthesis speed and memory",
-     "usage: kokoro bench [--model FILE] [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"},
+    {"bench", cmd_bench, "measure synthesis speed and memory",
+     "usage: kokoro bench [--model FILE | --model-dir DIR] [--config FILE] [--voices-dir DIR]\n"
+     "                    [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"
+     "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
+     "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
+     "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
+     "warm-up), RTF, scratch memory, conv GFLOP/s, seconds per module; then peak RSS.\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
      "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"

@@ -88,6 +88,8 @@ void kokoro_model_free(kokoro_model *model)
     if (!model)
         return;
     kk_checkpoint_free(model->ckpt);
+    for (size_t i = 0; i < model->n_owned; i++)
+        free(model->owned[i]);
     free(model->owned);
     free(model);
 }

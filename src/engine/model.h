@@ -10,7 +10,8 @@
 struct kokoro_model {
     kk_weights w;       /* points into ckpt or into owned */
     kk_checkpoint *ckpt; /* set when loaded from a file */
-    float *owned;        /* parameters owned by the model itself (random model) */
+    float **owned;       /* tensors owned by the model itself (random model) */
+    size_t n_owned;
     size_t n_params;
 };
 
@@ -23,8 +24,8 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
 /* The config.json dimensions of Kokoro-82M v1.0 (vocabulary included). */
 void kk_config_kokoro82m(kk_config *cfg);
 
-/* Per-module wall times of the last kokoro_synthesize on this thread are not kept globally;
- * kk_synthesize_timed returns them (seconds, KK_T_COUNT entries) for the benchmark. */
+/* kokoro_synthesize that also returns the per-module wall times (seconds, KK_T_COUNT entries)
+ * and the bytes of scratch the call held at its peak (both may be NULL); for the benchmark. */
 kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice *voice,
                                   const char *phonemes, const kokoro_synth_options *opt,
                                   kokoro_audio *out, double *seconds, size_t *arena_bytes,

@@ -1,31 +1,15 @@
+/* Comparisons may be if-converted (vectorised) only when they are not treated as trapping. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("no-trapping-math")
+#endif
 #include <math.h>
 
 #include "nn/nn.h"
 
-/* Cody-Waite reduction by pi/2 in three parts, then the usual minimax polynomials on
- * [-pi/4, pi/4]. Branch-free so that loops over it vectorise. */
-float kk_sinf(float x)
-{
-    const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    float j = (x * 0.636619772f + magic) - magic;
-    float r = fmaf(-j, 1.5703125f, x);
-    r = fmaf(-j, 4.837512969970703125e-4f, r);
-    r = fmaf(-j, 7.549789954891882e-8f, r);
-    int q = (int)j;
-    float r2 = r * r;
-    float s = fmaf(fmaf(fmaf(-1.9515295891e-4f, r2, 8.3321608736e-3f), r2, -1.6666654611e-1f),
-                   r2 * r, r);
-    float c = fmaf(fmaf(fmaf(2.443315711809948e-5f, r2, -1.388731625493765e-3f), r2,
-                        4.166664568298827e-2f),
-                   r2 * r2, fmaf(-0.5f, r2, 1.0f));
-    float v = (q & 1) ? c : s;
-    return (q & 2) ? -v : v;
-}
-
 void kk_leaky_relu(float *x, size_t n, float slope)
 {
     for (size_t i = 0; i < n; i++)
-        x[i] = x[i] < 0.0f ? x[i] * slope : x[i];
+        x[i] = x[i] * (x[i] < 0.0f ? slope : 1.0f);
 }
 
 void kk_gelu_new(float *x, size_t n)
@@ -38,26 +22,26 @@ void kk_gelu_new(float *x, size_t n)
     }
 }
 
-void kk_apply_pre_row(const kk_pre *p, int c, const float *src, float *dst, int n)
+void kk_apply_pre_row(const kk_pre *p, int c, const float *restrict src, float *restrict dst, int n)
 {
-    float sc = p->scale ? p->scale[c] : 1.0f;
-    float sh = p->shift ? p->shift[c] : 0.0f;
+    const float sc = p->scale ? p->scale[c] : 1.0f;
+    const float sh = p->shift ? p->shift[c] : 0.0f;
     switch (p->act) {
     case KK_ACT_NONE:
         for (int i = 0; i < n; i++)
             dst[i] = src[i] * sc + sh;
         break;
     case KK_ACT_LEAKY: {
-        float slope = p->slope;
+        const float slope = p->slope;
         for (int i = 0; i < n; i++) {
             float v = src[i] * sc + sh;
-            dst[i] = v < 0.0f ? v * slope : v;
+            dst[i] = v * (v < 0.0f ? slope : 1.0f);
         }
         break;
     }
     case KK_ACT_SNAKE: {
-        float a = p->alpha[c];
-        float inv = 1.0f / a; /* PyTorch takes the reciprocal first, then multiplies */
+        const float a = p->alpha[c];
+        const float inv = 1.0f / a; /* PyTorch takes the reciprocal first, then multiplies */
         for (int i = 0; i < n; i++) {
             float v = src[i] * sc + sh;
             float s = kk_sinf(a * v);

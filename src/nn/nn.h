@@ -8,6 +8,7 @@
  */
 #ifndef KOKORO_NN_NN_H
 #define KOKORO_NN_NN_H
+#include <math.h>
 #include <stddef.h>
 
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
@@ -77,8 +78,6 @@ void kk_apply_pre_row(const kk_pre *pre, int c, const float *src, float *dst, in
 void kk_leaky_relu(float *x, size_t n, float slope);
 void kk_gelu_new(float *x, size_t n);
 
-/* sin(x) accurate to a few float32 ulps for |x| < 1e4, written so the compiler vectorises it. */
-float kk_sinf(float x);
 
 /* STFT as torch.stft(n_fft, hop, periodic Hann window of n_fft, center=True, reflect padding,
  * onesided): x[L] -> mag/phase [n_fft/2+1][N], N = L/hop + 1. Needs L > n_fft/2. */
@@ -89,4 +88,25 @@ void kk_stft(const float *x, int L, int n_fft, int hop, float *mag, float *phase
 size_t kk_istft_scratch(int N, int n_fft, int hop);
 void kk_istft(const float *mag, const float *phase, int N, int n_fft, int hop, float *y,
               float *scratch);
+
+/* sin(x) to about 1e-7 absolute for |x| < 1e4: Cody-Waite reduction by pi/2 in three parts,
+ * then the usual minimax polynomials on [-pi/4, pi/4]. Branch-free so that loops vectorise. */
+static inline float kk_sinf(float x)
+{
+    const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    float j = (x * 0.636619772f + magic) - magic;
+    float r = fmaf(-j, 1.5703125f, x);
+    r = fmaf(-j, 4.837512969970703125e-4f, r);
+    r = fmaf(-j, 7.549789954891882e-8f, r);
+    int q = (int)j;
+    float r2 = r * r;
+    float s = fmaf(fmaf(fmaf(-1.9515295891e-4f, r2, 8.3321608736e-3f), r2, -1.6666654611e-1f),
+                   r2 * r, r);
+    float c = fmaf(fmaf(fmaf(2.443315711809948e-5f, r2, -1.388731625493765e-3f), r2,
+                        4.166664568298827e-2f),
+                   r2 * r2, fmaf(-0.5f, r2, 1.0f));
+    float v = (q & 1) ? c : s;
+    return (q & 2) ? -v : v;
+}
+
 #endif

@@ -1,0 +1,269 @@
+/* kokoro bench — synthesis speed and memory on fixed phoneme inputs. Without --model it builds a
+ * full-size Kokoro-82M with seeded random weights in memory (durations biased to ~4 frames per
+ * token), so it runs without downloading anything. */
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "cli/commands.h"
+#include "cli/model_args.h"
+#include "engine/forward.h"
+#include "engine/model.h"
+#include "kokoro.h"
+#include "model/voice.h"
+
+/* Built-in inputs: misaki phonemes of English sentences, about 20, 120 and 400 tokens. */
+static const char *const builtin_names[] = {"short", "medium", "long"};
+static const char *const builtin_inputs[] = {
+    "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps.",
+    "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ, ænd ðə fˈIv bˈɑksɪŋ wˈɪzəɹdz ʤˈʌmp "
+    "kwˈɪkli. hˌW vˈɛɹi ɪntˈɛɹɛstɪŋ — jˈɛs!",
+    "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ, ænd ðə fˈIv bˈɑksɪŋ wˈɪzəɹdz ʤˈʌmp "
+    "kwˈɪkli. hˌW vˈɛɹi ɪntˈɛɹɛstɪŋ — jˈɛs! ʃˈiz sˈɛlɪŋ sˈiʃˌɛlz bˈI ðə sˈiʃˌɔɹ, ænd ðə "
+    "ʃˈɛlz ʃiz sˈɛlɪŋ ˈɑɹ ʃˈʊɹli sˈiʃˌɛlz. ˈIm ʃˈʊɹ ðæt ɪf ʃi sˈɛlz sˈiʃˌɛlz ɑn ðə sˈiʃˌɔɹ, "
+    "ðˈɛn ðə ʃˈɛlz ʃi sˈɛlz ˈɑɹ sˈiʃˌɔɹ ʃˈɛlz. hˈW mˈʌʧ wˈʊd wˈʊd ə wˈʊdʧˌʌk ʧˈʌk ɪf ə "
+    "wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd? hi wʊd ʧˈʌk, hi wʊd, æz mˈʌʧ æz hi kʊd, ænd ʧˈʌk æz mˈʌʧ wˈʊd æz "
+    "ə wˈʊdʧˌʌk wʊd ɪf ə wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd.",
+};
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_maxrss / 1024.0;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Multiply-add count (x2) of the decoder's and generator's convolutions for F frames. */
+static double conv_flops(const kk_weights *w, int F)
+{
+    double fl = 0.0;
+    const kk_resblk_w *blk[1 + KK_DECODE_BLOCKS] = {&w->dec.encode, &w->dec.decode[0],
+                                                    &w->dec.decode[1], &w->dec.decode[2],
+                                                    &w->dec.decode[3]};
+    for (int i = 0; i < 1 + KK_DECODE_BLOCKS; i++) {
+        const kk_resblk_w *b = blk[i];
+        double L2 = b->upsample ? 2.0 * F : F;
+        fl += 2.0 * b->dim_out * b->dim_in * 3 * L2 + 2.0 * b->dim_out * b->dim_out * 3 * L2;
+        if (b->conv1x1.w)
+            fl += 2.0 * b->dim_out * b->dim_in * F;
+    }
+    const kk_config *c = &w->cfg;
+    double Lx = 2.0 * F;
+    for (int i = 0; i < c->n_upsamples; i++) {
+        const kk_conv_w *up = &w->gen.ups[i], *nc = &w->gen.noise_convs[i];
+        double Lst = Lx * c->upsample_rates[i] + (i + 1 == c->n_upsamples ? 1 : 0);
+        fl += 2.0 * up->in * up->out * up->k * Lx;
+        fl += 2.0 * nc->out * nc->in * nc->k * Lst;
+        const kk_resblock1_w *nr = &w->gen.noise_res[i];
+        fl += nr->n_dil * 2 * 2.0 * nr->channels * nr->channels * nr->k * Lst;
+        for (int j = 0; j < w->gen.n_kernels; j++) {
+            const kk_resblock1_w *r = &w->gen.resblocks[i * w->gen.n_kernels + j];
+            fl += r->n_dil * 2 * 2.0 * r->channels * r->channels * r->k * Lst;
+        }
+        Lx = Lst;
+    }
+    fl += 2.0 * w->gen.conv_post.out * w->gen.conv_post.in * w->gen.conv_post.k * Lx;
+    return fl;
+}
+
+typedef struct {
+    const char *name;
+    const char *phonemes;
+} bench_input;
+
+int cmd_bench(int argc, char **argv)
+{
+    cli_model_args ma;
+    cli_model_args_init(&ma);
+    const char *voice_expr = NULL, *inputs_path = NULL;
+    int threads = 0, runs = 3;
+    for (int i = 1; i < argc; i++) {
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int used = cli_model_args_parse(&ma, argv[i], v);
+        if (used < 0)
+            return 2;
+        if (used > 0) {
+            i += used - 1;
+            continue;
+        }
+        if (!v) {
+            fprintf(stderr, "kokoro bench: unknown option or missing value: '%s'\n", argv[i]);
+            return 2;
+        }
+        char *end = NULL;
+        if (!strcmp(argv[i], "--voice"))
+            voice_expr = v;
+        else if (!strcmp(argv[i], "--inputs"))
+            inputs_path = v;
+        else if (!strcmp(argv[i], "--threads")) {
+            threads = (int)strtol(v, &end, 10);
+            if (*end || threads < 0) {
+                fprintf(stderr, "kokoro bench: --threads wants a count, got '%s'\n", v);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--runs")) {
+            runs = (int)strtol(v, &end, 10);
+            if (*end || runs < 1 || runs > 1000) {
+                fprintf(stderr, "kokoro bench: --runs wants 1..1000, got '%s'\n", v);
+                return 2;
+            }
+        } else {
+            fprintf(stderr, "kokoro bench: unknown option '%s' (see 'kokoro help bench')\n", argv[i]);
+            return 2;
+        }
+        i++;
+    }
+
+    bench_input inputs[64];
+    int n_inputs = 0;
+    cJSON *json = NULL;
+    if (inputs_path) {
+        FILE *f = fopen(inputs_path, "rb");
+        char *text = NULL;
+        long len = 0;
+        if (f && fseek(f, 0, SEEK_END) == 0 && (len = ftell(f)) >= 0 && fseek(f, 0, SEEK_SET) == 0 &&
+            (text = malloc((size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
+            json = cJSON_ParseWithLength(text, (size_t)len);
+        if (f)
+            fclose(f);
+        free(text);
+        if (!json || !cJSON_IsArray(json)) {
+            fprintf(stderr, "kokoro bench: %s is not a JSON list of phoneme strings\n", inputs_path);
+            cJSON_Delete(json);
+            return 1;
+        }
+        cJSON *it;
+        cJSON_ArrayForEach(it, json)
+        {
+            if (!cJSON_IsString(it) || n_inputs == 64) {
+                fprintf(stderr, "kokoro bench: %s: want at most 64 strings\n", inputs_path);
+                cJSON_Delete(json);
+                return 1;
+            }
+            inputs[n_inputs].name = "input";
+            inputs[n_inputs++].phonemes = it->valuestring;
+        }
+    } else {
+        for (int i = 0; i < 3; i++) {
+            inputs[n_inputs].name = builtin_names[i];
+            inputs[n_inputs++].phonemes = builtin_inputs[i];
+        }
+    }
+
+    kokoro_model *model = NULL;
+    kokoro_voice *voice = NULL, random_voice = {0, 0, NULL};
+    kokoro_error err;
+    double t_load = kk_now();
+    if (ma.model || ma.model_dir) {
+        if (cli_model_args_load(&ma, "bench", &model) != 0) {
+            cJSON_Delete(json);
+            return 1;
+        }
+        if (kokoro_voice_resolve(ma.voices_dir, voice_expr ? voice_expr : "af_heart", &voice,
+                                 &err) != KOKORO_OK) {
+            fprintf(stderr, "kokoro bench: voice: %s\n", err.message);
+            kokoro_model_free(model);
+            cJSON_Delete(json);
+            return 1;
+        }
+    } else {
+        kk_config *cfg = malloc(sizeof *cfg);
+        if (!cfg)
+            return 1;
+        kk_config_kokoro82m(cfg);
+        kokoro_status st = kk_model_random(cfg, 1, &model, &err);
+        free(cfg);
+        if (st != KOKORO_OK) {
+            fprintf(stderr, "kokoro bench: %s\n", err.message);
+            cJSON_Delete(json);
+            return 1;
+        }
+        random_voice.rows = 510;
+        random_voice.dim = 2 * model->w.cfg.style_dim;
+        random_voice.data = malloc(sizeof(float) * 510 * (size_t)random_voice.dim);
+        if (!random_voice.data)
+            return 1;
+        uint64_t s = 7;
+        for (size_t i = 0; i < 510 * (size_t)random_voice.dim; i++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            random_voice.data[i] = 0.26f * ((float)((s >> 40) & 0xFFFFFF) / 8388608.0f - 1.0f);
+        }
+        voice = &random_voice;
+        printf("model: Kokoro-82M dimensions, random weights (%.1f M parameters)\n",
+               (double)model->n_params / 1e6);
+    }
+    t_load = kk_now() - t_load;
+    printf("load %.2f s, threads %d, runs %d (median after one warm-up), RSS after load %.0f MB\n",
+           t_load, threads, runs, peak_rss_mb());
+
+    kokoro_synth_options opt;
+    kokoro_synth_options_init(&opt);
+    opt.threads = threads;
+    opt.seed = 1;
+    printf("%-8s %6s %6s %7s %7s %6s %8s %6s |", "input", "tokens", "frames", "audio_s", "wall_s",
+           "RTF", "scratchMB", "GF/s");
+    for (int k = 0; k < KK_T_COUNT; k++)
+        printf(" %s", kk_timer_names[k]);
+    printf("\n");
+    int rc = 0;
+    for (int i = 0; i < n_inputs && rc == 0; i++) {
+        double *wall = malloc(sizeof(double) * runs);
+        double secs[KK_T_COUNT], best_secs[KK_T_COUNT] = {0};
+        double *walls_sorted = malloc(sizeof(double) * runs);
+        kokoro_audio audio = {0};
+        size_t scratch = 0;
+        for (int r = -1; r < runs && rc == 0; r++) {
+            if (audio.samples)
+                kokoro_audio_free(&audio);
+            double t0 = kk_now();
+            if (kk_synthesize_timed(model, voice, inputs[i].phonemes, &opt, &audio, secs, &scratch,
+                                    &err) != KOKORO_OK) {
+                fprintf(stderr, "kokoro bench: %s: %s\n", inputs[i].name, err.message);
+                rc = 1;
+                break;
+            }
+            double t = kk_now() - t0;
+            if (r < 0)
+                continue; /* warm-up */
+            wall[r] = t;
+            walls_sorted[r] = t;
+            qsort(walls_sorted, (size_t)r + 1, sizeof(double), cmp_double);
+            if (t == walls_sorted[r / 2] || r == 0)
+                memcpy(best_secs, secs, sizeof secs);
+        }
+        if (rc == 0) {
+            double med = walls_sorted[runs / 2];
+            int frames = 0;
+            for (size_t k = 0; k < audio.n_tokens; k++)
+                frames += audio.durations[k];
+            double audio_s = (double)audio.n_samples / KOKORO_SAMPLE_RATE;
+            double conv_t = best_secs[KK_T_DECODER] + best_secs[KK_T_GENERATOR];
+            printf("%-8s %6zu %6d %7.2f %7.3f %6.3f %8.0f %6.1f |", inputs[i].name,
+                   audio.n_tokens - 2, frames, audio_s, med, med / audio_s,
+                   (double)scratch / 1048576.0,
+                   conv_t > 0 ? conv_flops(&model->w, frames) / conv_t / 1e9 : 0.0);
+            for (int k = 0; k < KK_T_COUNT; k++)
+                printf(" %.3f", best_secs[k]);
+            printf("\n");
+            fflush(stdout);
+        }
+        kokoro_audio_free(&audio);
+        free(wall);
+        free(walls_sorted);
+    }
+    printf("peak RSS %.0f MB\n", peak_rss_mb());
+    if (voice != &random_voice)
+        kokoro_voice_free(voice);
+    free(random_voice.data);
+    kokoro_model_free(model);
+    cJSON_Delete(json);
+    return rc;
+}
