@@ -161,7 +161,7 @@ int cmd_bench(int argc, char **argv)
     kokoro_model *model = NULL;
     kokoro_voice *voice = NULL, random_voice = {0, 0, NULL};
     kokoro_error err;
-    double t_load = kk_now();
+    double t_load = kk_wall_seconds();
     if (ma.model || ma.model_dir) {
         if (cli_model_args_load(&ma, "bench", &model) != 0) {
             cJSON_Delete(json);
@@ -200,7 +200,7 @@ int cmd_bench(int argc, char **argv)
         printf("model: Kokoro-82M dimensions, random weights (%.1f M parameters)\n",
                (double)model->n_params / 1e6);
     }
-    t_load = kk_now() - t_load;
+    t_load = kk_wall_seconds() - t_load;
     printf("load %.2f s, threads %d, runs %d (median after one warm-up), RSS after load %.0f MB\n",
            t_load, threads, runs, peak_rss_mb());
 
@@ -223,14 +223,14 @@ int cmd_bench(int argc, char **argv)
         for (int r = -1; r < runs && rc == 0; r++) {
             if (audio.samples)
                 kokoro_audio_free(&audio);
-            double t0 = kk_now();
+            double t0 = kk_wall_seconds();
             if (kk_synthesize_timed(model, voice, inputs[i].phonemes, &opt, &audio, secs, &scratch,
                                     &err) != KOKORO_OK) {
                 fprintf(stderr, "kokoro bench: %s: %s\n", inputs[i].name, err.message);
                 rc = 1;
                 break;
             }
-            double t = kk_now() - t0;
+            double t = kk_wall_seconds() - t0;
             if (r < 0)
                 continue; /* warm-up */
             wall[r] = t;

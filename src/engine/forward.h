@@ -45,7 +45,7 @@ void kk_dump(kk_forward *f, const char *name, const void *data, int is_int, int 
 void kk_dump_transposed(kk_forward *f, const char *name, const float *x, int T, int C);
 
 /* Clock for the module timers, seconds. */
-double kk_now(void);
+double kk_wall_seconds(void);
 
 /* Standard normal draw from the call's RNG. */
 float kk_randn(kk_forward *f);

@@ -125,7 +125,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     size_t L = (size_t)nF0 * up_total;
     int N = kk_stft_frames((int)L, hop);
 
-    double t0 = kk_now();
+    double t0 = kk_wall_seconds();
     float *audio = kk_arena_floats(&f->arena, L);
     kk_arena_mark_t m0 = kk_arena_mark(&f->arena);
     float *har = kk_arena_floats(&f->arena, (size_t)2 * nb * N); /* [mag(nb) | phase(nb)][N] */
@@ -144,8 +144,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
             load_injected(f, "dbg_gen_har_phase", nb, N, har + (size_t)nb * N) != KOKORO_OK)
             return NULL;
     }
-    f->seconds[KK_T_SOURCE] += kk_now() - t0;
-    t0 = kk_now();
+    f->seconds[KK_T_SOURCE] += kk_wall_seconds() - t0;
+    t0 = kk_wall_seconds();
 
     const float *x = x0;
     int Lx = nF0, Cx = c->upsample_initial_channel;
@@ -235,8 +235,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         kk_arena_release(&f->arena, m);
     }
     kk_dump(f, "dbg_gen_conv_post", post, 0, 3, 1, cp->out, N);
-    f->seconds[KK_T_GENERATOR] += kk_now() - t0;
-    t0 = kk_now();
+    f->seconds[KK_T_GENERATOR] += kk_wall_seconds() - t0;
+    t0 = kk_wall_seconds();
     for (size_t q = 0; q < (size_t)nb * N; q++)
         post[q] = expf(post[q]);
     for (size_t q = (size_t)nb * N; q < (size_t)2 * nb * N; q++)
@@ -244,7 +244,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     float *sc = kk_arena_floats(&f->arena, kk_istft_scratch(N, nf, hop));
     kk_istft(post, post + (size_t)nb * N, N, nf, hop, audio, sc);
     kk_arena_release(&f->arena, m0);
-    f->seconds[KK_T_ISTFT] += kk_now() - t0;
+    f->seconds[KK_T_ISTFT] += kk_wall_seconds() - t0;
     kk_dump(f, "audio", audio, 0, 1, (int)L);
     return audio;
 }

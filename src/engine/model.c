@@ -22,7 +22,7 @@ const char *const kk_timer_names[KK_T_COUNT] = {
     "albert", "prosody", "f0n", "text_encoder", "decoder", "source", "generator", "istft",
 };
 
-double kk_now(void)
+double kk_wall_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -53,6 +53,9 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
     if (!model_path || !out)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "kokoro_model_load: NULL argument");
     *out = NULL;
+    struct stat st_model;
+    if (stat(model_path, &st_model) != 0)
+        return kk_fail(err, KOKORO_ERR_NOT_FOUND, "model file %s: %s", model_path, strerror(errno));
     char cfg_path[4096];
     if (!config_path) {
         const char *slash = strrchr(model_path, '/');
@@ -190,26 +193,26 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
     kk_dump(f, "input_ids", ids, 1, 2, 1, T);
     kk_dump(f, "ref_s", ref_s, 0, 2, 1, 2 * S);
 
-    double t0 = kk_now();
+    double t0 = kk_wall_seconds();
     float *bert = kk_albert(f, ids, T);
     kk_dump(f, "bert_out", bert, 0, 3, 1, T, w->bert.hidden);
-    f->seconds[KK_T_ALBERT] += kk_now() - t0;
+    f->seconds[KK_T_ALBERT] += kk_wall_seconds() - t0;
 
-    t0 = kk_now();
+    t0 = kk_wall_seconds();
     float *d = kk_duration_encoder(f, bert, T, s_pred);
     int F = kk_predict_durations(f, d, T, speed, pred_dur);
-    f->seconds[KK_T_PROSODY] += kk_now() - t0;
+    f->seconds[KK_T_PROSODY] += kk_wall_seconds() - t0;
 
-    t0 = kk_now();
+    t0 = kk_wall_seconds();
     float *en = kk_arena_floats(&f->arena, (size_t)(D + S) * F);
     kk_expand_tokens(d, T, D + S, pred_dur, F, en);
     kk_dump(f, "en", en, 0, 3, 1, D + S, F);
     float *F0 = kk_arena_floats(&f->arena, 2 * (size_t)F);
     float *N = kk_arena_floats(&f->arena, 2 * (size_t)F);
     kk_f0n(f, en, F, s_pred, F0, N);
-    f->seconds[KK_T_F0N] += kk_now() - t0;
+    f->seconds[KK_T_F0N] += kk_wall_seconds() - t0;
 
-    t0 = kk_now();
+    t0 = kk_wall_seconds();
     float *t_en = kk_text_encoder(f, ids, T);
     float *asr = kk_arena_floats(&f->arena, (size_t)D * F);
     for (int c = 0; c < D; c++) {
@@ -219,11 +222,11 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
                 row[k++] = t_en[(size_t)c * T + t];
     }
     kk_dump(f, "asr", asr, 0, 3, 1, D, F);
-    f->seconds[KK_T_TEXT_ENCODER] += kk_now() - t0;
+    f->seconds[KK_T_TEXT_ENCODER] += kk_wall_seconds() - t0;
 
-    t0 = kk_now();
+    t0 = kk_wall_seconds();
     float *x = kk_decoder(f, asr, F0, N, F, s_dec);
-    f->seconds[KK_T_DECODER] += kk_now() - t0;
+    f->seconds[KK_T_DECODER] += kk_wall_seconds() - t0;
 
     float *audio = kk_generator(f, x, F0, F, s_dec);
     f->arena.on_fail = NULL;
