@@ -40,9 +40,11 @@ size_t kk_utf8_prev(const char *s, size_t i, uint32_t *cp);
 uint32_t kk_cp_before(const char *s, size_t i);
 uint32_t kk_cp_at(const char *s, size_t len, size_t i);
 
-/* Python's \w, \s, [^\W_] for str patterns (Unicode), approximated by ranges: letters and digits
- * of every script are word characters; punctuation, symbols, spaces and invalid bytes are not. */
+/* Python's \w, \s, [^\W_] for str patterns (Unicode): letters and digits
+ * of every script are word characters; punctuation, symbols, marks, spaces and invalid bytes
+ * are not (the same table as Python's, see normalize_wordchars.c). */
 int kk_is_word(uint32_t cp);
+int kk_is_word_nonascii(uint32_t cp); /* table generated from Python's Unicode data */
 int kk_is_space(uint32_t cp);
 int kk_is_alnum(uint32_t cp);
 static inline int kk_is_digit(uint32_t cp) { return cp >= '0' && cp <= '9'; }

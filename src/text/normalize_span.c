@@ -137,32 +137,7 @@ int kk_is_word(uint32_t cp)
     if (cp < 0x80)
         return (cp >= '0' && cp <= '9') || (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z') ||
                cp == '_';
-    if (kk_is_space(cp))
-        return 0;
-    if (cp < 0xC0) /* Latin-1 punctuation; ª ² ³ µ ¹ º ¼-¾ are alphanumeric in Python */
-        return cp == 0xAA || cp == 0xB2 || cp == 0xB3 || cp == 0xB5 || cp == 0xB9 || cp == 0xBA ||
-               (cp >= 0xBC && cp <= 0xBE);
-    if (cp == 0xD7 || cp == 0xF7)
-        return 0;
-    if (cp >= 0x2000 && cp <= 0x2BFF) /* punctuation, currency, arrows, maths, technical, boxes */
-        return (cp >= 0x2070 && cp <= 0x209C && cp != 0x207A && cp != 0x207B && cp != 0x207C &&
-                cp != 0x207D && cp != 0x207E && cp != 0x208A && cp != 0x208B && cp != 0x208C &&
-                cp != 0x208D && cp != 0x208E) ||
-               (cp >= 0x2150 && cp <= 0x2189) || cp == 0x2126 || cp == 0x212A || cp == 0x212B ||
-               (cp >= 0x2460 && cp <= 0x249B);
-    if (cp >= 0x3000 && cp <= 0x303F) /* CJK symbols and punctuation, except 々 〆 〇 and 〡-〩 */
-        return (cp >= 0x3005 && cp <= 0x3007) || (cp >= 0x3021 && cp <= 0x3029) ||
-               (cp >= 0x3031 && cp <= 0x3035) || cp == 0x303B || cp == 0x303C;
-    if ((cp >= 0xFE10 && cp <= 0xFE19) || (cp >= 0xFE30 && cp <= 0xFE6F))
-        return 0;
-    if (cp >= 0xFF00 && cp <= 0xFF65) /* full-width forms: only letters and digits are words */
-        return (cp >= 0xFF10 && cp <= 0xFF19) || (cp >= 0xFF21 && cp <= 0xFF3A) ||
-               (cp >= 0xFF41 && cp <= 0xFF5A) || cp == 0xFF3F;
-    if (cp >= 0x1F000 && cp <= 0x1FAFF) /* emoji and pictographs */
-        return 0;
-    if (cp >= 0xE000 && cp <= 0xF8FF) /* private use */
-        return 0;
-    return 1;
+    return kk_is_word_nonascii(cp);
 }
 
 int kk_is_alnum(uint32_t cp) { return cp != '_' && kk_is_word(cp); }

@@ -356,6 +356,10 @@ static void test_invalid_utf8(void)
     NORM("\xFF\xFE 5 \xC3", "\xFF\xFE five \xC3");
     NORM("\xE2\x80 $5\x80", "\xE2\x80 five dollars\x80");
     NORM("caf\xC3\xA9 5", "caf\xC3\xA9 five");
+    /* Word boundaries follow Python's Unicode classes: a combining accent and a symbol are not
+     * word characters, a Thai letter and a circled digit are. */
+    NORM("x\xCC\x81yeah \xE2\x84\xA2yeah \xE0\xB8\x81yeah \xE2\x91\xA0yeah",
+         "x\xCC\x81ye'a \xE2\x84\xA2ye'a \xE0\xB8\x81yeah \xE2\x91\xA0yeah");
     NORM("\xED\xA0\x80 1984", "\xED\xA0\x80 nineteen eighty-four");
     unsigned char all[256 * 3 + 1];
     for (int i = 0; i < 255; i++) {
