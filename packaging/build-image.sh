@@ -55,6 +55,7 @@ sources=("deb $mirror/debian bookworm main" "deb $mirror/debian bookworm-updates
 key=$(printf '%s\n' "$packages" "${mmdebstrap_args[@]}" "${sources[@]}" | sha256sum | cut -c1-16)
 base=$cache/base-$key.tar
 mkdir -p "$cache" "$out"
+cache=$(realpath "$cache") out=$(realpath "$out")
 
 if [ ! -s "$base" ] || [ $refresh -eq 1 ]; then
   echo "build-image: mmdebstrap bookworm minbase + runtime packages (cache key $key)"
@@ -92,8 +93,11 @@ echo "build-image: root filesystem in $rootfs ($(du -sb "$rootfs" | cut -f1) byt
 [ $rootfs_only -eq 1 ] && exit 0
 
 command -v podman >/dev/null || { echo "build-image: podman missing; the root filesystem is in $rootfs" >&2; exit 1; }
-# A private vfs store: no daemon, no overlay support needed, nothing shared with other users.
-store=$cache/podman
+# A private, throw-away vfs store: no daemon, no overlay support needed, nothing shared with
+# other users of the machine, no state carried between builds.
+# (podman refuses a run root longer than 50 characters, hence /tmp.)
+store=$(mktemp -d /tmp/kokoro-image.XXXXXX)
+trap 'rm -rf "$store"' EXIT
 podman_cmd=(podman --root "$store/root" --runroot "$store/run" --storage-driver vfs)
 layer=$out/rootfs.tar
 tar -C "$rootfs" --numeric-owner -cf "$layer" .
@@ -112,4 +116,5 @@ archive=$out/kokoro-cpu-$version.oci.tar
 rm -f "$archive"
 "${podman_cmd[@]}" save --quiet --format oci-archive -o "$archive" "$tag"
 "${podman_cmd[@]}" rmi -f "$tag" >/dev/null
+rm -rf "$store"
 echo "build-image: OCI archive $archive ($(stat -c %s "$archive") bytes), image $tag"

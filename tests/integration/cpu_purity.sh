@@ -12,15 +12,17 @@ lib=$(ls "$build"/libkokoro.so.* 2>/dev/null | head -n1 || true)
 
 status=0
 for f in "$kokoro" "$lib"; do
+  ok=1
   needed=$(readelf -d "$f" | awk '/NEEDED/ {gsub(/[\[\]]/, "", $5); print $5}')
-  [ -n "$needed" ] || { echo "FAIL: no NEEDED entries read from $f"; status=1; }
+  [ -n "$needed" ] || { echo "FAIL: no NEEDED entries read from $f"; ok=0; }
   hits=$(printf '%s\n' "$needed" | gpu_filter)
-  [ -z "$hits" ] || { echo "FAIL: $f has GPU NEEDED entries:"; echo "$hits"; status=1; }
+  [ -z "$hits" ] || { echo "FAIL: $f has GPU NEEDED entries:"; echo "$hits" | sed 's|^/||'; ok=0; }
   # Both the names and the resolved paths of the whole closure; "not found" entries count too.
   closure=$(ldd "$f" | awk '$2 == "=>" {print $1; if ($3 ~ /^\//) print $3; next} {print $1}')
   hits=$(printf '%s\n' "$closure" | gpu_filter)
-  [ -z "$hits" ] || { echo "FAIL: $f pulls GPU libraries transitively:"; echo "$hits"; status=1; }
-  echo "$f: $(echo "$needed" | wc -l) NEEDED, $(ldd "$f" | wc -l) in the ldd closure, no GPU library"
+  [ -z "$hits" ] || { echo "FAIL: $f pulls GPU libraries transitively:"; echo "$hits" | sed 's|^/\([^/]*\)$|\1|'; ok=0; }
+  [ $ok -eq 1 ] && echo "$f: $(echo "$needed" | wc -l) NEEDED, $(ldd "$f" | wc -l) in the ldd closure, no GPU library"
+  [ $ok -eq 1 ] || status=1
 done
 # CUDA headers belong to src/cuda/ (the separate kokoro-cuda target) and nowhere else.
 if grep -rlE '#\s*include\s*[<"](cuda|cublas|cudnn|nvrtc|nvml|hip/)' "$src/src" "$src/include" \
