@@ -103,7 +103,6 @@ layer=$out/rootfs.tar
 tar -C "$rootfs" --numeric-owner -cf "$layer" .
 "${podman_cmd[@]}" import --quiet \
   --change 'ENTRYPOINT ["/usr/local/bin/kokoro", "serve"]' \
-  --change 'CMD ["--host", "0.0.0.0", "--port", "8880"]' \
   --change 'EXPOSE 8880/tcp' \
   --change 'USER kokoro' \
   --change 'WORKDIR /home/kokoro' \
