@@ -1,68 +1,24 @@
-/* kokoro say — synthesise one phoneme string to a 16-bit PCM WAV file. */
+/* kokoro say — synthesise one phoneme string to an audio file (wav, mp3, opus, aac, flac, pcm). */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/audio_out.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
 #include "kokoro.h"
-
-static void put_le(unsigned char *p, uint32_t v, int n)
-{
-    for (int i = 0; i < n; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-/* Minimal RIFF/WAVE writer: mono, 16-bit PCM; samples are clipped to [-1, 1]. */
-static int write_wav(const char *path, const float *x, size_t n, int rate)
-{
-    FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-    if (!f)
-        return -1;
-    unsigned char h[44];
-    memcpy(h, "RIFF", 4);
-    put_le(h + 4, (uint32_t)(36 + 2 * n), 4);
-    memcpy(h + 8, "WAVEfmt ", 8);
-    put_le(h + 16, 16, 4);
-    put_le(h + 20, 1, 2);
-    put_le(h + 22, 1, 2);
-    put_le(h + 24, (uint32_t)rate, 4);
-    put_le(h + 28, (uint32_t)rate * 2, 4);
-    put_le(h + 32, 2, 2);
-    put_le(h + 34, 16, 2);
-    memcpy(h + 36, "data", 4);
-    put_le(h + 40, (uint32_t)(2 * n), 4);
-    int ok = fwrite(h, 1, 44, f) == 44;
-    unsigned char buf[4096];
-    size_t k = 0;
-    for (size_t i = 0; i < n && ok; i++) {
-        float v = x[i];
-        v = v > 1.0f ? 1.0f : (v < -1.0f ? -1.0f : v);
-        if (v != v)
-            v = 0.0f;
-        put_le(buf + k, (uint32_t)(uint16_t)(int16_t)(v * 32767.0f), 2);
-        k += 2;
-        if (k == sizeof buf || i + 1 == n) {
-            ok = fwrite(buf, 1, k, f) == k;
-            k = 0;
-        }
-    }
-    if (f != stdout)
-        ok = (fclose(f) == 0) && ok;
-    else
-        ok = (fflush(f) == 0) && ok;
-    return ok ? 0 : -1;
-}
 
 int cmd_say(int argc, char **argv)
 {
     cli_model_args ma;
     cli_model_args_init(&ma);
-    const char *voice_expr = NULL, *phonemes = NULL, *out_path = NULL;
+    const char *voice_expr = NULL, *phonemes = NULL, *out_path = NULL, *format_name = NULL;
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
+    kokoro_encoder_options enc_opt;
+    kokoro_encoder_options_init(&enc_opt);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -88,6 +44,29 @@ int cmd_say(int argc, char **argv)
             phonemes = argv[++i];
         else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
             out_path = argv[++i];
+        else if (!strcmp(a, "-f") || !strcmp(a, "--format"))
+            format_name = argv[++i];
+        else if (!strcmp(a, "--bitrate")) {
+            long kbps = strtol(argv[++i], &end, 10);
+            if (!end || *end || kbps <= 0 || kbps > 10000) {
+                fprintf(stderr, "kokoro say: --bitrate wants kbit/s as a positive integer, got '%s'\n", argv[i]);
+                return 2;
+            }
+            enc_opt.bitrate_kbps = (int)kbps;
+        } else if (!strcmp(a, "--compression")) {
+            long level = strtol(argv[++i], &end, 10);
+            if (!end || *end || level < 0 || level > 8) {
+                fprintf(stderr, "kokoro say: --compression wants a flac level 0..8, got '%s'\n", argv[i]);
+                return 2;
+            }
+            enc_opt.compression_level = (int)level;
+        } else if (!strcmp(a, "--volume")) {
+            enc_opt.volume = strtof(argv[++i], &end);
+            if (!end || *end || !(enc_opt.volume >= 0.0f) || enc_opt.volume > 1e6f) {
+                fprintf(stderr, "kokoro say: --volume wants a multiplier >= 0, got '%s'\n", argv[i]);
+                return 2;
+            }
+        }
         else if (!strcmp(a, "--dump-dir"))
             opt.dump_dir = argv[++i];
         else if (!strcmp(a, "--inject-har"))
@@ -122,6 +101,9 @@ int cmd_say(int argc, char **argv)
         fprintf(stderr, "kokoro say: --voice, --phonemes and -o are required\n");
         return 2;
     }
+    kokoro_format format;
+    if (cli_audio_choose("say", format_name, out_path, &enc_opt, &format) != 0)
+        return 2;
     kokoro_error err;
     kokoro_model *model = NULL;
     kokoro_voice *voice = NULL;
@@ -138,10 +120,8 @@ int cmd_say(int argc, char **argv)
         fprintf(stderr, "kokoro say: %s\n", err.message);
         rc = 1;
     } else {
-        if (write_wav(out_path, audio.samples, audio.n_samples, KOKORO_SAMPLE_RATE) != 0) {
-            fprintf(stderr, "kokoro say: cannot write %s: %s\n", out_path, strerror(errno));
+        if (cli_audio_write("say", out_path, format, &enc_opt, audio.samples, audio.n_samples) != 0)
             rc = 1;
-        }
         kokoro_audio_free(&audio);
     }
     kokoro_voice_free(voice);

@@ -12,7 +12,12 @@ static const kokoro_command commands[] = {
     {"say", cmd_say, "synthesise speech to a file",
      "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
      "                  --voice VOICE --phonemes P [--speed S] [--zero-noise] [--seed N]\n"
-     "                  [--threads N] [--dump-dir D] [--inject-har CASE_DIR] -o out.wav\n"
+     "                  [--threads N] [--dump-dir D] [--inject-har CASE_DIR]\n"
+     "                  [-f mp3|opus|aac|flac|wav|pcm] [--bitrate KBPS] [--compression 0..8]\n"
+     "                  [--volume V] -o FILE\n"
+     "Without -f the extension of FILE picks the format ('-' writes wav to stdout). Defaults:\n"
+     "mp3 128 kbps, opus 96, aac 128, flac level 5; files get exact headers (wav sizes, flac\n"
+     "length and MD5, mp3 Info tag).\n"
      "VOICE is a name in the voices dir, a path, or a mix such as 'a(0.7)+b(0.3)'.\n"
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
      "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"},
