@@ -265,7 +265,8 @@ kokoro_status kk_hub_list_files(const kk_download_options *opt, kk_file_list *ou
         CURLcode rc = curl_easy_perform(c);
         long code = 0;
         curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-        if (rc != CURLE_OK && kk_http_unreachable(rc)) {
+        /* A listing is a few kB: timing out on it means the endpoint cannot be talked to. */
+        if (rc != CURLE_OK && (kk_http_unreachable(rc) || rc == CURLE_OPERATION_TIMEDOUT)) {
             if (unreachable)
                 *unreachable = 1;
             st = kk_fail(err, KOKORO_ERR_IO, "cannot reach %s (%s)", base, curl_easy_strerror(rc));

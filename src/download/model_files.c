@@ -29,18 +29,22 @@ int kk_model_dir_default(char *buf, size_t cap)
     return (n < 0 || (size_t)n >= cap) ? -1 : 0;
 }
 
+/* Appends to a comma-separated list; once an item does not fit, the list ends in "...". */
 static void append_item(char *out, size_t cap, size_t *count, const char *item)
 {
-    size_t len = strlen(out);
-    if (*count > 0 && len + 2 < cap) {
-        strcat(out, ", ");
-        len += 2;
-    }
-    if (len + strlen(item) + 1 < cap)
-        strcat(out, item);
-    else if (len + 4 < cap && (len < 3 || strcmp(out + len - 3, "...") != 0))
-        strcat(out, "...");
     (*count)++;
+    if (cap == 0)
+        return;
+    size_t len = strlen(out);
+    if (len >= 3 && strcmp(out + len - 3, "...") == 0)
+        return;
+    const char *sep = *count > 1 ? ", " : "";
+    if (len + strlen(sep) + strlen(item) + 1 <= cap) {
+        strcat(out, sep);
+        strcat(out, item);
+    } else if (len + 4 <= cap) {
+        strcat(out, "...");
+    }
 }
 
 static int file_size_is(const char *dir, const char *rel, uint64_t size, int check_size)

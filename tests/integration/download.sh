@@ -164,6 +164,22 @@ set +e
 set -e
 [ $rc -ne 0 ] && grep -q 'revision v9) not found' "$tmp/err" || fail "unknown revision"
 
+if command -v valgrind >/dev/null; then
+  echo "== memory errors and leaks (valgrind): cut connection, corrupt file, 404, unreachable"
+  vg=(valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite)
+  start_server valgrind --drop-once kokoro-v1_0.pth --corrupt voices/tv_beta.pt --missing voices/tv_alpha.pt
+  set +e
+  "${vg[@]}" "$kokoro" download --model-dir "$tmp/vg" 2>"$tmp/err"; rc=$?
+  set -e
+  [ $rc -eq 1 ] || { cat "$tmp/err"; fail "valgrind run: exit $rc (99 = memory error)"; }
+  cmp "$tmp/vg/kokoro-v1_0.pth" "$golden/kokoro-tiny.pth"
+  stop_server
+  set +e
+  HF_ENDPOINT=http://127.0.0.1:9 "${vg[@]}" "$kokoro" download --model-dir "$tmp/vg2" 2>"$tmp/err"; rc=$?
+  set -e
+  [ $rc -eq 1 ] || { cat "$tmp/err"; fail "valgrind offline run: exit $rc (99 = memory error)"; }
+fi
+
 echo "== bad arguments"
 set +e
 msg=$("$kokoro" download --frobnicate 2>&1); rc=$?
