@@ -264,9 +264,37 @@ void kk_raw_to_f32(const kk_raw_tensor *t, float *dst)
     size_t es = kk_dtype_size(t->dtype);
     if (t->numel == 0)
         return;
-    if (t->contiguous && t->dtype == KK_DT_F32 && !t->swap) {
-        memcpy(dst, t->base, t->numel * 4);
-        return;
+    if (t->contiguous && !t->swap) {
+        /* Fast paths for whole tensors: the common case at load. */
+        const uint8_t *p = t->base;
+        uint16_t h;
+        switch (t->dtype) {
+        case KK_DT_F32:
+            memcpy(dst, p, t->numel * 4);
+            return;
+        case KK_DT_BF16:
+            for (size_t i = 0; i < t->numel; i++) {
+                memcpy(&h, p + 2 * i, 2);
+                uint32_t bits = (uint32_t)h << 16;
+                memcpy(&dst[i], &bits, 4);
+            }
+            return;
+        case KK_DT_F16:
+            for (size_t i = 0; i < t->numel; i++) {
+                memcpy(&h, p + 2 * i, 2);
+                dst[i] = kk_f16_to_f32(h);
+            }
+            return;
+        case KK_DT_F64:
+            for (size_t i = 0; i < t->numel; i++) {
+                double d;
+                memcpy(&d, p + 8 * i, 8);
+                dst[i] = (float)d;
+            }
+            return;
+        default:
+            break;
+        }
     }
     /* Odometer over the view's multi-index; off tracks the element offset from base. */
     int64_t idx[KK_MAX_DIMS] = {0};
