@@ -48,7 +48,8 @@ kokoro_status kk_tokenize(const kk_config *cfg, const char *phonemes, int64_t **
 {
     *ids = NULL;
     *n_ids = 0;
-    *n_codepoints = 0;
+    if (n_codepoints)
+        *n_codepoints = 0;
     if (!phonemes)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "tokenize: no phoneme string");
     size_t len = strlen(phonemes);
@@ -73,6 +74,7 @@ kokoro_status kk_tokenize(const kk_config *cfg, const char *phonemes, int64_t **
     }
     *ids = out;
     *n_ids = n;
-    *n_codepoints = cps;
+    if (n_codepoints) /* kokoro_tokenize passes NULL: it has no use for the count */
+        *n_codepoints = cps;
     return KOKORO_OK;
 }

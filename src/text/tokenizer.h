@@ -9,7 +9,7 @@
 
 /* Decodes phonemes (strict UTF-8: overlong forms, surrogates and values above U+10FFFF are errors)
  * and maps each code point to its id; code points outside the vocabulary are dropped. *n_codepoints
- * counts every code point, dropped ones included (it selects the voice row). No boundary zeros are
+ * (may be NULL) counts every code point, dropped ones included (it selects the voice row). No boundary zeros are
  * added. *ids is malloc'd (never NULL on success, even when *n_ids is 0); the caller frees it. */
 kokoro_status kk_tokenize(const kk_config *cfg, const char *phonemes, int64_t **ids, size_t *n_ids,
                           size_t *n_codepoints, kokoro_error *err);
