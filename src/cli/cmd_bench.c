@@ -24,8 +24,7 @@ static const char *const builtin_inputs[] = {
     "kwˈɪkli. hˌW vˈɛɹi ɪntˈɛɹɛstɪŋ — jˈɛs! ʃˈiz sˈɛlɪŋ sˈiʃˌɛlz bˈI ðə sˈiʃˌɔɹ, ænd ðə "
     "ʃˈɛlz ʃiz sˈɛlɪŋ ˈɑɹ ʃˈʊɹli sˈiʃˌɛlz. ˈIm ʃˈʊɹ ðæt ɪf ʃi sˈɛlz sˈiʃˌɛlz ɑn ðə sˈiʃˌɔɹ, "
     "ðˈɛn ðə ʃˈɛlz ʃi sˈɛlz ˈɑɹ sˈiʃˌɔɹ ʃˈɛlz. hˈW mˈʌʧ wˈʊd wˈʊd ə wˈʊdʧˌʌk ʧˈʌk ɪf ə "
-    "wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd? hi wʊd ʧˈʌk, hi wʊd, æz mˈʌʧ æz hi kʊd, ænd ʧˈʌk æz mˈʌʧ wˈʊd æz "
-    "ə wˈʊdʧˌʌk wʊd ɪf ə wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd.",
+    "wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd? hi wʊd ʧˈʌk, hi wʊd, æz mˈʌʧ æz hi kʊd.",
 };
 
 static double peak_rss_mb(void)

@@ -54,16 +54,25 @@ float *kk_arena_floats(kk_arena *a, size_t n)
         b->used += bytes;
         return p;
     }
-    /* Walk the blocks after the current one (released earlier) for one that fits. */
+    /* The smallest free block (after the current one) that fits, so that small requests do not
+     * take the blocks shaped for the big generator buffers. */
     kk_arena_block *prev = b;
-    kk_arena_block *c = b ? b->next : a->head;
-    while (c) {
-        if (c->size >= bytes)
-            break;
-        prev = c;
-        c = c->next;
-    }
+    kk_arena_block *c = NULL;
+    for (kk_arena_block *q = b ? b->next : a->head; q; q = q->next)
+        if (q->size >= bytes && (!c || q->size < c->size))
+            c = q;
     if (!c) {
+        /* Nothing free is large enough: give the free blocks back first, so that memory shaped
+         * for an earlier stage does not stay mapped beside the new one. */
+        kk_arena_block **link = b ? &b->next : &a->head;
+        while (*link) {
+            kk_arena_block *dead = *link;
+            *link = dead->next;
+            a->held -= dead->size;
+            free(dead->data);
+            free(dead);
+        }
+        prev = b;
         c = new_block(bytes);
         if (!c) {
             a->failed = 1;
@@ -71,7 +80,9 @@ float *kk_arena_floats(kk_arena *a, size_t n)
                 longjmp(*a->on_fail, 1);
             return NULL;
         }
-        a->peak += c->size;
+        a->held += c->size;
+        if (a->held > a->peak)
+            a->peak = a->held;
         if (prev) {
             c->next = prev->next;
             prev->next = c;

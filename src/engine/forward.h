@@ -33,6 +33,7 @@ typedef struct {
     kk_arena arena;
     const kokoro_synth_options *opt;
     kokoro_error *err;
+    int threads;                   /* workers for the primitives (nn/parallel.h) */
     uint64_t rng[4];               /* xoshiro256** state, seeded per call */
     double seconds[KK_T_COUNT];    /* wall time per module */
     kokoro_status dump_status;     /* first failure while writing --dump-dir files */

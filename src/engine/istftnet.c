@@ -98,17 +98,17 @@ static void resblock1(kk_forward *f, const kk_resblock1_w *r, float *x, int L, c
     int maxd = 1;
     for (int j = 0; j < r->n_dil; j++)
         maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(C, L, k, 1, maxd * (k - 1) / 2, maxd));
+    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
     for (int j = 0; j < r->n_dil; j++) {
         int d = r->dil[j];
         kk_adain_prepare(f, &r->adain1[j], x, L, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
         kk_conv1d(x, C, L, &p1, r->convs1[j].w, r->convs1[j].b, C, k, 1, d * (k - 1) / 2, d, t, 0,
-                  scratch);
+                  scratch, f->threads);
         kk_adain_prepare(f, &r->adain2[j], t, L, s, sc, sh);
         kk_pre p2 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha2[j]};
         kk_conv1d(t, C, L, &p2, r->convs2[j].w, r->convs2[j].b, C, k, 1, (k - 1) / 2, 1, x, 1,
-                  scratch);
+                  scratch, f->threads);
     }
     kk_arena_release(&f->arena, m);
 }
@@ -169,9 +169,9 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         float *xs = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
         {
             kk_arena_mark_t m2 = kk_arena_mark(&f->arena);
-            float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(2 * nb, N, nc->k, stride_f0, pad_f0, 1));
+            float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(2 * nb, N, nc->k, stride_f0, pad_f0, 1, f->threads));
             kk_conv1d(har, 2 * nb, N, NULL, nc->w, nc->b, nc->out, nc->k, stride_f0, pad_f0, 1, xs,
-                      0, sc);
+                      0, sc, f->threads);
             kk_arena_release(&f->arena, m2);
         }
         resblock1(f, &w->gen.noise_res[i], xs, Lst, s);
@@ -179,10 +179,10 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         {
             kk_arena_mark_t m2 = kk_arena_mark(&f->arena);
             float *y = kk_arena_floats(&f->arena, (size_t)up->out * Lup);
-            float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(up->in, up->out, Lx, up->k));
+            float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(up->in, up->out, Lx, up->k, f->threads));
             kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.1f, NULL};
             kk_conv_transpose1d(x, Cx, Lx, &leaky, up->w, up->b, up->out, up->k, u,
-                                (up->k - u) / 2, 0, y, sc);
+                                (up->k - u) / 2, 0, y, sc, f->threads);
             for (int ch = 0; ch < up->out; ch++) {
                 float *d = xs + (size_t)ch * Lst;
                 const float *sy = y + (size_t)ch * Lup;
@@ -229,9 +229,9 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     float *post = kk_arena_floats(&f->arena, (size_t)cp->out * N);
     {
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
-        float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(Cx, N, cp->k, 1, cp->k / 2, 1));
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(Cx, N, cp->k, 1, cp->k / 2, 1, f->threads));
         kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.01f, NULL};
-        kk_conv1d(x, Cx, N, &leaky, cp->w, cp->b, cp->out, cp->k, 1, cp->k / 2, 1, post, 0, sc);
+        kk_conv1d(x, Cx, N, &leaky, cp->w, cp->b, cp->out, cp->k, 1, cp->k / 2, 1, post, 0, sc, f->threads);
         kk_arena_release(&f->arena, m);
     }
     kk_dump(f, "dbg_gen_conv_post", post, 0, 3, 1, cp->out, N);

@@ -1,7 +1,6 @@
 /* The public model and synthesis API, and the forward pass in model order. */
 #include "engine/model.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <setjmp.h>
@@ -14,6 +13,7 @@
 
 #include "engine/forward.h"
 #include "model/voice.h"
+#include "nn/parallel.h"
 #include "text/tokenizer.h"
 #include "util/error.h"
 #include "util/npy.h"
@@ -74,6 +74,7 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
     if (st == KOKORO_OK)
         st = kk_checkpoint_load(model_path, &m->ckpt, err);
     if (st == KOKORO_OK) {
+        kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
         kk_weight_source src = {ckpt_get, m->ckpt};
         st = kk_weights_build(&m->w, cfg, &src, err);
     }
@@ -276,9 +277,6 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
                        "voice has %d values per row, the model needs %d", voice->dim,
                        2 * w->cfg.style_dim);
-    if (opt->threads > 0)
-        /* OpenBLAS keeps one process-wide thread count: this affects concurrent calls too. */
-        openblas_set_num_threads(opt->threads);
 
     int64_t *tok = NULL;
     size_t n_tok = 0, n_cp = 0;
@@ -318,6 +316,7 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
     f->w = w;
     f->opt = opt;
     f->err = err;
+    f->threads = opt->threads > 0 ? opt->threads : kk_default_threads();
     kk_arena_init(&f->arena);
     uint64_t seed = opt->seed;
     for (int i = 0; i < 4; i++)

@@ -11,7 +11,7 @@ float *kk_duration_encoder(kk_forward *f, const float *bert_out, int T, const fl
     float *x = kk_arena_floats(&f->arena, (size_t)T * DS);
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *d_en = kk_arena_floats(&f->arena, (size_t)T * D);
-    kk_linear(bert_out, T, w->bert.hidden, w->bert_encoder.w, w->bert_encoder.b, D, d_en);
+    kk_linear(bert_out, T, w->bert.hidden, w->bert_encoder.w, w->bert_encoder.b, D, d_en, f->threads);
     kk_dump_transposed(f, "d_en", d_en, T, D);
 
     /* x[t] = [content | s_pred] */
@@ -23,9 +23,9 @@ float *kk_duration_encoder(kk_forward *f, const float *bert_out, int T, const fl
     float *gb = kk_arena_floats(&f->arena, 2 * (size_t)D);
     float *scratch = kk_arena_floats(&f->arena, kk_bilstm_scratch(T, D / 2));
     for (int i = 0; i < w->pred.n_layer; i++) {
-        kk_bilstm(&w->pred.lstms[i], x, T, y, scratch);
+        kk_bilstm(&w->pred.lstms[i], x, T, y, scratch, f->threads);
         /* AdaLayerNorm: per token LayerNorm over channels, then (1 + gamma) x + beta */
-        kk_linear(s_pred, 1, S, w->pred.ada_fc[i].w, w->pred.ada_fc[i].b, 2 * D, gb);
+        kk_linear(s_pred, 1, S, w->pred.ada_fc[i].w, w->pred.ada_fc[i].b, 2 * D, gb, f->threads);
         kk_layernorm_rows(y, T, D, NULL, NULL, 1e-5f, y);
         for (int t = 0; t < T; t++)
             for (int c = 0; c < D; c++)
@@ -43,10 +43,10 @@ int kk_predict_durations(kk_forward *f, const float *d, int T, float speed, int3
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *x = kk_arena_floats(&f->arena, (size_t)T * D);
     float *scratch = kk_arena_floats(&f->arena, kk_bilstm_scratch(T, D / 2));
-    kk_bilstm(&w->pred.lstm, d, T, x, scratch);
+    kk_bilstm(&w->pred.lstm, d, T, x, scratch, f->threads);
     kk_dump(f, "pred_lstm", x, 0, 3, 1, T, D);
     float *logits = kk_arena_floats(&f->arena, (size_t)T * MD);
-    kk_linear(x, T, D, w->pred.dur_proj.w, w->pred.dur_proj.b, MD, logits);
+    kk_linear(x, T, D, w->pred.dur_proj.w, w->pred.dur_proj.b, MD, logits, f->threads);
     kk_dump(f, "duration_logits", logits, 0, 3, 1, T, MD);
     float *dur = kk_arena_floats(&f->arena, (size_t)T);
     int64_t *pd = (int64_t *)kk_arena_floats(&f->arena, 2 * (size_t)T);
@@ -90,7 +90,7 @@ static void branch(kk_forward *f, const kk_resblk_w *blk, const kk_conv_w *proj,
     float *h = kk_resblk(f, &blk[0], x, F, s_pred);
     h = kk_resblk(f, &blk[1], h, F, s_pred);
     h = kk_resblk(f, &blk[2], h, 2 * F, s_pred);
-    kk_conv1d(h, proj->in, 2 * F, NULL, proj->w, proj->b, 1, 1, 1, 0, 1, out, 0, NULL);
+    kk_conv1d(h, proj->in, 2 * F, NULL, proj->w, proj->b, 1, 1, 1, 0, 1, out, 0, NULL, f->threads);
     kk_arena_release(&f->arena, m);
 }
 
@@ -105,7 +105,7 @@ void kk_f0n(kk_forward *f, const float *en, int F, const float *s_pred, float *F
             xt[(size_t)t * DS + c] = en[(size_t)c * F + t];
     float *lo = kk_arena_floats(&f->arena, (size_t)F * D);
     float *scratch = kk_arena_floats(&f->arena, kk_bilstm_scratch(F, D / 2));
-    kk_bilstm(&w->pred.shared, xt, F, lo, scratch);
+    kk_bilstm(&w->pred.shared, xt, F, lo, scratch, f->threads);
     kk_dump(f, "dbg_pred_shared_lstm", lo, 0, 3, 1, F, D);
     float *x = kk_arena_floats(&f->arena, (size_t)D * F);
     for (int t = 0; t < F; t++)

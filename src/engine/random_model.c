@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "engine/model.h"
+#include "nn/parallel.h"
 #include "util/error.h"
 
 /* Kokoro-82M v1.0 phoneme vocabulary: code point -> token id (config.json "vocab"). */
@@ -165,6 +166,7 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
     kokoro_model *m = calloc(1, sizeof *m);
     if (!m)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+    kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
     random_source r = {m, seed * 2654435761u + 1, 0};
     kk_weight_source src = {random_get, &r};
     kokoro_status st = kk_weights_build(&m->w, cfg, &src, err);

@@ -10,8 +10,8 @@ void kk_adain_prepare(kk_forward *f, const kk_adain_w *a, const float *x, int L,
     int C = a->channels;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *gb = kk_arena_floats(&f->arena, 2 * (size_t)C);
-    kk_linear(style, 1, a->fc.in, a->fc.w, a->fc.b, 2 * C, gb);
-    kk_adain_coeffs(x, C, L, gb, a->norm_w, a->norm_b, scale, shift);
+    kk_linear(style, 1, a->fc.in, a->fc.w, a->fc.b, 2 * C, gb, f->threads);
+    kk_adain_coeffs(x, C, L, gb, a->norm_w, a->norm_b, scale, shift, f->threads);
     kk_arena_release(&f->arena, m);
 }
 
@@ -29,7 +29,7 @@ float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, con
     /* shortcut into y (a 1x1 conv commutes with nearest upsampling, so it runs at rate L) */
     if (r->conv1x1.w) {
         float *s = r->upsample ? kk_arena_floats(&f->arena, (size_t)out * L) : y;
-        kk_conv1d(x, in, L, NULL, r->conv1x1.w, NULL, out, 1, 1, 0, 1, s, 0, NULL);
+        kk_conv1d(x, in, L, NULL, r->conv1x1.w, NULL, out, 1, 1, 0, 1, s, 0, NULL, f->threads);
         if (r->upsample)
             for (size_t c = 0; c < (size_t)out; c++)
                 for (int t = 0; t < L; t++)
@@ -48,17 +48,17 @@ float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, con
     float *scratch;
     if (r->upsample) {
         float *p = kk_arena_floats(&f->arena, (size_t)in * L2);
-        kk_conv_transpose1d_depthwise(x, in, L, &pre1, r->pool.w, r->pool.b, 3, 2, 1, 1, p);
-        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, L2, 3, 1, 1, 1));
-        kk_conv1d(p, in, L2, NULL, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch);
+        kk_conv_transpose1d_depthwise(x, in, L, &pre1, r->pool.w, r->pool.b, 3, 2, 1, 1, p, f->threads);
+        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, L2, 3, 1, 1, 1, f->threads));
+        kk_conv1d(p, in, L2, NULL, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch, f->threads);
     } else {
-        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, L, 3, 1, 1, 1));
-        kk_conv1d(x, in, L, &pre1, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch);
+        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, L, 3, 1, 1, 1, f->threads));
+        kk_conv1d(x, in, L, &pre1, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch, f->threads);
     }
     kk_adain_prepare(f, &r->norm2, h, L2, style, sc2, sh2);
     kk_pre pre2 = {sc2, sh2, KK_ACT_LEAKY, 0.2f, NULL};
-    float *scratch2 = kk_arena_floats(&f->arena, kk_conv1d_scratch(out, L2, 3, 1, 1, 1));
-    kk_conv1d(h, out, L2, &pre2, r->conv2.w, r->conv2.b, out, 3, 1, 1, 1, y, 1, scratch2);
+    float *scratch2 = kk_arena_floats(&f->arena, kk_conv1d_scratch(out, L2, 3, 1, 1, 1, f->threads));
+    kk_conv1d(h, out, L2, &pre2, r->conv2.w, r->conv2.b, out, 3, 1, 1, 1, y, 1, scratch2, f->threads);
     const float rsqrt2 = 0.70710677f;
     for (size_t i = 0; i < (size_t)out * L2; i++)
         y[i] *= rsqrt2;

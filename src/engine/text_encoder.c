@@ -10,13 +10,13 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T)
     float *x = kk_arena_floats(&f->arena, (size_t)D * T);
     float *y = kk_arena_floats(&f->arena, (size_t)D * T);
     float *xt = kk_arena_floats(&f->arena, (size_t)T * D);
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(D, T, K, 1, K / 2, 1));
+    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(D, T, K, 1, K / 2, 1, f->threads));
     for (int t = 0; t < T; t++)
         for (int c = 0; c < D; c++)
             x[(size_t)c * T + t] = w->text.embedding[(size_t)ids[t] * D + c];
     for (int i = 0; i < w->text.n_cnn; i++) {
         kk_conv1d(x, D, T, NULL, w->text.cnn[i].w, w->text.cnn[i].b, D, K, 1, K / 2, 1, y, 0,
-                  scratch);
+                  scratch, f->threads);
         /* LayerNorm over channels at each step: transpose to token-major, normalise rows */
         for (int c = 0; c < D; c++)
             for (int t = 0; t < T; t++)
@@ -30,7 +30,7 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T)
     /* x is [D][T]; the LSTM wants token-major input, xt already holds it */
     float *lo = kk_arena_floats(&f->arena, (size_t)T * D);
     float *ls = kk_arena_floats(&f->arena, kk_bilstm_scratch(T, D / 2));
-    kk_bilstm(&w->text.lstm, xt, T, lo, ls);
+    kk_bilstm(&w->text.lstm, xt, T, lo, ls, f->threads);
     for (int t = 0; t < T; t++)
         for (int c = 0; c < D; c++)
             t_en[(size_t)c * T + t] = lo[(size_t)t * D + c];

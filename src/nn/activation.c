@@ -5,6 +5,7 @@
 #include <math.h>
 
 #include "nn/nn.h"
+#include "nn/parallel.h"
 
 void kk_leaky_relu(float *x, size_t n, float slope)
 {
@@ -52,8 +53,23 @@ void kk_apply_pre_row(const kk_pre *p, int c, const float *restrict src, float *
     }
 }
 
-void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y)
+typedef struct {
+    const float *x;
+    float *y;
+    int L;
+    const kk_pre *pre;
+} pre_job;
+
+static void pre_channels(void *p, int c0, int c1, int worker)
 {
-    for (int c = 0; c < C; c++)
-        kk_apply_pre_row(pre, c, x + (size_t)c * L, y + (size_t)c * L, L);
+    const pre_job *j = p;
+    (void)worker;
+    for (int c = c0; c < c1; c++)
+        kk_apply_pre_row(j->pre, c, j->x + (size_t)c * j->L, j->y + (size_t)c * j->L, j->L);
+}
+
+void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y, int threads)
+{
+    pre_job j = {x, y, L, pre};
+    kk_parallel_for((long)C * L < 65536 ? 1 : threads, C, pre_channels, &j);
 }

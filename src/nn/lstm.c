@@ -16,7 +16,8 @@ static float sigmoidf(float v)
 
 /* The input projection W_ih x_t + b_ih + b_hh of every step is one GEMM; only W_hh h_{t-1}
  * remains inside the recurrence. */
-void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float *scratch)
+void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float *scratch,
+               int threads)
 {
     int H = w->hidden, G4 = 4 * H;
     float *G = scratch;
@@ -24,7 +25,7 @@ void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float 
     float *h = z + G4;
     float *c = h + H;
     for (int dir = 0; dir < 2; dir++) {
-        kk_linear(x, T, w->in, w->w_ih[dir], NULL, G4, G);
+        kk_linear(x, T, w->in, w->w_ih[dir], NULL, G4, G, threads);
         for (int t = 0; t < T; t++) {
             float *g = G + (size_t)t * G4;
             for (int j = 0; j < G4; j++)

@@ -4,7 +4,8 @@
  * Layouts: convolution tensors are channel-major [C][L] (time is the fastest axis, as in PyTorch);
  * sequence tensors (ALBERT, LSTMs) are token-major [T][C]. Nothing here allocates: callers pass
  * scratch buffers whose sizes the *_scratch functions give, so one forward pass can run entirely
- * inside its own arena and any number of passes can run at once.
+ * inside its own arena and any number of passes can run at once. `threads` is the number of
+ * workers a primitive may split its work over (see parallel.h); scratch sizes depend on it.
  */
 #ifndef KOKORO_NN_NN_H
 #define KOKORO_NN_NN_H
@@ -12,7 +13,8 @@
 #include <stddef.h>
 
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
-void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y);
+void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
+               int threads);
 
 /* An optional per-channel transform applied to a convolution's input as it is read (so that a
  * norm + activation pass never has to be written out): v = x*scale[c] + shift[c], then
@@ -29,24 +31,24 @@ typedef struct {
 /* Output length of a Conv1d. */
 int kk_conv1d_len(int L, int k, int stride, int pad, int dil);
 /* Scratch floats kk_conv1d needs for these sizes. */
-size_t kk_conv1d_scratch(int in, int L, int k, int stride, int pad, int dil);
+size_t kk_conv1d_scratch(int in, int L, int k, int stride, int pad, int dil, int threads);
 /* y[out][Lout] (+)= conv1d(pre(x[in][L])) with W[out][in][k], bias b (may be NULL).
  * accumulate != 0 adds to the existing contents of y (a fused residual add). pre may be NULL. */
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
                int out, int k, int stride, int pad, int dil, float *y, int accumulate,
-               float *scratch);
+               float *scratch, int threads);
 
 /* ConvTranspose1d (groups 1): W[in][out][k]; y[out][Lout], Lout = (L-1)*stride - 2*pad + k + outpad. */
 int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad);
-size_t kk_conv_transpose1d_scratch(int in, int out, int L, int k);
+size_t kk_conv_transpose1d_scratch(int in, int out, int L, int k, int threads);
 void kk_conv_transpose1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
                          const float *b, int out, int k, int stride, int pad, int outpad, float *y,
-                         float *scratch);
+                         float *scratch, int threads);
 
 /* Depthwise ConvTranspose1d (groups = channels): W[C][1][k]. pre is applied to x as it is read. */
 void kk_conv_transpose1d_depthwise(const float *x, int C, int L, const kk_pre *pre, const float *W,
                                    const float *b, int k, int stride, int pad, int outpad,
-                                   float *y);
+                                   float *y, int threads);
 
 /* Bidirectional single-layer LSTM (PyTorch gate order i, f, g, o; h0 = c0 = 0).
  * x[T][in] -> y[T][2H]: forward hidden state in [0, H), reverse in [H, 2H). */
@@ -55,7 +57,8 @@ typedef struct {
     int in, hidden;
 } kk_lstm_weights;
 size_t kk_bilstm_scratch(int T, int hidden);
-void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float *scratch);
+void kk_bilstm(const kk_lstm_weights *w, const float *x, int T, float *y, float *scratch,
+               int threads);
 
 /* LayerNorm of each row of x[n][C] (biased variance); gamma/beta may be NULL. In place allowed. */
 void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const float *beta,
@@ -63,15 +66,16 @@ void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const f
 
 /* Per-channel statistics of x[C][L] as PyTorch's CPU instance norm computes them (double sums):
  * mean[c] and invstd[c] = 1/sqrt(var + eps) with the biased variance. */
-void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd);
+void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd,
+                       int threads);
 
 /* AdaIN folded into one scale/shift per channel: y = (1+gamma)*(IN(x)*w + b) + beta
  * = x*scale + shift. gb = fc(style) = [gamma(C) | beta(C)]; norm_w/norm_b may be NULL (1, 0). */
 void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
-                     const float *norm_b, float *scale, float *shift);
+                     const float *norm_b, float *scale, float *shift, int threads);
 
 /* y[c][t] = pre(x[c][t]) for every element (in place allowed). */
-void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y);
+void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y, int threads);
 /* The same for n values of channel c. */
 void kk_apply_pre_row(const kk_pre *pre, int c, const float *src, float *dst, int n);
 

@@ -1,6 +1,7 @@
 #include <math.h>
 
 #include "nn/nn.h"
+#include "nn/parallel.h"
 
 void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const float *beta,
                        float eps, float *y)
@@ -61,9 +62,21 @@ static double sqdev8(const float *r, int L, float m)
     return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
-void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd)
+typedef struct {
+    const float *x;
+    int L;
+    float eps;
+    float *mean, *invstd;
+} stats_job;
+
+static void stats_channels(void *p, int c0, int c1, int worker)
 {
-    for (int c = 0; c < C; c++) {
+    const stats_job *j = p;
+    const float *x = j->x;
+    int L = j->L;
+    float eps = j->eps, *mean = j->mean, *invstd = j->invstd;
+    (void)worker;
+    for (int c = c0; c < c1; c++) {
         const float *r = x + (size_t)c * L;
         float m = (float)(sum8(r, L) / L);
         double v = sqdev8(r, L, m);
@@ -72,10 +85,17 @@ void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, flo
     }
 }
 
-void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
-                     const float *norm_b, float *scale, float *shift)
+void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd,
+                       int threads)
 {
-    kk_instance_stats(x, C, L, 1e-5f, shift, scale);
+    stats_job j = {x, L, eps, mean, invstd};
+    kk_parallel_for((long)C * L < 65536 ? 1 : threads, C, stats_channels, &j);
+}
+
+void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
+                     const float *norm_b, float *scale, float *shift, int threads)
+{
+    kk_instance_stats(x, C, L, 1e-5f, shift, scale, threads);
     for (int c = 0; c < C; c++) {
         float mean = shift[c];
         float a = scale[c] * (norm_w ? norm_w[c] : 1.0f);

@@ -49,7 +49,7 @@ static void test_linear(void)
 {
     int n = 5, in = 7, out = 3;
     float *x = rnd(n * in), *W = rnd(out * in), *b = rnd(out), y[15];
-    kk_linear(x, n, in, W, b, out, y);
+    kk_linear(x, n, in, W, b, out, y, 2);
     for (int i = 0; i < n; i++)
         for (int o = 0; o < out; o++) {
             double s = b[o];
@@ -83,8 +83,8 @@ static void conv_case(int in, int out, int L, int k, int stride, int pad, int di
                 }
             ref[o * Lout + t] = (float)s;
         }
-    float *scratch = malloc(sizeof(float) * (kk_conv1d_scratch(in, L, k, stride, pad, dil) + 1));
-    kk_conv1d(x, in, L, pp, W, b, out, k, stride, pad, dil, y, acc, scratch);
+    float *scratch = malloc(sizeof(float) * (kk_conv1d_scratch(in, L, k, stride, pad, dil, 3) + 1));
+    kk_conv1d(x, in, L, pp, W, b, out, k, stride, pad, dil, y, acc, scratch, 3);
     double d = maxdiff(y, ref, (size_t)out * Lout);
     CHECK_MSG(d < 1e-4, "conv1d in %d out %d L %d k %d s %d p %d d %d pre %d: %g", in, out, L, k,
               stride, pad, dil, use_pre, d);
@@ -120,15 +120,15 @@ static void test_conv_transpose(void)
             ref[o * Lout + t] = (float)s;
         }
     kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.1f, NULL};
-    float *scratch = malloc(sizeof(float) * kk_conv_transpose1d_scratch(in, out, L, k));
-    kk_conv_transpose1d(x, in, L, &leaky, W, b, out, k, stride, pad, 0, y, scratch);
+    float *scratch = malloc(sizeof(float) * kk_conv_transpose1d_scratch(in, out, L, k, 2));
+    kk_conv_transpose1d(x, in, L, &leaky, W, b, out, k, stride, pad, 0, y, scratch, 2);
     CHECK_MSG(maxdiff(y, ref, (size_t)out * Lout) < 1e-5, "conv_transpose1d");
 
     /* depthwise, k3 s2 p1 output_padding 1 (the AdainResBlk1d pool): length 2L */
     int C = 3;
     float *wd = rnd(C * 3), *bd = rnd(C), *yd = malloc(sizeof(float) * C * 2 * L);
     CHECK(kk_conv_transpose1d_len(L, 3, 2, 1, 1) == 2 * L);
-    kk_conv_transpose1d_depthwise(x, C, L, NULL, wd, bd, 3, 2, 1, 1, yd);
+    kk_conv_transpose1d_depthwise(x, C, L, NULL, wd, bd, 3, 2, 1, 1, yd, 2);
     for (int c = 0; c < C; c++)
         for (int m = 0; m < L; m++) {
             const float *xr = x + c * L, *w = wd + c * 3;
@@ -157,7 +157,7 @@ static void test_lstm(void)
     }
     float *x = rnd(T * in), *y = malloc(sizeof(float) * T * 2 * H);
     float *scratch = malloc(sizeof(float) * kk_bilstm_scratch(T, H));
-    kk_bilstm(&w, x, T, y, scratch);
+    kk_bilstm(&w, x, T, y, scratch, 2);
     for (int d = 0; d < 2; d++) {
         double h[4] = {0}, c[4] = {0};
         for (int s = 0; s < T; s++) {
@@ -200,7 +200,7 @@ static void test_norms(void)
     }
     /* AdaIN: (1 + gamma) * (IN(x) * w + b) + beta, folded to scale/shift */
     float *gb = rnd(2 * C), sc[6], sh[6];
-    kk_adain_coeffs(x, C, L, gb, g, b, sc, sh);
+    kk_adain_coeffs(x, C, L, gb, g, b, sc, sh, 2);
     for (int c = 0; c < C; c++) {
         double m = 0, v = 0;
         for (int t = 0; t < L; t++)
