@@ -221,10 +221,14 @@ void kokoro_encoder_free(kokoro_encoder *enc);
  * shorter than 10 ms), so a chunk starts and ends at zero. An all-silent chunk loses only the
  * 1 ms ends. Every edge, the stream's own start and end included, is treated alike. */
 size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last);
+/* The range kokoro_trim_chunk keeps, without touching the samples: [*start, *start + returned
+ * length). Word timestamps of the chunk move earlier by *start samples. */
+size_t kokoro_trim_range(const float *samples, size_t n, size_t *start);
 /* Seconds of silence to insert after a (trimmed) chunk that is not the last, by the last
  * non-blank character of its text: FastAPI's trailing pad of 410 ms x {'.':1 '!':0.9 '?':1 ',':0.8,
- * else 1} - 50 ms, less the 50 ms kokoro_trim_chunk already kept ('.' gives 0.31 s). Like FastAPI,
- * callers divide it by the speed. NULL or empty text counts as '.'. */
+ * else 1} - 50 ms, less the 50 ms kokoro_trim_chunk already kept ('.' gives 0.31 s). NULL or empty
+ * text counts as '.'. FastAPI divides its whole pad by the speed s; to match it exactly insert
+ * (kokoro_pause_after(text) + 0.05) / s - 0.05 seconds (never below 0). */
 double kokoro_pause_after(const char *chunk_text);
 
 #ifdef __cplusplus

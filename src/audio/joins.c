@@ -30,16 +30,12 @@ static void fade_edges(float *x, size_t n)
     }
 }
 
-size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last)
+size_t kokoro_trim_range(const float *samples, size_t n, size_t *start_out)
 {
-    /* is_first/is_last: every edge, including the stream's own start and end, is treated the
-     * same way — trimmed to the 50 ms pads and faded — so the flags do not change the result. */
-    (void)is_first;
-    (void)is_last;
-    if (!samples || n == 0)
-        return 0;
     size_t start = 0, end = n;
-    if (n > 2 * GAP_TRIM_SAMPLES) {
+    if (!samples)
+        end = 0;
+    else if (n > 2 * GAP_TRIM_SAMPLES) {
         start = GAP_TRIM_SAMPLES;
         end = n - GAP_TRIM_SAMPLES;
     }
@@ -56,10 +52,25 @@ size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last)
                 last = i;
                 break;
             }
+        /* FastAPI's slice [first - pad, last + pad), clamped to what the hard trim left. */
         start = first > start + EDGE_PAD_SAMPLES ? first - EDGE_PAD_SAMPLES : start;
-        end = last + 1 + EDGE_PAD_SAMPLES < end ? last + 1 + EDGE_PAD_SAMPLES : end;
+        end = last + EDGE_PAD_SAMPLES < end ? last + EDGE_PAD_SAMPLES : end;
     }
-    size_t len = end - start;
+    if (start_out)
+        *start_out = start;
+    return end - start;
+}
+
+size_t kokoro_trim_chunk(float *samples, size_t n, int is_first, int is_last)
+{
+    /* is_first/is_last: every edge, including the stream's own start and end, is treated the
+     * same way — trimmed to the 50 ms pads and faded — so the flags do not change the result. */
+    (void)is_first;
+    (void)is_last;
+    if (!samples || n == 0)
+        return 0;
+    size_t start = 0;
+    size_t len = kokoro_trim_range(samples, n, &start);
     if (start > 0)
         memmove(samples, samples + start, len * sizeof *samples);
     fade_edges(samples, len);

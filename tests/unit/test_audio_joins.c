@@ -30,8 +30,12 @@ static void test_trim_lengths(void)
     while (fabsf(x[last]) <= 0.0056234f)
         last--;
     float keep_first = x[first];
+    size_t start = 0;
+    size_t range = kokoro_trim_range(x, n, &start);
     size_t got = kokoro_trim_chunk(x, n, 0, 0);
-    CHECK_MSG(got == (last + 1 + MS(50)) - (first - MS(50)), "kept %zu samples", got);
+    CHECK(range == got);
+    CHECK(start == first - MS(50));
+    CHECK_MSG(got == (last + MS(50)) - (first - MS(50)), "kept %zu samples", got);
     CHECK(x[first - (first - MS(50))] == keep_first); /* 50 ms in: the tone, unfaded */
     CHECK(x[0] == 0.0f && x[got - 1] == 0.0f);        /* faded to zero at both cuts */
     free(x);
@@ -62,7 +66,9 @@ static void test_trim_lengths(void)
     CHECK(kokoro_trim_chunk(x, n, 0, 0) == n - 2 * MS(1));
     memset(x, 0, n * sizeof *x);
     x[MS(200)] = 0.0058f;
-    CHECK(kokoro_trim_chunk(x, n, 0, 0) == 2 * MS(50) + 1);
+    start = 0;
+    CHECK(kokoro_trim_range(x, n, &start) == 2 * MS(50) && start == MS(150));
+    CHECK(kokoro_trim_chunk(x, n, 0, 0) == 2 * MS(50));
     free(x);
 }
 
