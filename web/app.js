@@ -30,6 +30,7 @@
   const KEY_STORE = 'kokoro.apiKey';
 
   let maxInput = 0;
+  let voiceList = [];
   let job = null;
   let audioCtx = null;
   const blobUrls = [];
@@ -66,18 +67,18 @@
 
   // ---------- HTTP ----------
   // Both error shapes the API uses: OpenAI's {error:{message}} and FastAPI's {detail: ...}.
+  function messageOf(j) {
+    const d = j.detail;
+    return (j.error && (j.error.message || (typeof j.error === 'string' && j.error))) ||
+      (typeof d === 'string' && d) ||
+      (Array.isArray(d) && d.map((x) => (x && x.loc ? x.loc.join('.') + ': ' : '') + (x && x.msg)).join('; ')) ||
+      (d && d.message) || j.message || '';
+  }
   async function errorText(res) {
     let body = '';
     try { body = await res.text(); } catch (e) { /* body lost: fall back to the status line */ }
     let msg = '';
-    try {
-      const j = JSON.parse(body);
-      const d = j.detail;
-      msg = (j.error && (j.error.message || (typeof j.error === 'string' && j.error))) ||
-        (typeof d === 'string' && d) || (d && d.message) ||
-        (Array.isArray(d) && d.map((x) => (x.loc ? x.loc.join('.') + ': ' : '') + x.msg).join('; ')) ||
-        j.message || '';
-    } catch (e) { msg = body.trim().slice(0, 400); }
+    try { msg = messageOf(JSON.parse(body)); } catch (e) { msg = body.trim().slice(0, 400); }
     return (msg || res.statusText || 'Request failed') + ' (HTTP ' + res.status + ')';
   }
 
@@ -127,6 +128,7 @@
     const res = await call('../v1/audio/voices');
     const j = await res.json();
     const list = (Array.isArray(j) ? j : j.voices || []).map((v) => (typeof v === 'string' ? v : v.id || v.name)).filter(Boolean);
+    voiceList = list;
     list.sort();
     const order = Object.keys(LANGS);
     const rank = (n) => { const i = order.indexOf(n[0]); return groupOf(n) === 'Other voices' ? 99 : i * 2 + (n[1] === 'm' ? 1 : 0); };
@@ -372,7 +374,7 @@
   }
 
   // ---------- word highlighting ----------
-  function addWords(ts) {
+  function addWords(me, ts) {
     for (const w of ts) {
       if (!w || typeof w.word !== 'string' || !isFinite(w.start_time)) continue;
       const span = document.createElement('span');
@@ -382,7 +384,7 @@
       const punct = !/[\p{L}\p{N}]/u.test(w.word);
       if (el.words.childNodes.length && !punct) el.words.append(' ');
       el.words.append(span);
-      job.words.push({ start: +w.start_time, end: +span.dataset.end, span });
+      me.words.push({ start: +w.start_time, end: +span.dataset.end, span });
     }
   }
 
@@ -395,10 +397,13 @@
 
   function tick() {
     const t = currentTime();
+    if (job && job.done) el.stop.disabled = !job.sink.playing() && el.player.paused;
     if (t === null) {
       if (job && job.done) stopTicker();
       return;
     }
+    // A finished, paused player needs one last update, then no polling until play or seek.
+    if (job.done && job.clock === 'player' && el.player.paused && !el.player.seeking) stopTicker();
     const total = job.done ? job.duration : 0;
     el.clock.textContent = fmtTime(t) + (total ? ' / ' + fmtTime(total) : '');
     el.output.dataset.position = t.toFixed(2);
@@ -471,6 +476,7 @@
     const voice = currentVoice();
     if (!voice) { showError('No voice selected.'); return; }
     resetOutput();
+    savePrefs();
     const fmt = el.format.value;
     const captions = el.captions.checked;
     const body = {
@@ -512,6 +518,7 @@
       if (me.sink instanceof MseSink) { el.player.removeAttribute('src'); el.player.load(); }
       el.sinkLabel.textContent = '';
       if (e.name === 'AbortError') setStatus('Stopped.');
+      else if (e instanceof TypeError) { setStatus('Failed.'); showError('Lost the connection to the server (' + e.message + ').'); }
       else { setStatus('Failed.'); showError(e.message); }
     } finally {
       if (job === me) setBusy(false);
@@ -543,8 +550,8 @@
         return;
       }
       pending = '';
-      if (o.error || o.detail) throw new Error(o.error && o.error.message || o.detail.message || String(o.detail));
-      if (Array.isArray(o.timestamps)) addWords(o.timestamps);
+      if (o.error || o.detail) throw new Error(messageOf(o) || 'The server reported an error.');
+      if (Array.isArray(o.timestamps)) addWords(me, o.timestamps);
       if (typeof o.audio === 'string' && o.audio) push(b64bytes(o.audio));
       if (me.wordIdx < 0) tick();
     };
@@ -653,6 +660,36 @@
     } catch (e) { showError(e.message); } finally { el.phonemize.disabled = false; }
   }
 
+  // ---------- remembered choices ----------
+  const PREFS_STORE = 'kokoro.prefs';
+  function savePrefs() {
+    const p = {
+      voice: el.voice.value, lang: el.lang.value, format: el.format.value, speed: el.speed.value,
+      captions: el.captions.checked, mix, norm: normOptions(),
+    };
+    try { localStorage.setItem(PREFS_STORE, JSON.stringify(p)); } catch (e) { /* storage disabled: nothing is remembered */ }
+  }
+  function restorePrefs(voices) {
+    let p;
+    try { p = JSON.parse(localStorage.getItem(PREFS_STORE) || 'null'); } catch (e) { p = null; }
+    if (!p || typeof p !== 'object') return;
+    const has = (sel, v) => [...sel.options].some((o) => o.value === v);
+    if (voices.includes(p.voice)) el.voice.value = p.voice;
+    if (has(el.lang, p.lang)) el.lang.value = p.lang;
+    if (has(el.format, p.format)) el.format.value = p.format;
+    if (+p.speed >= 0.25 && +p.speed <= 4) el.speed.value = p.speed;
+    el.speedOut.textContent = (+el.speed.value).toFixed(2) + '×';
+    if (typeof p.captions === 'boolean') el.captions.checked = p.captions;
+    for (const c of document.querySelectorAll('[data-norm]')) if (p.norm && typeof p.norm[c.dataset.norm] === 'boolean') c.checked = p.norm[c.dataset.norm];
+    if (Array.isArray(p.mix)) {
+      for (const r of p.mix) {
+        if (r && voices.includes(r.name) && +r.weight > 0) mix.push({ name: r.name, weight: +r.weight, op: r.op === '-' ? '-' : '+' });
+      }
+      if (mix.length && mix[0].op === '-') mix[0].op = '+';
+      renderMix();
+    }
+  }
+
   // ---------- character count and server facts ----------
   function updateCount() {
     const n = [...el.text.value].length;
@@ -688,11 +725,14 @@
     updateCount();
     try {
       const n = await loadVoices();
+      restorePrefs(voiceList);
       el.server.textContent = 'Kokoro-C' + (cfg.version ? ' ' + cfg.version : '') + ' · ' + n + ' voices';
     } catch (e) {
       el.server.textContent = 'not connected';
       showError('Could not load the voice list: ' + e.message);
     }
+    // Remember choices from here on (generating also saves the mix).
+    document.querySelector('main').addEventListener('change', savePrefs);
     document.body.dataset.ready = '1';
   }
   init();

@@ -6,7 +6,6 @@
 // Environment: KOKORO_WEB_DEPS = folder holding node_modules/playwright-core.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
 const require = createRequire(path.join(process.env.KOKORO_WEB_DEPS || process.cwd(), 'x.js'));
@@ -26,7 +25,8 @@ function check(cond, what, extra) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 async function launch(opts) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kokoro-web-chromium-'));
+  // A fresh profile per browser, inside OUT_DIR so a failed run leaves nothing elsewhere.
+  const dir = fs.mkdtempSync(path.join(outDir, 'profile-'));
   const ctx = await chromium.launchPersistentContext(dir, {
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
