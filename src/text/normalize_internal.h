@@ -55,8 +55,10 @@ static inline char kk_lower(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c +
 
 /* Case-insensitive (ASCII) prefix test: does s[i..len) start with word? */
 int kk_starts_ci(const char *s, size_t len, size_t i, const char *word);
-/* Number of ASCII digits starting at s[i]. */
+/* Number of ASCII digits starting at s[i]; kk_digits_max stops counting at max (patterns with
+ * bounded repeats use it so that scanning a long digit run stays linear). */
 size_t kk_digits(const char *s, size_t len, size_t i);
+size_t kk_digits_max(const char *s, size_t len, size_t i, size_t max);
 /* Python's \b at position i. */
 int kk_word_boundary(const char *s, size_t len, size_t i);
 

@@ -181,7 +181,7 @@ static int match_amount(const char *s, size_t len, size_t i, int allow_t, amount
     if (d >= 1 && d <= 3) {
         size_t j = i + d;
         int groups = 0;
-        while (j + 3 < len && s[j] == ',' && kk_digits(s, len, j + 1) >= 3) {
+        while (j + 3 < len && s[j] == ',' && kk_digits_max(s, len, j + 1, 3) == 3) {
             j += 4;
             groups++;
         }

@@ -62,7 +62,7 @@ static int phone_at(const char *s, size_t len, size_t i, phone *ph)
     size_t cc_opts[4][2];
     int nopts = 0;
     size_t d0 = i + (i < len && s[i] == '+');
-    size_t d = kk_digits(s, len, d0);
+    size_t d = kk_digits_max(s, len, d0, 2);
     if (d >= 2)
         cc_opts[nopts][0] = d0, cc_opts[nopts++][1] = 2;
     if (d >= 1)

@@ -159,6 +159,14 @@ size_t kk_digits(const char *s, size_t len, size_t i)
     return n;
 }
 
+size_t kk_digits_max(const char *s, size_t len, size_t i, size_t max)
+{
+    size_t n = 0;
+    while (n < max && i + n < len && s[i + n] >= '0' && s[i + n] <= '9')
+        n++;
+    return n;
+}
+
 int kk_word_boundary(const char *s, size_t len, size_t i)
 {
     return kk_is_word(kk_cp_before(s, i)) != kk_is_word(kk_cp_at(s, len, i));

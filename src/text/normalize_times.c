@@ -28,9 +28,8 @@ int kk_pass_times(kk_ntext *t)
     size_t len = t->len;
     kk_buf b = {0};
     for (size_t i = 0; i < len;) {
-        size_t hl = kk_digits(s, len, i);
-        if (hl > 2)
-            hl = 2; /* a longer run can still match from a later digit, as re.sub rescans */
+        /* A longer run can still match from a later digit, as re.sub rescans. */
+        size_t hl = kk_digits_max(s, len, i, 2);
         size_t m = hl ? colon_at(s, len, i + hl) : 0;
         if (!m || !two_digits(s, len, m)) {
             i++;

@@ -104,7 +104,7 @@ int kk_pass_units(kk_ntext *t)
             continue;
         size_t e = n0 + d;
         if (d <= 3)
-            while (e + 3 < len && s[e] == ',' && kk_digits(s, len, e + 1) == 3)
+            while (e + 3 < len && s[e] == ',' && kk_digits_max(s, len, e + 1, 4) == 3)
                 e += 4;
         if (e + 1 < len && s[e] == '.' && kk_is_digit((unsigned char)s[e + 1]))
             e += 1 + kk_digits(s, len, e + 1);

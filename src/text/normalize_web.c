@@ -104,7 +104,7 @@ static size_t tld_at(const char *s, size_t len, size_t i)
 static size_t ipv4_end(const char *s, size_t len, size_t p)
 {
     for (int g = 0; g < 4; g++) {
-        size_t d = kk_digits(s, len, p);
+        size_t d = kk_digits_max(s, len, p, 4);
         if (d == 0)
             return 0;
         if (g < 3) {

@@ -419,6 +419,32 @@ static void test_one_megabyte(void)
     free(big);
 }
 
+/* Long runs of one pattern: each pass must stay linear (a quadratic scan would run for minutes
+ * here and hit the test timeout). */
+static void test_long_runs(void)
+{
+    const char *units[] = {"1", "1 ", "12:", "1.", "a.", "a@b.", "$1", "1-", "+1 ", "x.com/", "Mr. "};
+    size_t total = 256 * 1024;
+    char *big = malloc(total + 1);
+    for (size_t u = 0; u < sizeof units / sizeof *units; u++) {
+        size_t ul = strlen(units[u]), len = 0;
+        while (len + ul <= total) {
+            memcpy(big + len, units[u], ul);
+            len += ul;
+        }
+        big[len] = '\0';
+        char *out = NULL;
+        kokoro_span *sp = NULL;
+        size_t n = 0;
+        CHECK_MSG(kokoro_normalize(big, "a", NULL, &out, &sp, &n, NULL) == KOKORO_OK, "run of '%s'", units[u]);
+        CHECK_MSG(out && spans_valid(big, out, sp, n) && strlen(out) <= 16 * len + 64, "run of '%s'",
+                  units[u]);
+        free(out);
+        free(sp);
+    }
+    free(big);
+}
+
 int main(void)
 {
     test_numbers();
@@ -439,6 +465,7 @@ int main(void)
     test_invalid_utf8();
     test_bound();
     test_one_megabyte();
+    test_long_runs();
     fprintf(stderr, "%d normaliser cases\n", n_cases);
     return HARNESS_RETURN();
 }
