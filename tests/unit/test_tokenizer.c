@@ -60,6 +60,10 @@ int main(void)
     int64_t *ids;
     size_t n, n_cp;
     CHECK(kk_tokenize(cfg, NULL, &ids, &n, &n_cp, &err) == KOKORO_ERR_INVALID_ARGUMENT);
+    /* The code point count is optional. */
+    CHECK(kk_tokenize(cfg, "a\xe4\xb8\xad" "b", &ids, &n, NULL, &err) == KOKORO_OK && n == 2 && ids[1] == 44);
+    free(ids);
+    CHECK(kk_tokenize(cfg, "\xff", &ids, &n, NULL, &err) == KOKORO_ERR_INVALID_ARGUMENT);
     free(cfg);
     return HARNESS_RETURN();
 }
