@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/forward.h"
+#include "nn/parallel.h"
 
 static void softmax_rows(float *s, int n, int len)
 {
@@ -24,30 +25,46 @@ static void softmax_rows(float *s, int n, int len)
     }
 }
 
+typedef struct {
+    const float *q, *k, *v;
+    float *ctx, *scores; /* scores: one [T][T] buffer per worker */
+    int T, Hd, dh;
+} attn_job;
+
+static void attn_heads(void *p, int h0, int h1, int worker)
+{
+    const attn_job *j = p;
+    int T = j->T, Hd = j->Hd, dh = j->dh;
+    float *s = j->scores + (size_t)worker * T * T;
+    float scale = sqrtf((float)dh);
+    for (int h = h0; h < h1; h++) {
+        /* Head h is the column slice [h*dh, (h+1)*dh) of q, k, v. */
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, j->q + h * dh, Hd,
+                    j->k + h * dh, Hd, 0.0f, s, T);
+        for (size_t i = 0; i < (size_t)T * T; i++)
+            s[i] /= scale;
+        softmax_rows(s, T, T);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, s, T, j->v + h * dh,
+                    Hd, 0.0f, j->ctx + h * dh, Hd);
+    }
+}
+
 /* Multi-head self-attention of h [T][Hd] (no mask: single unpadded sequence) -> ctx [T][Hd]. */
 static void attention(kk_forward *f, const float *h, int T, float *ctx)
 {
     const kk_weights *w = f->w;
-    int Hd = w->bert.hidden, nh = w->bert.heads, dh = Hd / nh;
+    int Hd = w->bert.hidden, nh = w->bert.heads;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *q = kk_arena_floats(&f->arena, (size_t)T * Hd);
     float *k = kk_arena_floats(&f->arena, (size_t)T * Hd);
     float *v = kk_arena_floats(&f->arena, (size_t)T * Hd);
-    float *s = kk_arena_floats(&f->arena, (size_t)T * T);
+    int workers = f->threads < nh ? f->threads : nh;
+    float *s = kk_arena_floats(&f->arena, (size_t)workers * T * T);
     kk_linear(h, T, Hd, w->bert.q.w, w->bert.q.b, Hd, q, f->threads);
     kk_linear(h, T, Hd, w->bert.k.w, w->bert.k.b, Hd, k, f->threads);
     kk_linear(h, T, Hd, w->bert.v.w, w->bert.v.b, Hd, v, f->threads);
-    float scale = sqrtf((float)dh);
-    for (int j = 0; j < nh; j++) {
-        /* Head j is the column slice [j*dh, (j+1)*dh) of q, k, v. */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, dh, 1.0f, q + j * dh, Hd,
-                    k + j * dh, Hd, 0.0f, s, T);
-        for (size_t i = 0; i < (size_t)T * T; i++)
-            s[i] /= scale;
-        softmax_rows(s, T, T);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, dh, T, 1.0f, s, T, v + j * dh,
-                    Hd, 0.0f, ctx + j * dh, Hd);
-    }
+    attn_job j = {q, k, v, ctx, s, T, Hd, Hd / nh};
+    kk_parallel_for(workers, nh, attn_heads, &j);
     kk_arena_release(&f->arena, m);
 }
 

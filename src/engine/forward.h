@@ -34,7 +34,6 @@ typedef struct {
     const kokoro_synth_options *opt;
     kokoro_error *err;
     int threads;                   /* workers for the primitives (nn/parallel.h) */
-    uint64_t rng[4];               /* xoshiro256** state, seeded per call */
     double seconds[KK_T_COUNT];    /* wall time per module */
     kokoro_status dump_status;     /* first failure while writing --dump-dir files */
 } kk_forward;
@@ -47,9 +46,6 @@ void kk_dump_transposed(kk_forward *f, const char *name, const float *x, int T, 
 
 /* Clock for the module timers, seconds. */
 double kk_wall_seconds(void);
-
-/* Standard normal draw from the call's RNG. */
-float kk_randn(kk_forward *f);
 
 /* ALBERT: ids[T] -> bert_out [T][albert_hidden]. */
 float *kk_albert(kk_forward *f, const int64_t *ids, int T);

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "engine/forward.h"
+#include "engine/rng.h"
+#include "nn/parallel.h"
 #include "util/error.h"
 #include "util/npy.h"
 
@@ -19,7 +21,53 @@ static float remainder1(float a)
     return r;
 }
 
-/* har_source[L] from F0 [2F] (frame rate: `up` samples per F0 value). */
+typedef struct {
+    const float *F0, *P, *lw;
+    float lb, *src;
+    int nF0, up, H, zero_noise;
+    uint64_t seed;
+} source_job;
+
+#define KK_SOURCE_CHUNK 4096 /* samples per RNG stream */
+
+static void source_chunks(void *p, int c0, int c1, int worker)
+{
+    const source_job *j = p;
+    const float scale = (float)(1.0 / j->up);
+    size_t L = (size_t)j->nF0 * j->up;
+    (void)worker;
+    for (int chunk = c0; chunk < c1; chunk++) {
+        kk_rng rng;
+        kk_rng_seed(&rng, j->seed, (uint64_t)chunk);
+        size_t t1 = (size_t)(chunk + 1) * KK_SOURCE_CHUNK;
+        for (size_t t = (size_t)chunk * KK_SOURCE_CHUNK; t < t1 && t < L; t++) {
+            /* linear interpolation x up, align_corners=False, as upsample_linear1d computes it */
+            float s = scale * ((float)t + 0.5f) - 0.5f;
+            if (s < 0.0f)
+                s = 0.0f;
+            int i0 = (int)s;
+            if (i0 > j->nF0 - 1)
+                i0 = j->nF0 - 1;
+            int i1 = i0 + (i0 < j->nF0 - 1 ? 1 : 0);
+            float l1 = s - (float)i0;
+            l1 = l1 < 0.0f ? 0.0f : (l1 > 1.0f ? 1.0f : l1);
+            float l0 = 1.0f - l1;
+            float uv = j->F0[t / (size_t)j->up] > 10.0f ? 1.0f : 0.0f;
+            float noise_amp = uv * 0.003f + ((1.0f - uv) * 0.1f) / 3.0f;
+            float acc = j->lb;
+            for (int h = 0; h < j->H; h++) {
+                float ph = l0 * j->P[(size_t)i0 * j->H + h] + l1 * j->P[(size_t)i1 * j->H + h];
+                float sw = sinf(ph) * 0.1f * uv;
+                if (!j->zero_noise)
+                    sw += noise_amp * kk_rng_normal(&rng);
+                acc += j->lw[h] * sw;
+            }
+            j->src[t] = tanhf(acc);
+        }
+    }
+}
+
+/* har_source[L] from F0 [nF0] (frame rate: `up` samples per F0 value). */
 static void harmonic_source(kk_forward *f, const float *F0, int nF0, int up, float *src)
 {
     const kk_weights *w = f->w;
@@ -28,8 +76,9 @@ static void harmonic_source(kk_forward *f, const float *F0, int nF0, int up, flo
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *P = kk_arena_floats(&f->arena, (size_t)nF0 * H);
     /* Per F0 frame: rad = (h*f0/sr) mod 1; the x(1/up) linear resampling of the per-sample
-     * values reads two samples of the same frame, so it is this value exactly. The phase is
-     * cumsum (double accumulator, float result) * 2 * pi * up, three float32 multiplies. */
+     * values reads two samples of the same frame, so it is this value exactly (and the random
+     * initial phase, added at sample 0 only, is never read). The phase is cumsum (double
+     * accumulator, float result) * 2 * pi * up, three float32 multiplies. */
     for (int h = 0; h < H; h++) {
         double acc = 0.0;
         for (int j = 0; j < nF0; j++) {
@@ -39,35 +88,51 @@ static void harmonic_source(kk_forward *f, const float *F0, int nF0, int up, flo
             P[(size_t)j * H + h] = ((ph * 2.0f) * 3.14159274f) * (float)up;
         }
     }
-    const float scale = (float)(1.0 / up);
-    const float *lw = w->gen.l_linear.w;
-    float lb = w->gen.l_linear.b[0];
-    for (size_t t = 0; t < L; t++) {
-        /* linear interpolation x up, align_corners=False, as upsample_linear1d computes it */
-        float s = scale * ((float)t + 0.5f) - 0.5f;
-        if (s < 0.0f)
-            s = 0.0f;
-        int i0 = (int)s;
-        if (i0 > nF0 - 1)
-            i0 = nF0 - 1;
-        int i1 = i0 + (i0 < nF0 - 1 ? 1 : 0);
-        float l1 = s - (float)i0;
-        l1 = l1 < 0.0f ? 0.0f : (l1 > 1.0f ? 1.0f : l1);
-        float l0 = 1.0f - l1;
-        float f0 = F0[t / up];
-        float uv = f0 > 10.0f ? 1.0f : 0.0f;
-        float noise_amp = uv * 0.003f + ((1.0f - uv) * 0.1f) / 3.0f;
-        float acc = lb;
-        for (int h = 0; h < H; h++) {
-            float ph = l0 * P[(size_t)i0 * H + h] + l1 * P[(size_t)i1 * H + h];
-            float sw = sinf(ph) * 0.1f * uv;
-            if (!f->opt->zero_noise)
-                sw += noise_amp * kk_randn(f);
-            acc += lw[h] * sw;
-        }
-        src[t] = tanhf(acc);
-    }
+    source_job j = {F0, P, w->gen.l_linear.w, w->gen.l_linear.b[0], src, nF0, up, H,
+                    f->opt->zero_noise, f->opt->seed};
+    int chunks = (int)((L + KK_SOURCE_CHUNK - 1) / KK_SOURCE_CHUNK);
+    kk_parallel_for(f->threads, chunks, source_chunks, &j);
     kk_arena_release(&f->arena, m);
+}
+
+/* Elementwise passes over the big stage buffers, split over the workers. */
+typedef enum { EW_COPY, EW_ADD, EW_DIV } ew_op;
+typedef struct {
+    float *dst;
+    const float *src;
+    float k;
+    ew_op op;
+} ew_job;
+
+static void ew_range(void *p, int b0, int b1, int worker)
+{
+    const ew_job *j = p;
+    (void)worker;
+    size_t i0 = (size_t)b0 * 65536, i1 = (size_t)b1 * 65536;
+    float *d = j->dst;
+    const float *s = j->src;
+    switch (j->op) {
+    case EW_COPY:
+        memcpy(d + i0, s + i0, (i1 - i0) * sizeof(float));
+        break;
+    case EW_ADD:
+        for (size_t i = i0; i < i1; i++)
+            d[i] += s[i];
+        break;
+    case EW_DIV:
+        for (size_t i = i0; i < i1; i++)
+            d[i] /= j->k;
+        break;
+    }
+}
+
+static void elementwise(kk_forward *f, ew_op op, float *dst, const float *src, float k, size_t n)
+{
+    ew_job j = {dst, src, k, op};
+    size_t full = n / 65536;
+    kk_parallel_for(f->threads, (int)full, ew_range, &j);
+    for (size_t i = full * 65536; i < n; i++)
+        dst[i] = op == EW_COPY ? src[i] : (op == EW_ADD ? dst[i] + src[i] : dst[i] / k);
 }
 
 static kokoro_status load_injected(kk_forward *f, const char *name, int nb, int N, float *dst)
@@ -149,7 +214,6 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
 
     const float *x = x0;
     int Lx = nF0, Cx = c->upsample_initial_channel;
-    kk_arena_mark_t mx = kk_arena_mark(&f->arena); /* each stage's output replaces the last */
     float *cur = NULL;
     for (int i = 0; i < c->n_upsamples; i++) {
         int last = i + 1 == c->n_upsamples;
@@ -165,6 +229,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
                     Lns, Lst);
             return NULL;
         }
+        float *out = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
+        kk_arena_mark_t m_out = kk_arena_mark(&f->arena);
         /* noise branch: xs = noise_res(noise_conv(har)) */
         float *xs = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
         {
@@ -195,27 +261,22 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
             }
             kk_arena_release(&f->arena, m2);
         }
-        /* x = mean of the stage's resblocks, accumulated ((r0 + r1) + r2) / n */
+        /* x = mean of the stage's resblocks, accumulated ((r0 + r1) + r2) / n into out */
         size_t n = (size_t)up->out * Lst;
-        float *acc = kk_arena_floats(&f->arena, n);
         float *tmp = w->gen.n_kernels > 2 ? kk_arena_floats(&f->arena, n) : NULL;
         for (int j = 0; j < w->gen.n_kernels; j++) {
             const kk_resblock1_w *rb = &w->gen.resblocks[i * w->gen.n_kernels + j];
-            float *buf = j == 0 ? acc : (j + 1 == w->gen.n_kernels ? xs : tmp);
+            float *buf = j == 0 ? out : (j + 1 == w->gen.n_kernels ? xs : tmp);
             if (buf != xs)
-                memcpy(buf, xs, n * sizeof(float));
+                elementwise(f, EW_COPY, buf, xs, 0.0f, n);
             resblock1(f, rb, buf, Lst, s);
             if (j > 0)
-                for (size_t q = 0; q < n; q++)
-                    acc[q] += buf[q];
+                elementwise(f, EW_ADD, out, buf, 0.0f, n);
         }
-        float nk = (float)w->gen.n_kernels;
-        for (size_t q = 0; q < n; q++)
-            acc[q] /= nk;
-        /* keep acc only: move it down over the previous stage's output (memmove: may overlap) */
-        kk_arena_release(&f->arena, mx);
-        cur = kk_arena_floats(&f->arena, n);
-        memmove(cur, acc, n * sizeof(float));
+        elementwise(f, EW_DIV, out, NULL, (float)w->gen.n_kernels, n);
+        /* keep the stage output only (the previous stage's output stays below it) */
+        kk_arena_release(&f->arena, m_out);
+        cur = out;
         x = cur;
         Lx = Lst;
         Cx = up->out;

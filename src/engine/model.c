@@ -109,40 +109,6 @@ kokoro_status kokoro_tokenize(const kokoro_model *model, const char *phonemes, i
 
 /* ------------------------------------------------------------------ per-call state helpers */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
-}
-
-static uint64_t next_u64(kk_forward *f)
-{
-    uint64_t *s = f->rng;
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
-float kk_randn(kk_forward *f)
-{
-    /* Box-Muller on two 24-bit uniforms; u1 in (0, 1] so the log is finite */
-    float u1 = (float)((next_u64(f) >> 40) + 1) * (1.0f / 16777216.0f);
-    float u2 = (float)(next_u64(f) >> 40) * (1.0f / 16777216.0f);
-    return sqrtf(-2.0f * logf(u1)) * cosf(6.28318531f * u2);
-}
-
 void kk_dump(kk_forward *f, const char *name, const void *data, int is_int, int ndim, ...)
 {
     if (!f->opt->dump_dir || f->dump_status != KOKORO_OK)
@@ -318,9 +284,6 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
     f->err = err;
     f->threads = opt->threads > 0 ? opt->threads : kk_default_threads();
     kk_arena_init(&f->arena);
-    uint64_t seed = opt->seed;
-    for (int i = 0; i < 4; i++)
-        f->rng[i] = splitmix64(&seed);
     const float *ref_s = kk_voice_row(voice, n_cp);
     float *audio = NULL;
     size_t n = 0;

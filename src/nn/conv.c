@@ -4,9 +4,9 @@
 #include "nn/nn.h"
 #include "nn/parallel.h"
 
-/* im2col blocks hold at most this many floats (2 MB, about an L2 cache), so temporaries stay
+/* im2col blocks hold at most this many floats (8 MB), so temporaries stay
  * bounded whatever the sequence length and each block is one efficient GEMM. */
-#define KK_COL_FLOATS (1 << 19)
+#define KK_COL_FLOATS (1 << 21)
 
 int kk_conv1d_len(int L, int k, int stride, int pad, int dil)
 {
