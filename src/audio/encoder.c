@@ -211,7 +211,6 @@ kokoro_status kokoro_encoder_push(kokoro_encoder *enc, const float *samples, siz
             enc->state = ENC_FAILED;
             return st;
         }
-        enc->samples_in += m;
         off += m;
     }
     kk_error_clear(err);

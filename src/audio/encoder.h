@@ -38,7 +38,6 @@ struct kokoro_encoder {
     void *codec;                /* backend state */
     int sink_refused;           /* the sink asked to stop */
     int state;                  /* see encoder.c */
-    uint64_t samples_in;        /* samples accepted so far */
     int16_t block[KK_ENCODER_BLOCK];
 };
 

@@ -10,6 +10,7 @@
  * with the real frame count and the encoder delay/padding, which lets decoders trim the codec
  * delay and report the exact duration. */
 #include <lame/lame.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,17 @@ typedef struct {
     kk_bytes held; /* non-streamed output */
     unsigned char out[MP3_OUT_BYTES];
 } mp3_state;
+
+/* LAME fills a process-wide table on its first lame_init() without a lock; doing that once,
+ * before any encoder exists, keeps concurrent server requests from racing on it. */
+static pthread_once_t lame_tables_once = PTHREAD_ONCE_INIT;
+
+static void lame_tables_init(void)
+{
+    lame_t warm = lame_init();
+    if (warm)
+        lame_close(warm);
+}
 
 static int in_list(int v, const int *list, size_t n)
 {
@@ -68,6 +80,7 @@ static kokoro_status mp3_open(kokoro_encoder *enc, kokoro_error *err)
     if (!s)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory creating an mp3 encoder");
     enc->codec = s;
+    pthread_once(&lame_tables_once, lame_tables_init);
     s->lame = lame_init();
     if (!s->lame)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory creating an mp3 encoder");

@@ -1,6 +1,8 @@
 /* The encoder API contract: format names and MIME types, option checking with clear errors,
  * int16 conversion that clips instead of wrapping, volume, call-order misuse, and a sink that
  * refuses data. */
+#include <pthread.h>
+
 #include "audio/encoder.h"
 #include "audio_util.h"
 #include "harness.h"
@@ -236,6 +238,60 @@ static void test_refusing_sink(void)
     free(x);
 }
 
+/* Encoders share nothing: several threads encoding every format at once produce exactly the
+ * bytes a lone thread does (the server runs one encoder per request). */
+typedef struct {
+    const float *x;
+    size_t n;
+    mem_sink out[KOKORO_FORMAT_PCM + 1];
+    int failures;
+} thread_job;
+
+static void *encode_all(void *arg)
+{
+    thread_job *job = arg;
+    for (int f = KOKORO_FORMAT_MP3; f <= KOKORO_FORMAT_PCM; f++) {
+        kokoro_encoder_options o;
+        kokoro_encoder_options_init(&o);
+        o.streaming = 1;
+        kokoro_error err;
+        if (encode_signal((kokoro_format)f, &o, job->x, job->n, 0, &job->out[f], NULL, &err) != KOKORO_OK)
+            job->failures++;
+    }
+    return NULL;
+}
+
+static void test_threads(void)
+{
+    size_t n = KOKORO_SAMPLE_RATE;
+    float *x = make_chirp(n, 100.0, 6000.0, 0.5);
+    enum { N_THREADS = 4 };
+    thread_job jobs[N_THREADS + 1];
+    memset(jobs, 0, sizeof jobs);
+    pthread_t tid[N_THREADS];
+    for (int t = 0; t <= N_THREADS; t++) {
+        jobs[t].x = x;
+        jobs[t].n = n;
+    }
+    for (int t = 0; t < N_THREADS; t++)
+        CHECK(pthread_create(&tid[t], NULL, encode_all, &jobs[t]) == 0);
+    for (int t = 0; t < N_THREADS; t++)
+        pthread_join(tid[t], NULL);
+    encode_all(&jobs[N_THREADS]); /* the reference, alone */
+    for (int t = 0; t <= N_THREADS; t++) {
+        CHECK(jobs[t].failures == 0);
+        for (int f = KOKORO_FORMAT_MP3; f <= KOKORO_FORMAT_PCM; f++) {
+            mem_sink *a = &jobs[t].out[f], *ref = &jobs[N_THREADS].out[f];
+            CHECK_MSG(a->len == ref->len && a->len > 0 && memcmp(a->data, ref->data, a->len) == 0,
+                      "thread %d, %s: output differs from a lone encoder", t, kokoro_format_name((kokoro_format)f));
+        }
+    }
+    for (int t = 0; t <= N_THREADS; t++)
+        for (int f = KOKORO_FORMAT_MP3; f <= KOKORO_FORMAT_PCM; f++)
+            mem_sink_free(&jobs[t].out[f]);
+    free(x);
+}
+
 int main(void)
 {
     test_names();
@@ -243,5 +299,6 @@ int main(void)
     test_clipping();
     test_call_order();
     test_refusing_sink();
+    test_threads();
     return HARNESS_RETURN();
 }
