@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes src/text/normalize_wordchars.c: the non-ASCII code points that Python's re module
-treats as word characters (\\w in str patterns), as sorted ranges. The reference normaliser is
+treats as word characters (\\w in str patterns), as sorted ranges, and the first code point of
+each block of non-ASCII decimal digits (\\d: Arabic-Indic, Devanagari, full-width, ...). The reference normaliser is
 a chain of Python regular expressions, so \\b and \\w must agree with Python's Unicode tables.
 Run from the repository root: python3 scripts/gen_word_ranges.py"""
 import re
@@ -38,8 +39,35 @@ for a, b in ranges:
         row = []
 if row:
     lines.append("    " + " ".join(row))
+zeros = [cp for cp in range(0x80, 0x110000)
+         if unicodedata.category(chr(cp)) == "Nd" and unicodedata.decimal(chr(cp)) == 0]
+assert all(unicodedata.decimal(chr(z + k)) == k for z in zeros for k in range(10))
+lines += ["};", "", "static const uint32_t DIGIT_ZEROS[] = {"]
+row = []
+for z in zeros:
+    row.append("0x%X," % z)
+    if len(row) == 8:
+        lines.append("    " + " ".join(row))
+        row = []
+if row:
+    lines.append("    " + " ".join(row))
 lines += [
     "};",
+    "",
+    "int kk_nonascii_digit(uint32_t cp)",
+    "{",
+    "    size_t lo = 0, hi = sizeof DIGIT_ZEROS / sizeof *DIGIT_ZEROS;",
+    "    while (lo < hi) {",
+    "        size_t mid = lo + (hi - lo) / 2;",
+    "        if (DIGIT_ZEROS[mid] + 9 < cp)",
+    "            lo = mid + 1;",
+    "        else",
+    "            hi = mid;",
+    "    }",
+    "    if (lo < sizeof DIGIT_ZEROS / sizeof *DIGIT_ZEROS && DIGIT_ZEROS[lo] <= cp)",
+    "        return (int)(cp - DIGIT_ZEROS[lo]);",
+    "    return -1;",
+    "}",
     "",
     "int kk_is_word_nonascii(uint32_t cp)",
     "{",

@@ -96,6 +96,7 @@ kokoro_status kokoro_normalize(const char *text, const char *lang,
         return emit(&t, out_text, spans, n_spans, err);
 
     const kk_pass_fn passes[] = {
+        kk_pass_unicode_digits,
         kk_pass_contractions,
         opt->email_normalization ? kk_pass_emails : NULL,
         opt->url_normalization ? kk_pass_urls : NULL,

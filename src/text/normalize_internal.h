@@ -45,6 +45,8 @@ uint32_t kk_cp_at(const char *s, size_t len, size_t i);
  * are not (the same table as Python's, see normalize_wordchars.c). */
 int kk_is_word(uint32_t cp);
 int kk_is_word_nonascii(uint32_t cp); /* table generated from Python's Unicode data */
+/* Value of a non-ASCII decimal digit (Python's \d: "٣", "３", "३"), or -1. */
+int kk_nonascii_digit(uint32_t cp);
 int kk_is_space(uint32_t cp);
 int kk_is_alnum(uint32_t cp);
 static inline int kk_is_digit(uint32_t cp) { return cp >= '0' && cp <= '9'; }
@@ -127,6 +129,7 @@ int kk_words_number(kk_buf *b, int negative, const char *num, size_t n, int year
 
 typedef int (*kk_pass_fn)(kk_ntext *t); /* 0, or -1 when out of memory */
 
+int kk_pass_unicode_digits(kk_ntext *t);
 int kk_pass_contractions(kk_ntext *t);
 int kk_pass_emails(kk_ntext *t);
 int kk_pass_urls(kk_ntext *t);

@@ -1,7 +1,33 @@
-/* Character-level passes: optional plurals, quotes, CJK punctuation, whitespace. */
+/* Character-level passes: other scripts' digits, optional plurals, quotes, CJK punctuation,
+ * whitespace. */
 #include <string.h>
 
 #include "text/normalize_internal.h"
+
+/* Decimal digits of other scripts ("٣", full-width "３") become ASCII digits. The reference's
+ * \d and float() accept them, so it reads them as numbers in most places; doing it first lets
+ * every number rule (times and IP addresses too) treat them alike. */
+int kk_pass_unicode_digits(kk_ntext *t)
+{
+    kk_rw rw;
+    kk_rw_init(&rw, t);
+    for (size_t i = 0; i < t->len;) {
+        unsigned char c = (unsigned char)t->s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        uint32_t cp;
+        size_t n = kk_utf8_next(t->s, t->len, i, &cp);
+        int d = cp == KK_CP_INVALID ? -1 : kk_nonascii_digit(cp);
+        if (d >= 0) {
+            char ascii = (char)('0' + d);
+            kk_rw_replace(&rw, i, i + n, &ascii, 1);
+        }
+        i += n;
+    }
+    return kk_rw_finish(&rw);
+}
 
 /* "(s)" → "s": "file(s)" reads "files". */
 int kk_pass_optional_plurals(kk_ntext *t)

@@ -77,6 +77,9 @@ static void test_numbers(void)
     NORM("version 1.2.3", "version one point two point three");
     NORM("v1.2", "v1 point 2");
     NORM("the 90S", "the ninety S");
+    /* Digits of other scripts are numbers too (Python's \d): Arabic-Indic, full-width. */
+    NORM("\xD9\xA3 apples", "three apples");
+    NORM("\xEF\xBC\x92\xEF\xBC\x90\xEF\xBC\x92\xEF\xBC\x94", "twenty twenty-four");
     NORM("12345678901234567890123456789012345678901", "12345678901234567890123456789012345678901");
 }
 
