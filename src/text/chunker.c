@@ -1,0 +1,388 @@
+#include "text/chunker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/sbuf.h"
+#include "util/error.h"
+
+static int grow(kk_units *u)
+{
+    if (u->n < u->cap)
+        return 1;
+    size_t cap = u->cap ? u->cap * 2 : 256;
+    kk_unit *v = realloc(u->v, cap * sizeof *v);
+    if (!v)
+        return 0;
+    u->v = v;
+    u->cap = cap;
+    return 1;
+}
+
+static int push_one(kk_units *u, size_t a, size_t b, char *text, char *ps, int ws)
+{
+    if (!grow(u)) {
+        free(text);
+        free(ps);
+        return 0;
+    }
+    u->v[u->n++] = (kk_unit){a, b, text, ps, kk_u8_count(ps, strlen(ps)), ws, 0, 0};
+    return 1;
+}
+
+int kk_units_push(kk_units *u, size_t a, size_t b, char *text, char *ps, int ws)
+{
+    if (!text || !ps) {
+        free(text);
+        free(ps);
+        return 0;
+    }
+    size_t len = strlen(ps);
+    if (kk_u8_count(ps, len) <= KOKORO_MAX_PHONEMES)
+        return push_one(u, a, b, text, ps, ws);
+    /* Too long for one chunk: cut at the last space within the limit, else at the limit. */
+    size_t i = 0;
+    int ok = 1;
+    while (ok && i < len) {
+        size_t j = i, cps = 0, last_space = 0;
+        while (j < len && cps < KOKORO_MAX_PHONEMES) {
+            if (ps[j] == ' ')
+                last_space = j;
+            kk_u8_next(ps, len, &j);
+            cps++;
+        }
+        size_t cut = j, next = j;
+        if (j < len && last_space > i) {
+            cut = last_space;
+            next = last_space + 1;
+        }
+        int last = next >= len;
+        char *piece = malloc(cut - i + 1);
+        char *t = strdup(text);
+        if (piece) {
+            memcpy(piece, ps + i, cut - i);
+            piece[cut - i] = '\0';
+        }
+        ok = piece && t && push_one(u, a, b, t, piece, last ? ws : (next != cut));
+        if (!ok && (!piece || !t)) {
+            free(piece);
+            free(t);
+        }
+        i = next;
+    }
+    free(text);
+    free(ps);
+    return ok;
+}
+
+int kk_units_push_pause(kk_units *u, size_t a, size_t b, double seconds)
+{
+    char *t = strdup(""), *p = strdup("");
+    if (!t || !p || !grow(u)) {
+        free(t);
+        free(p);
+        return 0;
+    }
+    u->v[u->n++] = (kk_unit){a, b, t, p, 0, 0, 1, seconds};
+    return 1;
+}
+
+void kk_units_free(kk_units *u)
+{
+    for (size_t i = 0; i < u->n; i++) {
+        free(u->v[i].text);
+        free(u->v[i].ps);
+    }
+    free(u->v);
+    u->v = NULL;
+    u->n = u->cap = 0;
+}
+
+/* ------------------------------------------------------------------ packing */
+
+typedef struct {
+    kokoro_chunk *v;
+    size_t n, cap;
+} chunk_list;
+
+static int chunk_push(chunk_list *c, kokoro_chunk ch)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        kokoro_chunk *v = realloc(c->v, cap * sizeof *v);
+        if (!v)
+            return 0;
+        c->v = v;
+        c->cap = cap;
+    }
+    c->v[c->n++] = ch;
+    return 1;
+}
+
+/* Code points of ''.join(ps + ' ' if ws).strip() over units [a, b). */
+static size_t joined_len(const kk_units *u, size_t a, size_t b)
+{
+    size_t total = 0, lead = 0, trail = 0;
+    int seen = 0;
+    for (size_t i = a; i < b; i++) {
+        const kk_unit *x = &u->v[i];
+        size_t sp = x->ws ? 1 : 0;
+        if (!seen && x->ps_cps == 0) {
+            lead += sp;
+        } else if (x->ps_cps) {
+            seen = 1;
+            trail = 0;
+        }
+        total += x->ps_cps + sp;
+        if (seen)
+            trail += sp;
+    }
+    if (!seen)
+        return 0;
+    return total - lead - trail;
+}
+
+static int is_mark(const kk_unit *x, const char *set)
+{
+    if (x->ps_cps != 1)
+        return 0;
+    return strstr(set, x->ps) != NULL && x->ps[0];
+}
+
+static int ends_with_mark(const kk_unit *x, const char *set)
+{
+    size_t n = strlen(x->ps);
+    if (!n)
+        return 0;
+    size_t p = n - 1;
+    while (p > 0 && ((unsigned char)x->ps[p] & 0xC0) == 0x80)
+        p--;
+    char last[8] = {0};
+    memcpy(last, x->ps + p, n - p < 7 ? n - p : 7);
+    return strstr(set, last) != NULL;
+}
+
+static int is_bump(const kk_unit *x) { return is_mark(x, ")") || is_mark(x, "”"); }
+
+/* KPipeline.waterfall_last over [a, b): where to cut before adding a unit that makes next_count. */
+static size_t waterfall(const kk_units *u, size_t a, size_t b, size_t next_count)
+{
+    static const char *levels[] = {"!.?…", ":;", ",—"};
+    for (int l = 0; l < 3; l++) {
+        size_t z = b;
+        for (size_t i = b; i-- > a;)
+            if (is_mark(&u->v[i], levels[l])) {
+                z = i;
+                break;
+            }
+        if (z == b)
+            continue;
+        z++;
+        if (z < b && is_bump(&u->v[z]))
+            z++;
+        size_t head = joined_len(u, a, z);
+        if (next_count - (head < next_count ? head : next_count) <= KOKORO_MAX_PHONEMES)
+            return z;
+    }
+    return b;
+}
+
+static void free_chunk(kokoro_chunk *c)
+{
+    free(c->phonemes);
+    free(c->text);
+    free(c->words);
+}
+
+/* Builds the chunk of units [a, b); returns 0 when out of memory, sets *empty when it holds
+ * no phonemes (and then builds nothing). */
+static int build_chunk(const kk_units *u, size_t a, size_t b, kokoro_chunk *out, int *empty)
+{
+    memset(out, 0, sizeof *out);
+    *empty = 1;
+    if (a >= b)
+        return 1;
+    kk_sbuf ps, tx;
+    kk_sbuf_init(&ps);
+    kk_sbuf_init(&tx);
+    kokoro_word *words = malloc((b - a) * sizeof *words);
+    if (!words)
+        return 0;
+    size_t nw = 0, cp = 0;
+    size_t src_a = (size_t)-1, src_b = 0;
+    for (size_t i = a; i < b; i++) {
+        const kk_unit *x = &u->v[i];
+        if (x->ps_cps) {
+            words[nw++] = (kokoro_word){x->src_start, x->src_end, cp, cp + x->ps_cps};
+            if (x->src_start < src_a)
+                src_a = x->src_start;
+            if (x->src_end > src_b)
+                src_b = x->src_end;
+        }
+        kk_sbuf_adds(&ps, x->ps);
+        cp += x->ps_cps;
+        kk_sbuf_adds(&tx, x->text);
+        if (x->ws && i + 1 < b) {
+            kk_sbuf_addc(&ps, ' ');
+            kk_sbuf_addc(&tx, ' ');
+            cp++;
+        }
+    }
+    if (!nw || ps.oom || tx.oom) {
+        int oom = ps.oom || tx.oom;
+        free(words);
+        kk_sbuf_free(&ps);
+        kk_sbuf_free(&tx);
+        return !oom;
+    }
+    /* strip: leading spaces shift every span */
+    size_t lead = 0;
+    while (lead < ps.len && ps.s[lead] == ' ')
+        lead++;
+    size_t end = ps.len;
+    while (end > lead && ps.s[end - 1] == ' ')
+        end--;
+    size_t total_cps = cp - lead - (ps.len - end);
+    for (size_t k = 0; k < nw; k++) {
+        words[k].ph_start -= lead;
+        words[k].ph_end -= lead;
+        if (words[k].ph_end > total_cps)
+            words[k].ph_end = total_cps;
+    }
+    out->phonemes = malloc(end - lead + 1);
+    if (out->phonemes) {
+        memcpy(out->phonemes, ps.s + lead, end - lead);
+        out->phonemes[end - lead] = '\0';
+    }
+    size_t tl = 0, te = tx.len;
+    while (tl < tx.len && tx.s[tl] == ' ')
+        tl++;
+    while (te > tl && tx.s[te - 1] == ' ')
+        te--;
+    out->text = malloc(te - tl + 1);
+    if (out->text) {
+        memcpy(out->text, tx.s + tl, te - tl);
+        out->text[te - tl] = '\0';
+    }
+    kk_sbuf_free(&ps);
+    kk_sbuf_free(&tx);
+    out->words = words;
+    out->n_words = nw;
+    out->src_start = src_a;
+    out->src_end = src_b;
+    if (!out->phonemes || !out->text) {
+        free_chunk(out);
+        memset(out, 0, sizeof *out);
+        return 0;
+    }
+    *empty = 0;
+    return 1;
+}
+
+typedef struct {
+    const kk_units *u;
+    chunk_list *cl;
+    int oom;
+    int first_pending;
+} packer;
+
+static void flush(packer *p, size_t a, size_t b)
+{
+    if (p->oom || a >= b)
+        return;
+    kokoro_chunk ch;
+    int empty;
+    if (!build_chunk(p->u, a, b, &ch, &empty)) {
+        p->oom = 1;
+        return;
+    }
+    if (empty)
+        return;
+    if (!chunk_push(p->cl, ch)) {
+        free_chunk(&ch);
+        p->oom = 1;
+        return;
+    }
+    p->first_pending = 0;
+}
+
+kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err)
+{
+    chunk_list cl = {0};
+    packer p = {u, &cl, 0, 1};
+    size_t cs = 0;          /* first unit of the chunk being filled */
+    size_t count = 0;       /* KPipeline's pcount for [cs, i) */
+    int pending_cut = 0;    /* a soft cut is due after the unit just added */
+    for (size_t i = 0; i < u->n && !p.oom; i++) {
+        const kk_unit *x = &u->v[i];
+        if (x->pause_s > 0) {
+            flush(&p, cs, i);
+            kokoro_chunk ch;
+            memset(&ch, 0, sizeof ch);
+            ch.phonemes = strdup("");
+            ch.text = strdup("");
+            ch.pause_s = x->pause_s;
+            ch.src_start = x->src_start;
+            ch.src_end = x->src_end;
+            if (!ch.phonemes || !ch.text || !chunk_push(&cl, ch)) {
+                free_chunk(&ch);
+                p.oom = 1;
+            }
+            cs = i + 1;
+            count = 0;
+            pending_cut = 0;
+            continue;
+        }
+        if (pending_cut) {
+            pending_cut = 0;
+            if (is_bump(x) && count + 1 <= KOKORO_MAX_PHONEMES) {
+                flush(&p, cs, i + 1);
+                cs = i + 1;
+                count = 0;
+                continue;
+            }
+            flush(&p, cs, i);
+            cs = i;
+            count = 0;
+        }
+        size_t next_ps = x->ps_cps + (x->ws ? 1 : 0);
+        size_t next_count = count + x->ps_cps;
+        if (next_count > KOKORO_MAX_PHONEMES) {
+            size_t z = waterfall(u, cs, i, next_count);
+            flush(&p, cs, z);
+            cs = z;
+            count = joined_len(u, cs, i);
+            if (cs == i && x->ps_cps == 0)
+                next_ps = 0;
+        }
+        count += next_ps;
+        if (x->hard_break) {
+            flush(&p, cs, i + 1);
+            cs = i + 1;
+            count = 0;
+            continue;
+        }
+        int boundary = x->ws || i + 1 == u->n;
+        if (boundary && p.first_pending && ends_with_mark(x, "!.?…:;,—") && joined_len(u, cs, i + 1) > 1)
+            pending_cut = 1;
+        else if (boundary && ends_with_mark(x, "!.?…") && joined_len(u, cs, i + 1) >= KK_CHUNK_TARGET)
+            pending_cut = 1;
+    }
+    flush(&p, cs, u->n);
+    if (p.oom) {
+        kokoro_chunks_free(cl.v, cl.n);
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory while chunking");
+    }
+    *chunks = cl.v;
+    *n_chunks = cl.n;
+    return KOKORO_OK;
+}
+
+void kokoro_chunks_free(kokoro_chunk *chunks, size_t n_chunks)
+{
+    if (!chunks)
+        return;
+    for (size_t i = 0; i < n_chunks; i++)
+        free_chunk(&chunks[i]);
+    free(chunks);
+}

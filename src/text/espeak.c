@@ -1,0 +1,212 @@
+#include "text/espeak.h"
+
+#include <espeak-ng/speak_lib.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "text/sbuf.h"
+#include "util/error.h"
+
+static pthread_mutex_t espeak_lock = PTHREAD_MUTEX_INITIALIZER;
+static int espeak_state; /* 0 = not tried, 1 = ready, -1 = initialisation failed */
+static char espeak_voice[64];
+
+/* phonemizer selects the first listed voice whose language list has the code. */
+static const char *voice_for(const char *lang)
+{
+    const espeak_VOICE **voices = espeak_ListVoices(NULL);
+    for (size_t i = 0; voices && voices[i]; i++) {
+        const char *l = voices[i]->languages;
+        while (l && *l) {
+            const char *name = l + 1; /* one priority byte, then a NUL-terminated name */
+            if (strcmp(name, lang) == 0)
+                return voices[i]->identifier;
+            l = name + strlen(name) + 1;
+        }
+    }
+    return NULL;
+}
+
+/* Must hold espeak_lock. */
+static kokoro_status ensure_voice(const char *lang, kokoro_error *err)
+{
+    if (espeak_state == 0) {
+        int rate = espeak_Initialize(AUDIO_OUTPUT_SYNCHRONOUS, 0, NULL, espeakINITIALIZE_DONT_EXIT);
+        espeak_state = rate > 0 ? 1 : -1;
+    }
+    if (espeak_state < 0)
+        return kk_fail(err, KOKORO_ERR_NOT_FOUND,
+                       "espeak-ng could not be initialised (is the espeak-ng-data package installed?)");
+    if (strcmp(espeak_voice, lang) == 0)
+        return KOKORO_OK;
+    const char *id = voice_for(lang);
+    if (!id || espeak_SetVoiceByName(id) != EE_OK)
+        return kk_fail(err, KOKORO_ERR_NOT_FOUND, "espeak-ng has no voice for language '%s'", lang);
+    snprintf(espeak_voice, sizeof espeak_voice, "%s", lang);
+    return KOKORO_OK;
+}
+
+/* Removes "(xx)" language flags, collapses whitespace and strips. */
+static char *tidy(const char *raw)
+{
+    kk_sbuf b;
+    kk_sbuf_init(&b);
+    int space = 0;
+    for (const char *p = raw; *p;) {
+        if (*p == '(') {
+            const char *q = strchr(p + 1, ')');
+            if (q && q > p + 1) {
+                p = q + 1;
+                continue;
+            }
+        }
+        if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
+            space = 1;
+            p++;
+            continue;
+        }
+        if (space && b.len)
+            kk_sbuf_addc(&b, ' ');
+        space = 0;
+        kk_sbuf_addc(&b, *p++);
+    }
+    return kk_sbuf_take(&b);
+}
+
+kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out, kokoro_error *err)
+{
+    *out = NULL;
+    kk_sbuf raw;
+    kk_sbuf_init(&raw);
+    pthread_mutex_lock(&espeak_lock);
+    kokoro_status st = ensure_voice(lang, err);
+    if (st == KOKORO_OK) {
+        const void *ptr = text;
+        int mode = espeakPHONEMES_IPA | espeakPHONEMES_TIE | ('^' << 8);
+        int guard = 0;
+        while (ptr && guard++ < 1000000) {
+            const void *before = ptr;
+            const char *ph = espeak_TextToPhonemes(&ptr, espeakCHARS_UTF8, mode);
+            if (!ph)
+                break;
+            if (raw.len && *ph)
+                kk_sbuf_addc(&raw, ' ');
+            kk_sbuf_adds(&raw, ph);
+            if (ptr == before)
+                break; /* no progress: never loop forever on odd input */
+        }
+    }
+    pthread_mutex_unlock(&espeak_lock);
+    if (st != KOKORO_OK) {
+        kk_sbuf_free(&raw);
+        return st;
+    }
+    if (raw.oom) {
+        kk_sbuf_free(&raw);
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory in espeak-ng output");
+    }
+    *out = tidy(raw.s ? raw.s : "");
+    kk_sbuf_free(&raw);
+    return *out ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory in espeak-ng output");
+}
+
+static int is_mark(uint32_t c)
+{
+    static const uint32_t marks[] = {';', ':', ',', '.', '!', '?', 0xA1, 0xBF, 0x2014, 0x2026, '"',
+                                     0xAB, 0xBB, 0x201C, 0x201D, '(', ')', '{', '}', '[', ']'};
+    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+        if (marks[i] == c)
+            return 1;
+    return 0;
+}
+
+static int is_ws(uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+kokoro_status kk_espeak_phonemize_punct(const char *lang, const char *text, char **out, kokoro_error *err)
+{
+    *out = NULL;
+    size_t n = strlen(text), i = 0;
+    kk_sbuf res, piece;
+    kk_sbuf_init(&res);
+    kk_sbuf_init(&piece);
+    kokoro_status st = KOKORO_OK;
+    while (i < n && st == KOKORO_OK) {
+        /* A word piece runs up to the whitespace that precedes the next mark run. */
+        size_t j = i, piece_end = i;
+        int found = 0;
+        while (j < n) {
+            size_t k = j;
+            while (k < n) {
+                size_t t = k;
+                if (!is_ws(kk_u8_next(text, n, &t)))
+                    break;
+                k = t;
+            }
+            size_t t = k;
+            if (k < n && is_mark(kk_u8_next(text, n, &t))) {
+                piece_end = j;
+                found = 1;
+                break;
+            }
+            kk_u8_next(text, n, &j);
+            piece_end = j;
+        }
+        if (piece_end > i) {
+            kk_sbuf_clear(&piece);
+            kk_sbuf_add(&piece, text + i, piece_end - i);
+            char *ph = NULL;
+            st = kk_espeak_phonemize(lang, piece.s ? piece.s : "", &ph, err);
+            if (st == KOKORO_OK) {
+                if (*ph && res.len && !is_ws((unsigned char)res.s[res.len - 1]) &&
+                    !is_mark((unsigned char)res.s[res.len - 1]))
+                    kk_sbuf_addc(&res, ' ');
+                kk_sbuf_adds(&res, ph);
+            }
+            free(ph);
+        }
+        if (!found) {
+            i = n;
+            break;
+        }
+        /* The mark run with its surrounding whitespace goes back verbatim. */
+        size_t k = piece_end;
+        for (;;) {
+            size_t t = k;
+            if (k >= n)
+                break;
+            uint32_t c = kk_u8_next(text, n, &t);
+            if (!is_ws(c) && !is_mark(c))
+                break;
+            k = t;
+        }
+        kk_sbuf_add(&res, text + piece_end, k - piece_end);
+        i = k;
+    }
+    kk_sbuf_free(&piece);
+    if (st != KOKORO_OK) {
+        kk_sbuf_free(&res);
+        return st;
+    }
+    /* Collapse whitespace and strip, as misaki does with the joined result. */
+    char *joined = kk_sbuf_take(&res);
+    if (!joined)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+    kk_sbuf b;
+    kk_sbuf_init(&b);
+    int space = 0;
+    for (const char *p = joined; *p; p++) {
+        if (is_ws((unsigned char)*p)) {
+            space = 1;
+            continue;
+        }
+        if (space && b.len)
+            kk_sbuf_addc(&b, ' ');
+        space = 0;
+        kk_sbuf_addc(&b, *p);
+    }
+    free(joined);
+    *out = kk_sbuf_take(&b);
+    return *out ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+}

@@ -1,0 +1,118 @@
+#include "text/ucase.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <wctype.h>
+
+#include "text/sbuf.h"
+
+/* glibc's C.UTF-8 locale gives full Unicode classes; a private locale object keeps the
+ * process-wide locale (which the host program owns) untouched. */
+static locale_t utf8_locale;
+static pthread_once_t utf8_once = PTHREAD_ONCE_INIT;
+
+static void init_locale(void)
+{
+    utf8_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+}
+
+static locale_t loc(void)
+{
+    pthread_once(&utf8_once, init_locale);
+    return utf8_locale;
+}
+
+int kk_uc_alpha(uint32_t c)
+{
+    if (c < 0x80)
+        return (c | 32) >= 'a' && (c | 32) <= 'z';
+    locale_t l = loc();
+    return l ? iswalpha_l((wint_t)c, l) != 0 : 0;
+}
+
+int kk_uc_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'A' && c <= 'Z';
+    locale_t l = loc();
+    return l ? iswupper_l((wint_t)c, l) != 0 : 0;
+}
+
+int kk_uc_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c >= 'a' && c <= 'z';
+    locale_t l = loc();
+    return l ? iswlower_l((wint_t)c, l) != 0 : 0;
+}
+
+int kk_uc_digit(uint32_t c) { return c >= '0' && c <= '9'; }
+
+uint32_t kk_uc_tolower(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+    locale_t l = loc();
+    return l ? (uint32_t)towlower_l((wint_t)c, l) : c;
+}
+
+uint32_t kk_uc_toupper(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') ? c - 32 : c;
+    locale_t l = loc();
+    return l ? (uint32_t)towupper_l((wint_t)c, l) : c;
+}
+
+int kk_ustr_is_lower(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t c = kk_u8_next(s, n, &i);
+        if (kk_uc_tolower(c) != c)
+            return 0;
+    }
+    return 1;
+}
+
+int kk_ustr_is_upper(const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        uint32_t c = kk_u8_next(s, n, &i);
+        if (kk_uc_toupper(c) != c)
+            return 0;
+    }
+    return 1;
+}
+
+int kk_ustr_is_alpha(const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    size_t i = 0;
+    while (i < n)
+        if (!kk_uc_alpha(kk_u8_next(s, n, &i)))
+            return 0;
+    return 1;
+}
+
+static size_t map(const char *s, size_t n, char *out, size_t cap, uint32_t (*f)(uint32_t))
+{
+    size_t i = 0, o = 0;
+    while (i < n) {
+        uint32_t c = f(kk_u8_next(s, n, &i));
+        char tmp[4];
+        int l = kk_u8_put(c, tmp);
+        if (o + (size_t)l + 1 > cap)
+            break;
+        for (int k = 0; k < l; k++)
+            out[o++] = tmp[k];
+    }
+    if (cap)
+        out[o] = '\0';
+    return o;
+}
+
+size_t kk_ustr_lower(const char *s, size_t n, char *out, size_t cap) { return map(s, n, out, cap, kk_uc_tolower); }
+size_t kk_ustr_upper(const char *s, size_t n, char *out, size_t cap) { return map(s, n, out, cap, kk_uc_toupper); }
