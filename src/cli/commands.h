@@ -19,4 +19,5 @@ int cmd_voices(int argc, char **argv);
 int cmd_convert(int argc, char **argv);
 int cmd_say(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_phonemize(int argc, char **argv);
 #endif

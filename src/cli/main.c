@@ -28,8 +28,10 @@ static const kokoro_command commands[] = {
     {"convert", cmd_convert, "convert a checkpoint to .safetensors (folded, optionally bf16/f16)",
      "usage: kokoro convert IN.pth OUT.safetensors [--dtype f32|bf16|f16]\n"
      "Writes the weights with weight norm folded; the result loads by mmap (f32 in place).\n"},
-    {"phonemize", cli_not_built_yet, "print the phonemes of a text, one line per chunk",
-     "usage: kokoro phonemize [--lang L] [--ids] TEXT|-\n"},
+    {"phonemize", cmd_phonemize, "print the phonemes of a text, one line per chunk",
+     "usage: kokoro phonemize [--lang L] [--ids [--config FILE | --model-dir DIR]] [--words] [--no-normalize] TEXT|-\n"
+     "L: a (US English, default), b (UK English), e, f, h, i, p. --ids adds the model token ids\n"
+     "(config.json vocabulary) after a tab; --words lists each word's source span and phoneme span.\n"},
     {"normalize", cmd_normalize, "print the normalised form of a text",
      "usage: kokoro normalize [--lang L] [--no-normalize] [--units] [--no-urls] [--no-emails]\n"
      "                        [--no-plurals] [--no-phones] [--no-symbols] [--spans] TEXT|-\n"

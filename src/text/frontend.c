@@ -473,7 +473,7 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "text_to_chunks: NULL argument");
     *chunks = NULL;
     *n_chunks = 0;
-    lang_info li;
+    lang_info li = {0, 0, NULL};
     kokoro_status st = resolve_lang(lang, &li, err);
     if (st != KOKORO_OK)
         return st;
