@@ -243,11 +243,15 @@ static int build_chunk(const kk_units *u, size_t a, size_t b, kokoro_chunk *out,
     while (end > lead && ps.s[end - 1] == ' ')
         end--;
     size_t total_cps = cp - lead - (ps.len - end);
+    /* (leading spaces are ASCII: bytes and code points agree; a word's own phonemes may start
+     * with spaces, as custom ones can) */
     for (size_t k = 0; k < nw; k++) {
-        words[k].ph_start -= lead;
-        words[k].ph_end -= lead;
+        words[k].ph_start = words[k].ph_start > lead ? words[k].ph_start - lead : 0;
+        words[k].ph_end = words[k].ph_end > lead ? words[k].ph_end - lead : 0;
         if (words[k].ph_end > total_cps)
             words[k].ph_end = total_cps;
+        if (words[k].ph_start > words[k].ph_end)
+            words[k].ph_start = words[k].ph_end;
     }
     out->phonemes = malloc(end - lead + 1);
     if (out->phonemes) {
