@@ -69,7 +69,13 @@ static kokoro_status opus_open(kokoro_encoder *enc, kokoro_error *err)
     ope_comments_destroy(comments);
     if (!s->oe)
         return opus_fail(enc, "creation", code, err);
-    code = ope_encoder_ctl(s->oe, OPE_SET_SERIALNO(OPUS_SERIALNO));
+    /* libopusenc 0.2.1 (Debian 12) reads two fields it never initialised: the requested frame
+     * duration (on drain) and the stream's end position (when no audio was written). Setting
+     * the default 20 ms explicitly and writing zero samples fills both. */
+    static const opus_int16 no_samples[1];
+    code = ope_encoder_ctl(s->oe, OPUS_SET_EXPERT_FRAME_DURATION(OPUS_FRAMESIZE_20_MS));
+    if (code == OPE_OK)
+        code = ope_encoder_ctl(s->oe, OPE_SET_SERIALNO(OPUS_SERIALNO));
     if (code == OPE_OK)
         code = ope_encoder_ctl(s->oe, OPUS_SET_BITRATE(enc->opt.bitrate_kbps * 1000));
     if (code == OPE_OK && enc->opt.streaming) {
@@ -78,6 +84,8 @@ static kokoro_status opus_open(kokoro_encoder *enc, kokoro_error *err)
         if (code == OPE_OK)
             code = ope_encoder_ctl(s->oe, OPE_SET_DECISION_DELAY(0));
     }
+    if (code == OPE_OK)
+        code = ope_encoder_write(s->oe, no_samples, 0);
     if (code != OPE_OK)
         return opus_fail(enc, "configuration", code, err);
     return KOKORO_OK;
