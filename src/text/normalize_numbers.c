@@ -286,6 +286,20 @@ static int money_words(kk_buf *b, int negative, const currency *c, const char *s
     size_t nf = dot < n ? n - dot - 1 : 0;
     while (nf && fp[nf - 1] == '0')
         nf--;
+    /* The reference reads the float's repr: a fraction too small for a double is no fraction. */
+    char frac[40], ib[20];
+    size_t ri = 0, nfr = (size_t)-1;
+    if (nf) {
+        char whole[20];
+        size_t nw = 0;
+        for (size_t k = 0; k < dot && nw < sizeof whole; k++)
+            if (body[k] >= '0' && body[k] <= '9')
+                whole[nw++] = body[k];
+        nfr = nw < sizeof whole ? kk_float_fraction(whole, nw, fp, nf, ib, &ri, frac, sizeof frac - 2)
+                                : (size_t)-1;
+        if (nfr == 0)
+            nf = 0;
+    }
     int has_mult = a->mult_end > a->mult_start;
     if (nf == 0 || has_mult) {
         if (kk_words_number(b, negative, body, n, 0) != 0)
@@ -318,9 +332,7 @@ static int money_words(kk_buf *b, int negative, const currency *c, const char *s
     kk_buf_putc(b, ' ');
     kk_buf_puts(b, one_bill ? c->bill : c->bills);
     kk_buf_puts(b, " and ");
-    char frac[40], ib[20];
-    size_t ri = 0, nfr = kk_float_fraction(ip, ni, fp, nf, ib, &ri, frac, sizeof frac - 2);
-    if (nfr == (size_t)-1 || nfr == 0) {
+    if (nfr == (size_t)-1) {
         if (nf > 36)
             return -1;
         memcpy(frac, fp, nf);
