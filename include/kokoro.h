@@ -80,7 +80,11 @@ typedef struct {
     float speed;                /* 1.0 = normal; durations are divided by it */
     int zero_noise;             /* 1: the harmonic source draws zeros instead of random numbers */
     uint64_t seed;              /* seed of the per-call RNG when zero_noise == 0 */
-    int threads;                /* 0 = library default */
+    int threads;                /* worker threads for this call; 0 = the CPUs the process may use.
+                                 * libkokoro parallelises each call itself and runs OpenBLAS
+                                 * single-threaded (set once when a model is loaded, since
+                                 * OpenBLAS's thread count is process-wide), so concurrent calls
+                                 * never share or resize a thread pool. */
     const char *dump_dir;       /* if set, every intermediate tensor is written there as .npy */
     const char *inject_har_dir; /* test hook: golden dbg_gen_har_spec/phase.npy replace the source STFT */
 } kokoro_synth_options;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 
 #include "cli/commands.h"
 #include "cli/model_args.h"
@@ -32,6 +33,13 @@ static double peak_rss_mb(void)
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     return (double)ru.ru_maxrss / 1024.0;
+}
+
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -207,36 +215,38 @@ int cmd_bench(int argc, char **argv)
     kokoro_synth_options_init(&opt);
     opt.threads = threads;
     opt.seed = 1;
-    printf("%-8s %6s %6s %7s %7s %6s %8s %6s |", "input", "tokens", "frames", "audio_s", "wall_s",
-           "RTF", "scratchMB", "GF/s");
+    printf("%-8s %6s %6s %7s %7s %6s %7s %8s %6s |", "input", "tokens", "frames", "audio_s",
+           "wall_s", "RTF", "cpu_s", "scratchMB", "GF/s");
     for (int k = 0; k < KK_T_COUNT; k++)
         printf(" %s", kk_timer_names[k]);
     printf("\n");
     int rc = 0;
     for (int i = 0; i < n_inputs && rc == 0; i++) {
         double *wall = malloc(sizeof(double) * runs);
-        double secs[KK_T_COUNT], best_secs[KK_T_COUNT] = {0};
+        double secs[KK_T_COUNT], best_secs[KK_T_COUNT] = {0}, best_cpu = 0.0;
         double *walls_sorted = malloc(sizeof(double) * runs);
         kokoro_audio audio = {0};
         size_t scratch = 0;
         for (int r = -1; r < runs && rc == 0; r++) {
             if (audio.samples)
                 kokoro_audio_free(&audio);
-            double t0 = kk_wall_seconds();
+            double t0 = kk_wall_seconds(), c0 = cpu_seconds();
             if (kk_synthesize_timed(model, voice, inputs[i].phonemes, &opt, &audio, secs, &scratch,
                                     &err) != KOKORO_OK) {
                 fprintf(stderr, "kokoro bench: %s: %s\n", inputs[i].name, err.message);
                 rc = 1;
                 break;
             }
-            double t = kk_wall_seconds() - t0;
+            double t = kk_wall_seconds() - t0, cpu = cpu_seconds() - c0;
             if (r < 0)
                 continue; /* warm-up */
             wall[r] = t;
             walls_sorted[r] = t;
             qsort(walls_sorted, (size_t)r + 1, sizeof(double), cmp_double);
-            if (t == walls_sorted[r / 2] || r == 0)
+            if (t == walls_sorted[r / 2] || r == 0) {
                 memcpy(best_secs, secs, sizeof secs);
+                best_cpu = cpu;
+            }
         }
         if (rc == 0) {
             double med = walls_sorted[runs / 2];
@@ -245,8 +255,8 @@ int cmd_bench(int argc, char **argv)
                 frames += audio.durations[k];
             double audio_s = (double)audio.n_samples / KOKORO_SAMPLE_RATE;
             double conv_t = best_secs[KK_T_DECODER] + best_secs[KK_T_GENERATOR];
-            printf("%-8s %6zu %6d %7.2f %7.3f %6.3f %8.0f %6.1f |", inputs[i].name,
-                   audio.n_tokens - 2, frames, audio_s, med, med / audio_s,
+            printf("%-8s %6zu %6d %7.2f %7.3f %6.3f %7.2f %8.0f %6.1f |", inputs[i].name,
+                   audio.n_tokens - 2, frames, audio_s, med, med / audio_s, best_cpu,
                    (double)scratch / 1048576.0,
                    conv_t > 0 ? conv_flops(&model->w, frames) / conv_t / 1e9 : 0.0);
             for (int k = 0; k < KK_T_COUNT; k++)

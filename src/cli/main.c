@@ -43,7 +43,8 @@ static const kokoro_command commands[] = {
      "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
      "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
      "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
-     "warm-up), RTF, scratch memory, conv GFLOP/s, seconds per module; then peak RSS.\n"},
+     "warm-up), RTF, process CPU seconds, scratch memory, conv GFLOP/s (decoder and generator\n"
+     "convolutions over their wall time), seconds per module; then peak RSS.\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
      "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"

@@ -78,6 +78,8 @@ typedef struct {
     kokoro_model *m;
     uint64_t state;
     size_t cap;
+    char **names; /* names[i] is the tensor m->owned[i] (a name asked twice gets the same one) */
+    int64_t (*shapes)[KK_MAX_DIMS];
 } random_source;
 
 static float uniform(random_source *r)
@@ -98,6 +100,13 @@ static const float *random_get(void *ctx, const char *name, int ndim, const int6
     random_source *r = ctx;
     if (optional)
         return NULL; /* the released checkpoint has no InstanceNorm affine parameters */
+    for (size_t i = 0; i < r->m->n_owned; i++)
+        if (strcmp(r->names[i], name) == 0) {
+            if (actual)
+                for (int d = 0; d < ndim; d++)
+                    actual[d] = r->shapes[i][d];
+            return r->m->owned[i];
+        }
     int64_t shape[KK_MAX_DIMS];
     size_t n = 1;
     for (int i = 0; i < ndim; i++) {
@@ -124,15 +133,29 @@ static const float *random_get(void *ctx, const char *name, int ndim, const int6
     if (r->m->n_owned == r->cap) {
         size_t cap = r->cap ? 2 * r->cap : 1024;
         float **p = realloc(r->m->owned, cap * sizeof *p);
-        if (!p) {
+        if (p)
+            r->m->owned = p;
+        char **nm = p ? realloc(r->names, cap * sizeof *nm) : NULL;
+        if (nm)
+            r->names = nm;
+        int64_t(*sh)[KK_MAX_DIMS] = nm ? realloc(r->shapes, cap * sizeof *sh) : NULL;
+        if (sh)
+            r->shapes = sh;
+        if (!sh) {
             kk_fail(err, KOKORO_ERR_NO_MEMORY, "random model: out of memory");
             return NULL;
         }
-        r->m->owned = p;
         r->cap = cap;
+    }
+    r->names[r->m->n_owned] = strdup(name);
+    memcpy(r->shapes[r->m->n_owned], shape, sizeof shape);
+    if (!r->names[r->m->n_owned]) {
+        kk_fail(err, KOKORO_ERR_NO_MEMORY, "random model: out of memory");
+        return NULL;
     }
     float *t = malloc(n * sizeof(float));
     if (!t) {
+        free(r->names[r->m->n_owned]);
         kk_fail(err, KOKORO_ERR_NO_MEMORY, "random model: out of memory");
         return NULL;
     }
@@ -167,9 +190,13 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
     if (!m)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
     kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
-    random_source r = {m, seed * 2654435761u + 1, 0};
+    random_source r = {m, seed * 2654435761u + 1, 0, NULL, NULL};
     kk_weight_source src = {random_get, &r};
     kokoro_status st = kk_weights_build(&m->w, cfg, &src, err);
+    for (size_t i = 0; i < m->n_owned; i++)
+        free(r.names[i]);
+    free(r.names);
+    free(r.shapes);
     if (st != KOKORO_OK) {
         kokoro_model_free(m);
         return st;
