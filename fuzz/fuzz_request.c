@@ -1,10 +1,12 @@
 /* Fuzzes what the server reads from a request body before any work starts: the speech request
- * parser/validator (JSON, types, ranges, UTF-8) and the voice-mix grammar. The input is used both
- * as a whole body and, split at the first NUL, as a `voice` expression. */
+ * parser/validator (JSON, types, ranges, UTF-8), the server's voice-mix grammar and the library's
+ * (kk_voice_resolve with paths refused, against the fixture voices when run from the repository
+ * root as scripts/fuzz.sh does). The input is used both as a whole body and as a `voice`. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/voice.h"
 #include "server/request.h"
 #include "server/voice_expr.h"
 
@@ -39,6 +41,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (!x.items[i].name[0] || x.items[i].name[0] == '.' || strchr(x.items[i].name, '/') ||
                 !(x.items[i].weight > 0))
                 abort();
+    }
+    if (size < 256) {
+        kokoro_voice *v = NULL;
+        kokoro_error e2;
+        if (kk_voice_resolve("tests/fixtures/golden/voices", s, 0, &v, &e2) == KOKORO_OK) {
+            if (!v || v->rows <= 0 || v->dim <= 0 || !v->data)
+                abort();
+            kokoro_voice_free(v);
+        } else if (v || !e2.message[0]) {
+            abort();
+        }
     }
     free(s);
     return 0;

@@ -13,6 +13,7 @@ typedef struct {
 int cli_not_built_yet(int argc, char **argv);
 
 int cmd_version(int argc, char **argv);
+int cmd_serve(int argc, char **argv);
 int cmd_download(int argc, char **argv);
 int cmd_normalize(int argc, char **argv);
 int cmd_voices(int argc, char **argv);

@@ -5,10 +5,10 @@
 #include "build_info.h"
 #include "cli/commands.h"
 #include "kokoro.h"
+#include "server/settings.h"
 
 static const kokoro_command commands[] = {
-    {"serve", cli_not_built_yet, "run the OpenAI-compatible speech server",
-     "usage: kokoro serve [--host H] [--port P] [--model FILE | --model-dir DIR] [--voices-dir DIR]\n"},
+    {"serve", cmd_serve, "run the OpenAI-compatible speech server", kk_serve_usage},
     {"say", cmd_say, "synthesise speech to a file",
      "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
      "                  --voice VOICE --phonemes P [--speed S] [--zero-noise] [--seed N]\n"

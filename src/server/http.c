@@ -210,8 +210,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         if (r->status || r->body_too_large || r->body_too_slow)
             return MHD_YES; /* discard the rest */
+        /* Answer at once where MHD allows it mid-upload; otherwise the answer waits for the end of
+         * the body, which is discarded as it comes. */
         if (kk_now() - r->t_start > h->lim.body_timeout_s) {
             r->body_too_slow = 1;
+            respond_limit(r, 408, "request_timeout", "request body arrived too slowly");
             return MHD_YES;
         }
         if (r->body_len + n > h->lim.max_body_bytes) {
@@ -219,6 +222,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             free(r->body);
             r->body = NULL;
             r->body_len = r->body_cap = 0;
+            respond_limit(r, 413, "request_too_large", "request body exceeds the size limit");
             return MHD_YES;
         }
         if (r->body_len + n + 1 > r->body_cap) {

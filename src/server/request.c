@@ -59,6 +59,42 @@ int kk_utf8_valid(const char *str, size_t len)
     return 1;
 }
 
+cJSON *kk_json_parse_strict(const char *body, size_t len)
+{
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)body[i];
+        if (c == 0)
+            return NULL;
+        if (!in_str) {
+            if (c == '"')
+                in_str = 1;
+            else if (c >= 0x80)
+                return NULL; /* a BOM or stray bytes outside strings */
+            continue;
+        }
+        if (c < 0x20)
+            return NULL;
+        if (c == '"') {
+            in_str = 0;
+        } else if (c == '\\' && i + 1 < len) {
+            if (body[i + 1] == 'u' && i + 5 < len && !strncmp(body + i + 2, "0000", 4))
+                return NULL;
+            i++;
+        }
+    }
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
+    if (!root)
+        return NULL;
+    for (const char *p = end; p && p < body + len; p++)
+        if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') {
+            cJSON_Delete(root);
+            return NULL;
+        }
+    return root;
+}
+
 size_t kk_utf8_count(const char *s)
 {
     size_t n = 0;
@@ -169,7 +205,7 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
     memset(out, 0, sizeof *out);
     if (!kk_utf8_valid(body, len))
         return fail(e, 400, "invalid_encoding", "request body is not valid UTF-8");
-    cJSON *root = cJSON_ParseWithLength(body, len);
+    cJSON *root = kk_json_parse_strict(body, len);
     if (!root)
         return fail(e, 422, "invalid_json", "request body is not valid JSON");
     int rc = -1;

@@ -41,6 +41,11 @@ void kk_speech_request_free(kk_speech_request *r);
 int kk_format_parse(const char *name, kokoro_format *out, const char **canonical);
 const char *kk_format_mime(kokoro_format f);
 
+struct cJSON;
+/* Strict JSON as Python's json module reads it: the whole body is one value, no raw control
+ * characters or NUL (raw or \u0000) inside strings, no byte-order mark. NULL if not. */
+struct cJSON *kk_json_parse_strict(const char *body, size_t len);
+
 /* 1 if s[0..len) is well-formed UTF-8 (no overlongs, surrogates or code points > U+10FFFF). */
 int kk_utf8_valid(const char *s, size_t len);
 size_t kk_utf8_count(const char *s);

@@ -1,7 +1,6 @@
 #include "server/voice_expr.h"
 
 #include <ctype.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,83 +122,17 @@ int kk_voice_expr_parse(const char *expr, kk_voice_expr *out, char *err, size_t 
     return 0;
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-int kk_voice_list(const char *dir, char ***names)
-{
-    *names = NULL;
-    DIR *d = opendir(dir);
-    if (!d)
-        return 0;
-    size_t n = 0, cap = 64;
-    char **v = malloc(cap * sizeof *v);
-    if (!v) {
-        closedir(d);
-        return -1;
-    }
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        const char *nm = e->d_name;
-        size_t l = strlen(nm);
-        size_t stem;
-        if (l > 3 && !strcmp(nm + l - 3, ".pt"))
-            stem = l - 3;
-        else if (l > 4 && !strcmp(nm + l - 4, ".bin"))
-            stem = l - 4;
-        else
-            continue;
-        if (nm[0] == '.' || stem >= KK_VOICE_NAME_MAX)
-            continue;
-        int ok = 1;
-        for (size_t i = 0; i < stem; i++)
-            ok &= name_char(nm[i]);
-        if (!ok)
-            continue;
-        if (n == cap) {
-            char **nv = realloc(v, (cap *= 2) * sizeof *v);
-            if (!nv)
-                break;
-            v = nv;
-        }
-        v[n] = strndup(nm, stem);
-        if (v[n])
-            n++;
-    }
-    closedir(d);
-    qsort(v, n, sizeof *v, cmp_str);
-    size_t w = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (w > 0 && !strcmp(v[w - 1], v[i])) {
-            free(v[i]);
-            continue;
-        }
-        v[w++] = v[i];
-    }
-    *names = v;
-    return (int)w;
-}
-
-void kk_voice_list_free(char **names, int n)
-{
-    for (int i = 0; i < n; i++)
-        free(names[i]);
-    free(names);
-}
-
-char *kk_voice_list_join(char **names, int n)
+char *kk_voice_list_join(char **names, size_t n)
 {
     size_t len = 1;
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         len += strlen(names[i]) + 2;
     char *s = malloc(len);
     if (!s)
         return NULL;
     s[0] = '\0';
     size_t off = 0;
-    for (int i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         off += (size_t)sprintf(s + off, "%s%s", i ? ", " : "", names[i]);
     return s;
 }

@@ -1,6 +1,6 @@
 /* voice_expr — the `voice` field as Kokoro-FastAPI reads it: OpenAI names, the mix grammar
- * "a+b", "a(2)+b(1)", "a-b", and the list of voices a folder offers. Only syntax and names are
- * checked here; the arithmetic of a mix is kokoro_voice_resolve's. */
+ * "a+b", "a(2)+b(1)", "a-b". Only syntax and names are checked here, for precise 400 messages;
+ * the arithmetic of a mix and the voice files are the voice module's (src/model/voice.h). */
 #ifndef KOKORO_SERVER_VOICE_EXPR_H
 #define KOKORO_SERVER_VOICE_EXPR_H
 #include <stddef.h>
@@ -25,12 +25,8 @@ const char *kk_openai_voice(const char *name);
 /* Parses expr (spaces removed first). 0 on success, -1 with a message in err. */
 int kk_voice_expr_parse(const char *expr, kk_voice_expr *out, char *err, size_t errlen);
 
-/* Sorted, de-duplicated stems of *.pt and *.bin in dir. Returns the count (0 when the folder is
- * missing); *names is malloc'd (free with kk_voice_list_free). -1 on allocation failure. */
-int kk_voice_list(const char *dir, char ***names);
-void kk_voice_list_free(char **names, int n);
-/* Comma-separated list for messages (malloc'd). */
-char *kk_voice_list_join(char **names, int n);
+/* Comma-separated list of names for messages (malloc'd). */
+char *kk_voice_list_join(char **names, size_t n);
 
 /* Kokoro language letter for a lang_code value ("a", "en-us", "fr", ...); NULL if unknown. */
 const char *kk_lang_from_code(const char *code);

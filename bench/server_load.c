@@ -1,0 +1,194 @@
+/* server_load — load test for `kokoro serve`: C concurrent clients send N requests in all, mixed
+ * short and long inputs, streaming PCM. Prints time to first byte (p50/p95), aggregate real-time
+ * factor (wall seconds / audio seconds), status counts, and the server's RSS after 100 requests
+ * and at the end (pass --pid). Exit status 1 if any 5xx other than 503 came back.
+ *
+ * usage: server_load --url http://127.0.0.1:8880 [--pid PID] [--clients 8] [--requests 1000]
+ *                    [--voice V] [--per-client-report 50] */
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    CURL *h;
+    size_t bytes;
+    double t_start, t_first; /* t_first: first audio byte (headers leave earlier, before synthesis) */
+    int index;
+    struct curl_slist *hdr;
+    char *body;
+} slot;
+
+static double now(void);
+
+static size_t on_data(char *p, size_t sz, size_t n, void *u)
+{
+    (void)p;
+    slot *s = u;
+    if (!s->bytes && sz * n > 0)
+        s->t_first = now();
+    s->bytes += sz * n;
+    return sz * n;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static long rss_kb(long pid)
+{
+    if (pid <= 0)
+        return -1;
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%ld/status", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    long kb = -1;
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "VmRSS:", 6))
+            kb = strtol(line + 6, NULL, 10);
+    fclose(f);
+    return kb;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static const char *SHORT = "Hello there, how are you today?";
+static const char *LONG =
+    "The old lighthouse keeper climbed the spiral stairs every evening at dusk. He trimmed the wick, "
+    "polished the great lens, and watched the ships pass far beyond the rocks. On stormy nights the "
+    "wind howled through the cracks in the walls! Still, the light never failed. Sailors in the harbour "
+    "town spoke of him with quiet gratitude, though few had ever met him. Would anyone remember him when "
+    "he was gone?";
+
+static void start(CURLM *m, slot *s, const char *url, const char *voice, int index)
+{
+    char *json = malloc(2048);
+    snprintf(json, 2048, "{\"model\":\"tts-1\",\"input\":\"%s\",\"voice\":\"%s\",\"response_format\":\"pcm\"}",
+             index % 4 == 3 ? LONG : SHORT, voice);
+    s->h = curl_easy_init();
+    s->bytes = 0;
+    s->t_first = 0;
+    s->t_start = now();
+    s->index = index;
+    s->body = json;
+    s->hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    char full[512];
+    snprintf(full, sizeof full, "%s/v1/audio/speech", url);
+    curl_easy_setopt(s->h, CURLOPT_URL, full);
+    curl_easy_setopt(s->h, CURLOPT_HTTPHEADER, s->hdr);
+    curl_easy_setopt(s->h, CURLOPT_POSTFIELDS, json);
+    curl_easy_setopt(s->h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(s->h, CURLOPT_WRITEDATA, s);
+    curl_easy_setopt(s->h, CURLOPT_PRIVATE, s);
+    curl_easy_setopt(s->h, CURLOPT_TIMEOUT, 600L);
+    curl_multi_add_handle(m, s->h);
+}
+
+int main(int argc, char **argv)
+{
+    const char *url = "http://127.0.0.1:8880", *voice = "af_heart";
+    long pid = 0;
+    int clients = 8, total = 1000, report_at = 400;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!strcmp(argv[i], "--url"))
+            url = argv[i + 1];
+        else if (!strcmp(argv[i], "--pid"))
+            pid = atol(argv[i + 1]);
+        else if (!strcmp(argv[i], "--clients"))
+            clients = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--requests"))
+            total = atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--voice"))
+            voice = argv[i + 1];
+        else if (!strcmp(argv[i], "--per-client-report"))
+            report_at = clients * atoi(argv[i + 1]);
+        else {
+            fprintf(stderr, "server_load: unknown option %s\n", argv[i]);
+            return 2;
+        }
+    }
+    if (clients < 1 || total < 1) {
+        fprintf(stderr, "server_load: --clients and --requests must be positive\n");
+        return 2;
+    }
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    CURLM *m = curl_multi_init();
+    slot *slots = calloc((size_t)clients, sizeof *slots);
+    double *ttfb = calloc((size_t)total, sizeof *ttfb);
+    int started = 0, done = 0, n_ttfb = 0, s2xx = 0, s503 = 0, s4xx = 0, s5xx = 0, failed = 0;
+    double audio_s = 0, t0 = now(), report_wall = 0, report_audio = 0;
+    long rss100 = -1;
+    for (int c = 0; c < clients && started < total; c++)
+        start(m, &slots[c], url, voice, started++);
+    while (done < total) {
+        int running;
+        curl_multi_perform(m, &running);
+        CURLMsg *msg;
+        int left;
+        while ((msg = curl_multi_info_read(m, &left))) {
+            if (msg->msg != CURLMSG_DONE)
+                continue;
+            slot *s;
+            curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+            long code = 0;
+            curl_easy_getinfo(s->h, CURLINFO_RESPONSE_CODE, &code);
+            if (msg->data.result != CURLE_OK)
+                failed++;
+            else if (code >= 200 && code < 300) {
+                s2xx++;
+                if (s->t_first > 0)
+                    ttfb[n_ttfb++] = s->t_first - s->t_start;
+                audio_s += (double)s->bytes / 2.0 / 24000.0;
+            } else if (code == 503)
+                s503++;
+            else if (code >= 500)
+                s5xx++;
+            else
+                s4xx++;
+            curl_multi_remove_handle(m, s->h);
+            curl_easy_cleanup(s->h);
+            curl_slist_free_all(s->hdr);
+            free(s->body);
+            done++;
+            if (done == 100)
+                rss100 = rss_kb(pid);
+            if (done == report_at) {
+                report_wall = now() - t0;
+                report_audio = audio_s;
+            }
+            if (started < total)
+                start(m, s, url, voice, started++);
+        }
+        curl_multi_poll(m, NULL, 0, 100, NULL);
+    }
+    double wall = now() - t0;
+    long rss_end = rss_kb(pid);
+    qsort(ttfb, (size_t)n_ttfb, sizeof *ttfb, cmp_d);
+    double p50 = n_ttfb ? ttfb[(size_t)(0.50 * (n_ttfb - 1))] : 0, p95 = n_ttfb ? ttfb[(size_t)(0.95 * (n_ttfb - 1))] : 0;
+    printf("requests: %d (clients %d), 2xx %d, 503 %d, other 4xx %d, other 5xx %d, transport errors %d\n", total,
+           clients, s2xx, s503, s4xx, s5xx, failed);
+    printf("time to first audio byte: p50 %.3f s, p95 %.3f s\n", p50, p95);
+    if (report_at < total && report_audio > 0)
+        printf("first %d requests: wall %.2f s, audio %.2f s, aggregate RTF %.4f\n", report_at, report_wall,
+               report_audio, report_wall / report_audio);
+    printf("all requests: wall %.2f s, audio %.2f s, aggregate RTF %.4f (%.1fx real time)\n", wall, audio_s,
+           audio_s > 0 ? wall / audio_s : 0, wall > 0 ? audio_s / wall : 0);
+    if (pid > 0)
+        printf("server RSS: %ld kB after 100 requests, %ld kB after %d (%+.1f%%)\n", rss100, rss_end, total,
+               rss100 > 0 ? 100.0 * (double)(rss_end - rss100) / (double)rss100 : 0);
+    curl_multi_cleanup(m);
+    curl_global_cleanup();
+    free(slots);
+    free(ttfb);
+    return (s5xx || failed) ? 1 : 0;
+}

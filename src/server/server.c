@@ -1,0 +1,104 @@
+/* Startup and shutdown of `kokoro serve`. Everything that can fail is done before the port opens,
+ * so a server that accepted a connection has a model to answer with. */
+#include "server/server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/voice.h"
+
+static void shutdown_gracefully(kk_server *s)
+{
+    kk_http_quiesce(s->http);
+    double deadline = kk_now() + s->cfg->shutdown_timeout_s;
+    while (kk_http_connections(s->http) > 0 && kk_now() < deadline) {
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    unsigned left = kk_http_connections(s->http);
+    if (left)
+        fprintf(stderr, "kokoro serve: cancelling %u unfinished request%s\n", left, left == 1 ? "" : "s");
+    s->stopping = 1; /* open streams notice within one poll and end */
+    kk_http_stop(s->http);
+    s->http = NULL;
+}
+
+int kk_server_run(const kk_settings *cfg)
+{
+    /* Signals are taken synchronously by this thread; every thread created below inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    kk_server s;
+    memset(&s, 0, sizeof s);
+    s.cfg = cfg;
+    kokoro_error err;
+    if (kokoro_model_load(cfg->model_path, cfg->config_path[0] ? cfg->config_path : NULL, &s.model, &err) !=
+        KOKORO_OK) {
+        fprintf(stderr, "kokoro serve: cannot load model '%s': %s\n", cfg->model_path, err.message);
+        return 1;
+    }
+    char **names = NULL;
+    size_t n_voices = 0;
+    if (kk_voices_list(cfg->voices_dir, &names, &n_voices, &err) == KOKORO_OK)
+        kk_voices_list_free(names, n_voices);
+    if (n_voices == 0)
+        fprintf(stderr, "kokoro serve: warning: no voices (.pt or .bin) in '%s'\n", cfg->voices_dir);
+    if (kokoro_frontend_new(&s.fe, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro serve: cannot start the text front end: %s\n", err.message);
+        kokoro_model_free(s.model);
+        return 1;
+    }
+    char msg[512];
+    if (kk_downloads_init(&s.downloads, cfg->temp_dir, cfg->max_temp_count, cfg->max_temp_age_hours,
+                          cfg->max_temp_size_mb, msg, sizeof msg)) {
+        fprintf(stderr, "kokoro serve: %s\n", msg);
+        kokoro_frontend_free(s.fe);
+        kokoro_model_free(s.model);
+        return 1;
+    }
+    kk_metrics_init(&s.metrics);
+    s.sched = kk_sched_new(cfg->workers, cfg->max_queue);
+    int rc = 1;
+    if (!s.sched) {
+        fprintf(stderr, "kokoro serve: cannot start %d worker threads\n", cfg->workers);
+        goto out;
+    }
+    kk_http_limits lim = {cfg->max_body_bytes, cfg->max_connections, cfg->idle_timeout_s, cfg->body_timeout_s};
+    s.http = kk_http_start(cfg->host, cfg->port, &lim, kk_router_handle, kk_router_done, &s, msg, sizeof msg);
+    if (!s.http) {
+        fprintf(stderr, "kokoro serve: %s\n", msg);
+        goto out;
+    }
+    fprintf(stderr, "kokoro serve: listening on http://%s:%d (model %s, %zu voices, %d workers)\n",
+            strchr(cfg->host, ':') ? "[::]" : cfg->host, kk_http_port(s.http), cfg->model_path, n_voices,
+            cfg->workers);
+    for (;;) {
+        int sig = sigwaitinfo(&set, NULL);
+        if (sig == SIGTERM || sig == SIGINT) {
+            fprintf(stderr, "kokoro serve: %s received, shutting down\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+            break;
+        }
+        if (sig < 0 && errno != EINTR)
+            break;
+    }
+    shutdown_gracefully(&s);
+    rc = 0;
+out:
+    kk_http_stop(s.http);
+    kk_sched_free(s.sched);
+    kk_metrics_destroy(&s.metrics);
+    kk_downloads_destroy(&s.downloads);
+    kokoro_frontend_free(s.fe);
+    kokoro_model_free(s.model);
+    if (rc == 0)
+        fprintf(stderr, "kokoro serve: stopped\n");
+    return rc;
+}

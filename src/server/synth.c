@@ -1,0 +1,531 @@
+#include "server/synth.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server/errors.h"
+#include "server/request.h"
+
+/* ------------------------------------------------------------------ worker side */
+
+typedef struct {
+    char *word;
+    double start, end; /* seconds from the start of this chunk's (trimmed) audio */
+} word_ts;
+
+typedef struct {
+    float *samples;
+    size_t n;
+    word_ts *words;
+    size_t n_words;
+} chunk_audio;
+
+typedef struct {
+    kk_server *s;
+    kk_synth_params p;
+    size_t n_items;
+} synth_ctx;
+
+static void chunk_audio_free(void *arg)
+{
+    chunk_audio *a = arg;
+    if (!a)
+        return;
+    for (size_t i = 0; i < a->n_words; i++)
+        free(a->words[i].word);
+    free(a->words);
+    free(a->samples);
+    free(a);
+}
+
+/* tokens[k] = how many model tokens the first k code points of ph make. */
+static size_t *token_prefix(const kokoro_model *model, const char *ph, size_t *n_cp)
+{
+    size_t len = strlen(ph), cps = 0;
+    for (size_t i = 0; i < len; i++)
+        cps += ((unsigned char)ph[i] & 0xC0) != 0x80;
+    size_t *pre = calloc(cps + 1, sizeof *pre);
+    if (!pre)
+        return NULL;
+    size_t i = 0, k = 0;
+    while (i < len && k < cps) {
+        size_t j = i + 1;
+        while (j < len && ((unsigned char)ph[j] & 0xC0) == 0x80)
+            j++;
+        char one[8] = {0};
+        memcpy(one, ph + i, j - i < 7 ? j - i : 7);
+        int64_t *ids = NULL;
+        size_t n_ids = 0;
+        if (kokoro_tokenize(model, one, &ids, &n_ids, NULL) != KOKORO_OK)
+            n_ids = 0;
+        free(ids);
+        pre[k + 1] = pre[k] + n_ids;
+        k++;
+        i = j;
+    }
+    *n_cp = cps;
+    return pre;
+}
+
+static void chunk_timestamps(const synth_ctx *c, const kokoro_chunk *ch, const kokoro_audio *a, size_t front,
+                             size_t n_kept, chunk_audio *r)
+{
+    if (!ch->n_words || !a->durations || !a->n_tokens)
+        return;
+    size_t n_cp = 0;
+    size_t *pre = token_prefix(c->s->model, ch->phonemes, &n_cp);
+    r->words = calloc(ch->n_words, sizeof *r->words);
+    if (!pre || !r->words) {
+        free(pre);
+        return;
+    }
+    double frame_s = (double)a->frame_samples / KOKORO_SAMPLE_RATE;
+    double shift = (double)front / KOKORO_SAMPLE_RATE, limit = (double)n_kept / KOKORO_SAMPLE_RATE;
+    size_t input_len = strlen(c->p.input);
+    for (size_t w = 0; w < ch->n_words; w++) {
+        const kokoro_word *kw = &ch->words[w];
+        size_t ps = kw->ph_start < n_cp ? kw->ph_start : n_cp, pe = kw->ph_end < n_cp ? kw->ph_end : n_cp;
+        if (pe < ps)
+            pe = ps;
+        /* durations[0] is the boundary token, so token t of the phonemes is durations[t + 1]. */
+        size_t t0 = 1 + pre[ps], t1 = 1 + pre[pe];
+        double before = 0, dur = 0;
+        for (size_t t = 0; t < t0 && t < a->n_tokens; t++)
+            before += a->durations[t];
+        for (size_t t = t0; t < t1 && t < a->n_tokens; t++)
+            dur += a->durations[t];
+        double st = before * frame_s - shift, en = (before + dur) * frame_s - shift;
+        st = st < 0 ? 0 : (st > limit ? limit : st);
+        en = en < st ? st : (en > limit ? limit : en);
+        size_t ss = kw->src_start < input_len ? kw->src_start : input_len;
+        size_t se = kw->src_end < input_len ? kw->src_end : input_len;
+        if (se <= ss)
+            continue;
+        word_ts *o = &r->words[r->n_words];
+        o->word = strndup(c->p.input + ss, se - ss);
+        if (!o->word)
+            continue;
+        o->start = st;
+        o->end = en;
+        r->n_words++;
+    }
+    free(pre);
+}
+
+static void *synth_work(void *arg, size_t index, int *failed)
+{
+    synth_ctx *c = arg;
+    chunk_audio *r = calloc(1, sizeof *r);
+    if (!r) {
+        *failed = 1;
+        return NULL;
+    }
+    const kokoro_chunk *ch = c->p.phonemes ? NULL : &c->p.chunks[index];
+    const char *ph = ch ? ch->phonemes : c->p.phonemes;
+    if (ch && ch->pause_s > 0) {
+        r->n = (size_t)(ch->pause_s * KOKORO_SAMPLE_RATE);
+        r->samples = calloc(r->n ? r->n : 1, sizeof *r->samples);
+        if (!r->samples) {
+            free(r);
+            *failed = 1;
+            return NULL;
+        }
+        return r;
+    }
+    if (!ph || !*ph)
+        return r;
+    kokoro_synth_options opt;
+    kokoro_synth_options_init(&opt);
+    opt.speed = c->p.speed;
+    opt.threads = c->s->cfg->threads;
+    kokoro_audio a;
+    memset(&a, 0, sizeof a);
+    kokoro_error err;
+    double t0 = kk_now();
+    if (kokoro_synthesize(c->s->model, c->p.voice, ph, &opt, &a, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro serve: chunk %zu skipped: %s\n", index, err.message);
+        free(r);
+        *failed = 1;
+        return NULL;
+    }
+    double compute = kk_now() - t0;
+    size_t n0 = a.n_samples, n1 = n0, front = 0;
+    if (c->p.trim && n0 > 0) {
+        /* Where the kept part starts, for the word timestamps; then the trim itself. */
+        kokoro_trim_range(a.samples, n0, &front);
+        n1 = kokoro_trim_chunk(a.samples, n0, index == 0, index + 1 == c->n_items);
+        if (n1 > n0)
+            n1 = n0;
+    }
+    /* The gap after a sentence: Kokoro-FastAPI's trailing pad, scaled by the speed. */
+    size_t gap = 0;
+    if (c->p.trim && ch && index + 1 < c->n_items) {
+        double g = (kokoro_pause_after(ch->text) + 0.05) / c->p.speed - 0.05;
+        gap = g > 0 ? (size_t)(g * KOKORO_SAMPLE_RATE) : 0;
+    }
+    r->samples = calloc(n1 + gap ? n1 + gap : 1, sizeof *r->samples);
+    if (!r->samples) {
+        kokoro_audio_free(&a);
+        free(r);
+        *failed = 1;
+        return NULL;
+    }
+    memcpy(r->samples, a.samples, n1 * sizeof *r->samples);
+    r->n = n1 + gap;
+    if (c->p.captioned && ch)
+        chunk_timestamps(c, ch, &a, front, n1, r);
+    kokoro_audio_free(&a);
+    kk_metrics_synth(&c->s->metrics, (double)n1 / KOKORO_SAMPLE_RATE, compute);
+    return r;
+}
+
+/* ------------------------------------------------------------------ request side */
+
+typedef struct {
+    unsigned char *p;
+    size_t len, cap;
+} bytes;
+
+static int bytes_add(bytes *b, const void *d, size_t n)
+{
+    if (b->len + n > b->cap) {
+        size_t cap = b->cap ? b->cap : 8192;
+        while (cap < b->len + n)
+            cap *= 2;
+        unsigned char *np = realloc(b->p, cap);
+        if (!np)
+            return -1;
+        b->p = np;
+        b->cap = cap;
+    }
+    memcpy(b->p + b->len, d, n);
+    b->len += n;
+    return 0;
+}
+
+typedef struct {
+    kk_server *s;
+    kk_req *req; /* valid only while the request runs (handler, stream reads) */
+    synth_ctx ctx;
+    kk_job *job;
+    kokoro_encoder *enc;
+    bytes out;     /* ready to send */
+    size_t out_off;
+    bytes audio;   /* captioned: encoded audio not yet framed into a line */
+    cJSON *ts;     /* captioned: timestamps not yet framed */
+    size_t next;
+    int finished;
+    int oom;
+    double deadline;
+    double audio_s; /* seconds of audio produced so far (the running timestamp offset) */
+    FILE *tee;
+    int counted_stream;
+} synth_run;
+
+static int encoder_sink(void *arg, const uint8_t *d, size_t n)
+{
+    synth_run *r = arg;
+    if (r->tee && fwrite(d, 1, n, r->tee) != n) {
+        fclose(r->tee);
+        r->tee = NULL;
+    }
+    if (bytes_add(r->ctx.p.captioned ? &r->audio : &r->out, d, n)) {
+        r->oom = 1;
+        return 1;
+    }
+    return 0;
+}
+
+static char *base64(const unsigned char *d, size_t n)
+{
+    static const char tbl[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *o = malloc(4 * ((n + 2) / 3) + 1), *w = o;
+    if (!o)
+        return NULL;
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned v = (unsigned)d[i] << 16 | (unsigned)d[i + 1] << 8 | d[i + 2];
+        *w++ = tbl[v >> 18];
+        *w++ = tbl[(v >> 12) & 63];
+        *w++ = tbl[(v >> 6) & 63];
+        *w++ = tbl[v & 63];
+    }
+    if (i < n) {
+        unsigned v = (unsigned)d[i] << 16 | (i + 1 < n ? (unsigned)d[i + 1] << 8 : 0);
+        *w++ = tbl[v >> 18];
+        *w++ = tbl[(v >> 12) & 63];
+        *w++ = i + 1 < n ? tbl[(v >> 6) & 63] : '=';
+        *w++ = '=';
+    }
+    *w = '\0';
+    return o;
+}
+
+/* One NDJSON line / the final JSON object: {"audio", "audio_format", "timestamps"}. */
+static int emit_captioned(synth_run *r, int newline)
+{
+    char *b64 = base64(r->audio.p ? r->audio.p : (const unsigned char *)"", r->audio.len);
+    cJSON *o = cJSON_CreateObject();
+    if (!b64 || !o) {
+        free(b64);
+        cJSON_Delete(o);
+        return -1;
+    }
+    cJSON_AddStringToObject(o, "audio", b64);
+    free(b64);
+    cJSON_AddStringToObject(o, "audio_format", kk_format_mime(r->ctx.p.format));
+    cJSON_AddItemToObject(o, "timestamps", r->ts ? r->ts : cJSON_CreateArray());
+    r->ts = cJSON_CreateArray();
+    char *line = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!line || !r->ts) {
+        free(line);
+        return -1;
+    }
+    int rc = bytes_add(&r->out, line, strlen(line));
+    if (!rc && newline)
+        rc = bytes_add(&r->out, "\n", 1);
+    free(line);
+    r->audio.len = 0;
+    return rc;
+}
+
+static void add_timestamps(synth_run *r, const chunk_audio *a)
+{
+    for (size_t i = 0; i < a->n_words; i++) {
+        cJSON *w = cJSON_CreateObject();
+        if (!w)
+            return;
+        cJSON_AddStringToObject(w, "word", a->words[i].word);
+        cJSON_AddNumberToObject(w, "start_time", round((r->audio_s + a->words[i].start) * 1000.0) / 1000.0);
+        cJSON_AddNumberToObject(w, "end_time", round((r->audio_s + a->words[i].end) * 1000.0) / 1000.0);
+        cJSON_AddItemToArray(r->ts, w);
+    }
+}
+
+enum { STEP_DONE = 0, STEP_MORE = 1, STEP_ABORT = -1, STEP_TIMEOUT = -2 };
+
+/* Moves the request forward by one chunk (or the final flush). */
+static int step(synth_run *r)
+{
+    if (r->finished)
+        return STEP_DONE;
+    kokoro_error err;
+    if (r->next == r->ctx.n_items) {
+        if (kokoro_encoder_finish(r->enc, &err) != KOKORO_OK)
+            fprintf(stderr, "kokoro serve: encoder flush failed: %s\n", err.message);
+        if (r->ctx.p.captioned && r->ctx.p.stream && (r->audio.len || cJSON_GetArraySize(r->ts) > 0))
+            if (emit_captioned(r, 1))
+                r->oom = 1;
+        if (r->tee) {
+            fclose(r->tee);
+            r->tee = NULL;
+        }
+        r->finished = 1;
+        return r->oom ? STEP_ABORT : STEP_MORE;
+    }
+    void *res = NULL;
+    for (;;) {
+        kk_job_wait w = kk_job_take(r->job, r->next, &res, 100);
+        if (w == KK_JOB_READY)
+            break;
+        if (w == KK_JOB_FAILED) {
+            r->next++;
+            return STEP_MORE; /* as Kokoro-FastAPI: a failed chunk is logged and skipped */
+        }
+        if (w == KK_JOB_CANCELLED)
+            return STEP_ABORT;
+        if (r->s->stopping) {
+            kk_job_cancel(r->job);
+            return STEP_ABORT;
+        }
+        if (kk_now() > r->deadline) {
+            kk_job_cancel(r->job);
+            return STEP_TIMEOUT;
+        }
+        if (r->ctx.p.stream && r->req && kk_req_client_gone(r->req)) {
+            kk_job_cancel(r->job);
+            return STEP_ABORT;
+        }
+    }
+    chunk_audio *a = res;
+    r->next++;
+    if (a) {
+        if (r->ctx.p.captioned)
+            add_timestamps(r, a);
+        if (a->n && kokoro_encoder_push(r->enc, a->samples, a->n, &err) != KOKORO_OK) {
+            fprintf(stderr, "kokoro serve: encoding failed: %s\n", err.message);
+            chunk_audio_free(a);
+            kk_job_cancel(r->job);
+            return STEP_ABORT;
+        }
+        r->audio_s += (double)a->n / KOKORO_SAMPLE_RATE;
+        chunk_audio_free(a);
+    }
+    if (r->req)
+        r->req->audio_seconds = r->audio_s;
+    if (r->ctx.p.captioned && r->ctx.p.stream && r->audio.len)
+        if (emit_captioned(r, 1))
+            r->oom = 1;
+    return r->oom ? STEP_ABORT : STEP_MORE;
+}
+
+static void run_free(void *arg)
+{
+    synth_run *r = arg;
+    if (!r)
+        return;
+    kk_job_release(r->job);
+    if (r->counted_stream)
+        kk_metrics_streams(&r->s->metrics, -1);
+    kokoro_encoder_free(r->enc);
+    if (r->tee)
+        fclose(r->tee);
+    free(r->out.p);
+    free(r->audio.p);
+    cJSON_Delete(r->ts);
+    kk_synth_params_free(&r->ctx.p);
+    free(r);
+}
+
+static ssize_t run_read(void *arg, char *buf, size_t max)
+{
+    synth_run *r = arg;
+    while (r->out_off == r->out.len) {
+        r->out.len = r->out_off = 0;
+        int st = step(r);
+        if (st == STEP_DONE)
+            return 0;
+        if (st < 0)
+            return -1;
+    }
+    size_t n = r->out.len - r->out_off;
+    if (n > max)
+        n = max;
+    memcpy(buf, r->out.p + r->out_off, n);
+    r->out_off += n;
+    return (ssize_t)n;
+}
+
+void kk_synth_params_free(kk_synth_params *p)
+{
+    kokoro_voice_free(p->voice);
+    if (p->chunks)
+        kokoro_chunks_free(p->chunks, p->n_chunks);
+    free(p->phonemes);
+    free(p->input);
+    memset(p, 0, sizeof *p);
+}
+
+static void retry_after(kk_server *s, kk_req *req)
+{
+    kk_sched_stats st;
+    kk_sched_get_stats(s->sched, &st);
+    double per_chunk = 2.0;
+    pthread_mutex_lock(&s->metrics.mu);
+    if (s->metrics.chunks > 0)
+        per_chunk = s->metrics.synth_seconds / (double)s->metrics.chunks;
+    pthread_mutex_unlock(&s->metrics.mu);
+    double wait = (double)(st.pending_items + st.running_items) * per_chunk / (st.workers ? st.workers : 1);
+    char v[32];
+    snprintf(v, sizeof v, "%d", wait < 1 ? 1 : (wait > 3600 ? 3600 : (int)ceil(wait)));
+    kk_req_header(req, "Retry-After", v);
+}
+
+void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
+{
+    synth_run *r = calloc(1, sizeof *r);
+    if (!r) {
+        kk_synth_params_free(p);
+        kk_send_error(req, 500, "internal_error", "out of memory");
+        return;
+    }
+    r->s = s;
+    r->req = req;
+    r->ctx.s = s;
+    r->ctx.p = *p;
+    memset(p, 0, sizeof *p);
+    r->ctx.n_items = r->ctx.p.phonemes ? 1 : r->ctx.p.n_chunks;
+    r->deadline = req->t_start + s->cfg->request_timeout_s;
+    r->ts = cJSON_CreateArray();
+
+    kokoro_encoder_options eo;
+    kokoro_encoder_options_init(&eo);
+    eo.streaming = r->ctx.p.stream;
+    eo.volume = r->ctx.p.volume * s->cfg->default_volume;
+    kokoro_error err;
+    kokoro_status st = kokoro_encoder_open(r->ctx.p.format, KOKORO_SAMPLE_RATE, &eo, encoder_sink, r, &r->enc, &err);
+    if (st != KOKORO_OK) {
+        if (st == KOKORO_ERR_UNSUPPORTED || st == KOKORO_ERR_INVALID_ARGUMENT)
+            kk_send_error(req, 400, "validation_error", "response_format '%s' is not supported by this build: %s",
+                          r->ctx.p.format_name, err.message);
+        else
+            kk_send_status_error(req, &err);
+        run_free(r);
+        return;
+    }
+    size_t lookahead = (size_t)(s->cfg->workers > 2 ? s->cfg->workers : 2);
+    kk_submit_status sub = kk_sched_submit(s->sched, r->ctx.n_items, lookahead, synth_work, chunk_audio_free,
+                                           &r->ctx, &r->job);
+    if (sub != KK_SUBMIT_OK) {
+        if (sub == KK_SUBMIT_FULL) {
+            kk_metrics_busy(&s->metrics);
+            retry_after(s, req);
+            kk_send_error(req, 503, "server_busy", "all synthesis slots are taken; retry later");
+        } else if (sub == KK_SUBMIT_CLOSED) {
+            kk_send_error(req, 503, "shutting_down", "the server is shutting down");
+        } else {
+            kk_send_error(req, 500, "internal_error", "out of memory");
+        }
+        run_free(r);
+        return;
+    }
+
+    char name[128] = "";
+    if (r->ctx.p.download_link) {
+        r->tee = kk_downloads_create(&s->downloads, r->ctx.p.format_name, name, sizeof name);
+        if (r->tee) {
+            char path[192];
+            snprintf(path, sizeof path, "/download/%s", name);
+            kk_req_header(req, "X-Download-Path", path);
+        } else {
+            kk_req_header(req, "X-Download-Status", "unavailable");
+        }
+    }
+    const char *ctype = r->ctx.p.captioned ? "application/json" : kk_format_mime(r->ctx.p.format);
+    if (!r->ctx.p.captioned) {
+        char disp[64];
+        snprintf(disp, sizeof disp, "attachment; filename=speech.%s", r->ctx.p.format_name);
+        kk_req_header(req, "Content-Disposition", disp);
+    }
+    kk_req_header(req, "Cache-Control", "no-cache");
+
+    if (r->ctx.p.stream) {
+        kk_req_header(req, "X-Accel-Buffering", "no");
+        r->counted_stream = 1;
+        kk_metrics_streams(&s->metrics, 1);
+        kk_req_respond_stream(req, 200, ctype, run_read, r, run_free);
+        return;
+    }
+    int rc;
+    while ((rc = step(r)) == STEP_MORE)
+        ;
+    if (rc == STEP_TIMEOUT) {
+        kk_send_error(req, 503, "timeout", "synthesis did not finish within %g s", s->cfg->request_timeout_s);
+    } else if (rc == STEP_ABORT) {
+        kk_send_error(req, 503, s->stopping ? "shutting_down" : "processing_error",
+                      s->stopping ? "the server is shutting down" : "synthesis was interrupted");
+    } else if (r->ctx.p.captioned) {
+        if (emit_captioned(r, 0))
+            kk_send_error(req, 500, "internal_error", "out of memory");
+        else
+            kk_req_respond(req, 200, ctype, r->out.p, r->out.len);
+    } else {
+        kk_req_respond(req, 200, ctype, r->out.p ? (const void *)r->out.p : "", r->out.len);
+    }
+    r->req = NULL;
+    run_free(r);
+}

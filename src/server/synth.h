@@ -1,0 +1,29 @@
+/* synth — one request's way from chunks to encoded bytes: the chunks run on the worker pool, and
+ * the request's own thread takes them back in order, trims, encodes and hands out bytes (raw audio,
+ * or NDJSON lines of base64 audio + word timestamps for /dev/captioned_speech). */
+#ifndef KOKORO_SERVER_SYNTH_H
+#define KOKORO_SERVER_SYNTH_H
+#include "server/server.h"
+
+typedef struct {
+    kokoro_voice *voice;   /* owned by the synth once begun */
+    kokoro_chunk *chunks;  /* owned; from kokoro_text_to_chunks */
+    size_t n_chunks;
+    char *phonemes;        /* owned; alternative to chunks: one chunk of raw phonemes */
+    char *input;           /* owned; original text, for timestamp words */
+    float speed;
+    float volume;
+    kokoro_format format;
+    const char *format_name;
+    int stream;            /* respond chunked, bytes out as they exist */
+    int trim;              /* Kokoro-FastAPI chunk-boundary trimming */
+    int captioned;         /* JSON/NDJSON with word timestamps */
+    int download_link;     /* tee the audio into the download store */
+} kk_synth_params;
+
+/* Takes ownership of everything in p (also on failure) and answers the request: a streaming
+ * response, a whole body, or an error (400 unsupported format, 503 queue full, ...). */
+void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p);
+/* Frees what p owns (for routes that fail before kk_synth_respond). */
+void kk_synth_params_free(kk_synth_params *p);
+#endif

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# `kokoro serve` operations: API keys, CORS origins, voice combining (.pt round trip), the bounded
+# queue (503 + Retry-After), cancellation on disconnect, startup failures and graceful shutdown.
+set -euo pipefail
+kokoro=$1 build=$2 src=$3
+tmp=$(mktemp -d "$build/server-ops.XXXXXX")
+. "$src/tests/integration/lib/server_common.sh"
+trap 'kill_server_quietly; rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# Startup failures: one line, exit code 1 (missing model) or 2 (bad flag); the port never opens.
+set +e
+msg=$("$kokoro" serve --model "$tmp/none.pth" --host 127.0.0.1 --port 0 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] || fail "missing model: rc=$rc msg=$msg"
+mkdir -p "$tmp/broken"; echo "not a checkpoint" >"$tmp/broken/kokoro-v1_0.pth"; cp "$golden/config.json" "$tmp/broken/"
+set +e
+msg=$("$kokoro" serve --model-dir "$tmp/broken" --host 127.0.0.1 --port 0 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] || fail "broken model: rc=$rc msg=$msg"
+set +e
+msg=$("$kokoro" serve --frobnicate 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] || fail "bad flag: rc=$rc msg=$msg"
+"$kokoro" serve --help | grep -q 'usage: kokoro serve'
+
+# Keys, CORS, combine.
+cp -r "$golden/voices" "$tmp/voices"
+API_KEYS="key-one, key-two" CORS_ORIGINS="http://good.example" ALLOW_LOCAL_VOICE_SAVING=true \
+  start_server ops --voices-dir "$tmp/voices" --workers 2
+python3 "$src/tests/integration/lib/server_ops.py" "$server_port" "$tmp/voices"
+stop_server
+
+# One worker, one slot.
+start_server busy --workers 1 --max-queue 1
+python3 "$src/tests/integration/lib/server_load_paths.py" "$server_port"
+stop_server
+
+# SIGTERM while a stream is open: the server ends it within the shutdown deadline and exits 0.
+SHUTDOWN_TIMEOUT_S=1 start_server term --workers 1
+long=$(python3 -c 'print(" ".join("Sentence %d is here." % i for i in range(200)))')
+curl -s -N -o "$tmp/partial.pcm" -H 'Content-Type: application/json' \
+  -d "{\"input\":\"$long\",\"voice\":\"tv_alpha\",\"response_format\":\"pcm\"}" \
+  "http://127.0.0.1:$server_port/v1/audio/speech" &
+curl_pid=$!
+for _ in $(seq 100); do [ -s "$tmp/partial.pcm" ] && break; sleep 0.05; done
+[ -s "$tmp/partial.pcm" ] || fail "stream did not start"
+t0=$(date +%s%N)
+stop_server
+t1=$(date +%s%N)
+wait "$curl_pid" || true
+[ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "shutdown took $(( (t1 - t0) / 1000000 )) ms"
+grep -q 'SIGTERM received' "$server_log" || fail "no shutdown message"
+echo ok
