@@ -21,7 +21,7 @@ typedef struct {
 
 enum {
     R_HEALTH, R_METRICS, R_TEST, R_MODELS, R_MODEL, R_VOICES, R_COMBINE, R_SPEECH, R_DOWNLOAD,
-    R_CAPTIONED, R_PHONEMIZE, R_FROM_PHONEMES, N_ROUTES
+    R_CAPTIONED, R_PHONEMIZE, R_FROM_PHONEMES, R_WEB, R_WEB_ROOT, N_ROUTES
 };
 
 static const route routes[N_ROUTES] = {
@@ -37,6 +37,8 @@ static const route routes[N_ROUTES] = {
     [R_CAPTIONED] = {"POST", "/dev/captioned_speech", EXACT, "/dev/captioned_speech", 0},
     [R_PHONEMIZE] = {"POST", "/dev/phonemize", EXACT, "/dev/phonemize", 0},
     [R_FROM_PHONEMES] = {"POST", "/dev/generate_from_phonemes", EXACT, "/dev/generate_from_phonemes", 0},
+    [R_WEB] = {"GET", "/web/", PREFIX, "/web/{file}", 1}, /* before R_WEB_ROOT: "/web/" is a file */
+    [R_WEB_ROOT] = {"GET", "/web", EXACT, "/web", 1},
 };
 
 static int path_matches(const route *r, const char *path)
@@ -82,7 +84,8 @@ void kk_router_handle(void *app, kk_req *req)
     }
     const route *r = &routes[found];
     req->route = r->label;
-    if ((!r->open || s->cfg->protect_health) && !kk_auth_check(s, req))
+    int web = found == R_WEB_ROOT || found == R_WEB;
+    if (!web && (!r->open || s->cfg->protect_health) && !kk_auth_check(s, req))
         return;
     const char *tail = req->path + strlen(r->path);
     switch (found) {
@@ -98,6 +101,8 @@ void kk_router_handle(void *app, kk_req *req)
     case R_CAPTIONED: kk_route_captioned_speech(s, req); break;
     case R_PHONEMIZE: kk_route_phonemize(s, req); break;
     case R_FROM_PHONEMES: kk_route_generate_from_phonemes(s, req); break;
+    case R_WEB_ROOT: kk_route_web(s, req, NULL); break;
+    case R_WEB: kk_route_web(s, req, tail); break;
     default: kk_send_error(req, 404, "not_found", "Not Found"); break;
     }
 }

@@ -18,7 +18,7 @@ const char kk_serve_usage[] =
     "  MAX_TEMP_DIR_SIZE_MB DEFAULT_VOICE DEFAULT_VOICE_CODE DEFAULT_VOLUME_MULTIPLIER\n"
     "  ADVANCED_TEXT_NORMALIZATION KOKORO_WORKERS KOKORO_MAX_QUEUE MAX_BODY_BYTES MAX_INPUT_CHARS\n"
     "  REQUEST_TIMEOUT_S IDLE_TIMEOUT_S BODY_TIMEOUT_S MAX_CONNECTIONS SHUTDOWN_TIMEOUT_S\n"
-    "  PROTECT_HEALTH_METRICS ACCESS_LOG\n"
+    "  PROTECT_HEALTH_METRICS ACCESS_LOG ENABLE_WEB_PLAYER\n"
     "Model loading happens before the port opens; a missing model exits with code 1.\n";
 
 static int env_bool(const char *name, int def)
@@ -155,6 +155,7 @@ void kk_settings_init(kk_settings *s)
     env_str("DEFAULT_VOICE_CODE", s->default_voice_code, sizeof s->default_voice_code);
     s->advanced_normalization = env_bool("ADVANCED_TEXT_NORMALIZATION", 1);
     s->access_log = env_bool("ACCESS_LOG", 1);
+    s->web_player = env_bool("ENABLE_WEB_PLAYER", 1);
 }
 
 void kk_settings_free(kk_settings *s)

@@ -36,6 +36,7 @@ typedef struct {
     char default_voice_code[8];
     int advanced_normalization;
     int access_log;
+    int web_player;       /* serve the embedded page at /web/ */
 } kk_settings;
 
 /* Defaults, then environment. */

@@ -13,7 +13,8 @@
 
 typedef struct {
     char *word;
-    double start, end; /* seconds from the start of this chunk's (trimmed) audio */
+    size_t src_start, src_end; /* where the word is in the original input */
+    double start, end;         /* seconds from the start of this chunk's (trimmed) audio */
 } word_ts;
 
 typedef struct {
@@ -104,7 +105,15 @@ static void chunk_timestamps(const synth_ctx *c, const kokoro_chunk *ch, const k
         size_t se = kw->src_end < input_len ? kw->src_end : input_len;
         if (se <= ss)
             continue;
+        /* Several spoken words from one written word ("$100" -> "one hundred dollars") are one entry. */
+        if (r->n_words > 0 && r->words[r->n_words - 1].src_start == ss && r->words[r->n_words - 1].src_end == se) {
+            if (en > r->words[r->n_words - 1].end)
+                r->words[r->n_words - 1].end = en;
+            continue;
+        }
         word_ts *o = &r->words[r->n_words];
+        o->src_start = ss;
+        o->src_end = se;
         o->word = strndup(c->p.input + ss, se - ss);
         if (!o->word)
             continue;

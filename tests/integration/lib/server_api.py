@@ -177,6 +177,11 @@ r = request(port, "POST", "/dev/captioned_speech", {"input": cap_text, "voice": 
 j = r.json() if r.status == 200 else {}
 check(j.get("audio_format") == "audio/mpeg" and len(base64.b64decode(j.get("audio", ""))) > 100 and len(j.get("timestamps", [])) >= 5,
       "captioned non-stream JSON")
+r = request(port, "POST", "/dev/captioned_speech", {"input": "It costs $100 today.", "voice": "tv_alpha",
+                                                    "response_format": "pcm", "stream": False})
+ws = [t["word"] for t in (r.json().get("timestamps", []) if r.status == 200 else [])]
+check(ws.count("$100") == 1 and "hundred" not in ws and "dollars" not in ws,
+      f"normalised words map back to one original word: {ws}")
 check(error_shape_ok(request(port, "POST", "/dev/captioned_speech", {"voice": "tv_alpha"}), 422), "captioned without input")
 
 # ---- phonemize, generate_from_phonemes
@@ -206,6 +211,19 @@ check(r.status == 204 and r.header("access-control-allow-origin") == "*" and "PO
       "CORS preflight")
 r = request(port, "GET", "/v1/models", headers={"Origin": "http://app.example"})
 check(r.header("access-control-allow-origin") == "*", "CORS header on a plain request")
+
+# ---- web player
+r = request(port, "GET", "/web")
+check(r.status == 308 and r.header("location") == "/web/", "/web redirects to /web/")
+r = request(port, "GET", "/web/")
+check(r.status == 200 and (r.header("content-type") or "").startswith("text/html") and b"<html" in r.body.lower(),
+      "/web/ serves the page")
+r = request(port, "GET", "/web/config.json")
+check(r.status == 200 and r.json().get("max_input_chars") == 2000 and r.json().get("api_keys") is False,
+      f"/web/config.json {r.body[:200]}")
+check(error_shape_ok(request(port, "GET", "/web/../v1/models"), 404) or request(port, "GET", "/web/../v1/models").status == 404,
+      "/web/ names are exact")
+check(error_shape_ok(request(port, "GET", "/web/nothing.js"), 404), "/web/ unknown file -> 404")
 
 # ---- metrics
 r = request(port, "GET", "/metrics")

@@ -24,6 +24,8 @@ check(request(port, "GET", "/v1/models", headers={"Authorization": "Bearer key-o
 check(error_shape_ok(request(port, "POST", "/v1/audio/speech", {"input": "hi"}), 401), "speech needs a key")
 check(request(port, "GET", "/health").status == 200, "health open without a key")
 check(request(port, "GET", "/metrics").status == 200, "metrics open without a key")
+check(request(port, "GET", "/web/").status == 200, "web page open without a key")
+check(request(port, "GET", "/web/config.json").json().get("api_keys") is True, "web config announces keys")
 
 # ---- CORS restricted to one origin
 r = request(port, "OPTIONS", "/v1/audio/speech", headers={"Origin": "http://good.example",
