@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `kokoro serve` operations: API keys, CORS origins, voice combining (.pt round trip), the bounded
-# queue (503 + Retry-After), cancellation on disconnect, startup failures and graceful shutdown.
+# queue (503 + Retry-After), cancellation on disconnect, round-robin fairness, startup failures
+# and graceful shutdown.
 set -euo pipefail
 kokoro=$1 build=$2 src=$3
 tmp=$(mktemp -d "$build/server-ops.XXXXXX")
@@ -34,6 +35,11 @@ stop_server
 # One worker, one slot.
 start_server busy --workers 1 --max-queue 1
 python3 "$src/tests/integration/lib/server_load_paths.py" "$server_port"
+stop_server
+
+# Round-robin: a short request is not stuck behind a long one on the only worker.
+start_server fair --workers 1 --max-queue 8
+python3 "$src/tests/integration/lib/server_fair.py" "$server_port"
 stop_server
 
 # SIGTERM while a stream is open: the server ends it within the shutdown deadline and exits 0.
