@@ -1,7 +1,8 @@
 /* server_load — load test for `kokoro serve`: C concurrent clients send N requests in all, mixed
- * short and long inputs, streaming PCM. Prints time to first byte (p50/p95), aggregate real-time
- * factor (wall seconds / audio seconds), status counts, and the server's RSS after 100 requests
- * and at the end (pass --pid). Exit status 1 if any 5xx other than 503 came back.
+ * short and long inputs, streaming PCM. Prints time to first audio byte (p50/p95), aggregate
+ * real-time factor (wall seconds / audio seconds), status counts, and the server's RSS (pass
+ * --pid) once the first 100 requests are done and again after all of them, both measured with no
+ * request in flight so that they compare like with like. Exit status 1 on any 5xx but 503.
  *
  * usage: server_load --url http://127.0.0.1:8880 [--pid PID] [--clients 8] [--requests 1000]
  *                    [--voice V] [--per-client-report 50] */
@@ -157,21 +158,39 @@ int main(int argc, char **argv)
                 s4xx++;
             curl_multi_remove_handle(m, s->h);
             curl_easy_cleanup(s->h);
+            s->h = NULL;
             curl_slist_free_all(s->hdr);
             free(s->body);
             done++;
-            if (done == 100)
+            if (done == 100) {
+                struct timespec settle = {0, 300 * 1000000L};
+                nanosleep(&settle, NULL); /* let the server finish releasing the last request */
                 rss100 = rss_kb(pid);
+            }
             if (done == report_at) {
                 report_wall = now() - t0;
                 report_audio = audio_s;
             }
-            if (started < total)
-                start(m, s, url, voice, started++);
+            if (done == 100 && started > 100) {
+                /* unreachable: starts are held at 100 until the first 100 are done */
+            }
+            /* Request 101 waits until the first 100 are done (the RSS mark); then every idle
+             * client starts again. */
+            if (started < total && !(started == 100 && done < 100)) {
+                if (started == 100) {
+                    for (int c = 0; c < clients && started < total; c++)
+                        if (!slots[c].h)
+                            start(m, &slots[c], url, voice, started++);
+                } else {
+                    start(m, s, url, voice, started++);
+                }
+            }
         }
         curl_multi_poll(m, NULL, 0, 100, NULL);
     }
     double wall = now() - t0;
+    struct timespec settle = {0, 300 * 1000000L};
+    nanosleep(&settle, NULL);
     long rss_end = rss_kb(pid);
     qsort(ttfb, (size_t)n_ttfb, sizeof *ttfb, cmp_d);
     double p50 = n_ttfb ? ttfb[(size_t)(0.50 * (n_ttfb - 1))] : 0, p95 = n_ttfb ? ttfb[(size_t)(0.95 * (n_ttfb - 1))] : 0;
