@@ -3,7 +3,7 @@
 #   1. a Debian 12 minbase root filesystem made by mmdebstrap from packaging/runtime-packages.txt
 #      only (no -dev packages, no compilers), with docs, man pages and locales left out; cached
 #      under the cache folder, keyed by the package list and this recipe, so rebuilds are quick;
-#   2. the Release `kokoro` binary (stripped) and the data folder, an unprivileged user `kokoro`;
+#   2. the Release `kokoro` binary (stripped; the lexicons are compiled in), an unprivileged user;
 #   3. `podman import` with ENTRYPOINT kokoro serve, port 8880 and USER kokoro, saved as an OCI
 #      archive (skipped with --rootfs-only).
 #
@@ -81,14 +81,13 @@ rm -rf "$rootfs"/etc/apt "$rootfs"/var/lib/apt "$rootfs"/var/cache/apt "$rootfs"
        "$rootfs"/var/cache/debconf/*-old "$rootfs"/var/lib/dpkg/*-old \
        "$rootfs"/usr/share/mime "$rootfs"/usr/share/fonts "$rootfs"/var/cache/fontconfig
 install -m 0755 -s "$kokoro" "$rootfs/usr/local/bin/kokoro"
-if [ -d "$src/data" ]; then
-  mkdir -p "$rootfs/usr/share/kokoro"
-  cp -a "$src/data/." "$rootfs/usr/share/kokoro/"
-fi
-# Licence texts travel with the binary (espeak-ng makes the binary GPL-3.0-or-later).
+# The lexicons in data/ are compiled into the binary; only their licence travels with it, next
+# to the README's licence notes (espeak-ng makes the binary GPL-3.0-or-later).
 mkdir -p "$rootfs/usr/share/doc/kokoro"
 cp "$src/README.md" "$rootfs/usr/share/doc/kokoro/"
-[ -f "$src/LICENSE" ] && cp "$src/LICENSE" "$rootfs/usr/share/doc/kokoro/"
+for f in "$src"/LICENSE* "$src"/data/LICENSE*; do
+  if [ -f "$f" ]; then cp "$f" "$rootfs/usr/share/doc/kokoro/"; fi
+done
 echo "build-image: root filesystem in $rootfs ($(du -sb "$rootfs" | cut -f1) bytes)"
 [ $rootfs_only -eq 1 ] && exit 0
 
@@ -106,7 +105,7 @@ tar -C "$rootfs" --numeric-owner -cf "$layer" .
   --change 'EXPOSE 8880/tcp' \
   --change 'USER kokoro' \
   --change 'WORKDIR /home/kokoro' \
-  --change 'ENV KOKORO_MODEL_DIR=/models HOST=0.0.0.0 PORT=8880 KOKORO_DATA_DIR=/usr/share/kokoro' \
+  --change 'ENV KOKORO_MODEL_DIR=/models HOST=0.0.0.0 PORT=8880' \
   --change 'VOLUME /models' \
   --message "Kokoro-C $version CPU runtime" \
   "$layer" "$tag" >/dev/null
