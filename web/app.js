@@ -11,7 +11,7 @@
     generate: $('generate'), stop: $('stop'), phonemize: $('phonemize'), status: $('status'),
     error: $('error'), output: $('output'), words: $('words'), clock: $('clock'), sinkLabel: $('sink'),
     player: $('player'), download: $('download'), phonBox: $('phon-box'), phonemes: $('phonemes'),
-    tokens: $('tokens'), server: $('server'), keyButton: $('key-button'), keyDialog: $('key-dialog'),
+    tokens: $('tokens'), tokensSum: $('tokens-sum'), server: $('server'), keyButton: $('key-button'), keyDialog: $('key-dialog'),
     keyInput: $('key-input'),
   };
 
@@ -655,7 +655,8 @@
       const j = await res.json();
       el.phonemes.textContent = j.phonemes || '';
       const t = Array.isArray(j.tokens) ? j.tokens : [];
-      el.tokens.textContent = t.length + ' tokens' + (t.length ? ': ' + t.join(' ') : '') + ' (language ' + language + ')';
+      el.tokensSum.textContent = t.length + ' token ids (language ' + language + ')';
+      el.tokens.firstChild.textContent = t.join(' ');
       el.phonBox.hidden = false;
     } catch (e) { showError(e.message); } finally { el.phonemize.disabled = false; }
   }

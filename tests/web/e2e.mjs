@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const require = createRequire(path.join(process.env.KOKORO_WEB_DEPS || process.cwd(), 'x.js'));
+const require = createRequire(path.resolve(process.env.KOKORO_WEB_DEPS || '.', 'x.js'));
 const { chromium } = require('playwright-core');
 
 const [base, outDir, keyedBase, apiKey] = process.argv.slice(2);
@@ -177,6 +177,8 @@ async function main() {
   await page.click('#phonemize');
   check(await waitFor(page, () => document.getElementById('phonemes').textContent.length > 3, null, 10000),
     'phoneme view shows phonemes', await page.textContent('#error'));
+  const sum = await page.textContent('#tokens-sum');
+  check(/^[1-9]\d* token ids/.test(sum), 'phoneme view shows the token ids', sum);
 
   // A bad request (a voice the server does not have) shows the server's own message.
   const bad = { model: 'kokoro', input: TEXT, voice: 'zz_nobody', response_format: 'wav', speed: 1, stream: true, lang_code: 'a' };
