@@ -18,7 +18,7 @@
 /* Built-in inputs: misaki phonemes of English sentences, about 20, 120 and 400 tokens. */
 static const char *const builtin_names[] = {"short", "medium", "long"};
 static const char *const builtin_inputs[] = {
-    "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps.",
+    "ðə kwˈɪk bɹˈWn fˈɑks.",
     "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ, ænd ðə fˈIv bˈɑksɪŋ wˈɪzəɹdz ʤˈʌmp "
     "kwˈɪkli. hˌW vˈɛɹi ɪntˈɛɹɛstɪŋ — jˈɛs!",
     "ðə kwˈɪk bɹˈWn fˈɑks ʤˈʌmps ˈOvəɹ ðə lˈAzi dˈɔɡ, ænd ðə fˈIv bˈɑksɪŋ wˈɪzəɹdz ʤˈʌmp "

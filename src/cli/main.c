@@ -20,7 +20,9 @@ static const kokoro_command commands[] = {
      "length and MD5, mp3 Info tag).\n"
      "VOICE is a name in the voices dir, a path, or a mix such as 'a(0.7)+b(0.3)'.\n"
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
-     "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"},
+     "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"
+     "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"
+     "config.json and voices/ default to the checkpoint's folder.\n"},
     {"voices", cmd_voices, "list the voices of the model folder",
      "usage: kokoro voices [--voices-dir DIR | --model-dir DIR]\n"
      "Prints the voice packs (*.pt, *.bin) of DIR, or of MODEL_DIR/voices (default\n"

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "download/download.h"
+
 void cli_model_args_init(cli_model_args *a)
 {
     memset(a, 0, sizeof *a);
@@ -48,8 +50,8 @@ static int find_checkpoint(const char *dir, char *out, size_t n, const char *cmd
     struct dirent *e;
     while ((e = readdir(d))) {
         if (ends_with(e->d_name, ".pth") || ends_with(e->d_name, ".safetensors")) {
-            if (found++ == 0)
-                snprintf(out, n, "%s/%s", dir, e->d_name);
+            if (found++ == 0 && snprintf(out, n, "%s/%s", dir, e->d_name) >= (int)n)
+                found = 2; /* a path that does not fit is as unusable as an ambiguous one */
         }
     }
     closedir(d);
@@ -65,8 +67,12 @@ int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out)
 {
     if (!a->model) {
         if (!a->model_dir) {
-            fprintf(stderr, "kokoro %s: give --model FILE or --model-dir DIR\n", cmd);
-            return -1;
+            if (kk_model_dir_default(a->dir_buf, sizeof a->dir_buf) != 0) {
+                fprintf(stderr, "kokoro %s: give --model FILE or --model-dir DIR (or set "
+                        "KOKORO_MODEL_DIR)\n", cmd);
+                return -1;
+            }
+            a->model_dir = a->dir_buf;
         }
         if (find_checkpoint(a->model_dir, a->model_buf, sizeof a->model_buf, cmd) != 0)
             return -1;

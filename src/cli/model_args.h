@@ -6,7 +6,7 @@
 
 typedef struct {
     const char *model, *model_dir, *config, *voices_dir_opt;
-    char model_buf[4096], voices_buf[4096];
+    char model_buf[4096], voices_buf[4096], dir_buf[4096];
     const char *voices_dir; /* resolved by cli_model_args_load */
 } cli_model_args;
 
@@ -14,7 +14,8 @@ void cli_model_args_init(cli_model_args *a);
 /* Consumes `opt` (and `val`) if it is one of the model options: returns how many argv entries
  * were used (0 if not ours), or -1 after printing an error. */
 int cli_model_args_parse(cli_model_args *a, const char *opt, const char *val);
-/* Resolves the checkpoint (--model, or the one .pth/.safetensors in --model-dir) and the voices
+/* Resolves the checkpoint (--model, or the one .pth/.safetensors in --model-dir, by default
+ * $KOKORO_MODEL_DIR or ~/.local/share/kokoro/Kokoro-82M) and the voices
  * directory (--voices-dir, else voices/ next to the model), and loads the model. Prints a one-line
  * error prefixed with cmd and returns -1 on failure. */
 int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out);

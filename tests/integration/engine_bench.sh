@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# kokoro bench on the golden tiny model (a real checkpoint) with a JSON input list: one result
+# row per input with the announced columns, then the peak RSS; bad options fail with one line.
+set -euo pipefail
+kokoro=$1
+G=$KOKORO_FIXTURES/golden
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+printf '["həlˈO wˈɜɹld", "ʃˈiz sˈɛlɪŋ sˈiʃˌɛlz bˈI ðə sˈiʃˌɔɹ!"]' >"$tmp/in.json"
+out=$("$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha --inputs "$tmp/in.json" \
+      --runs 2 --threads 2)
+echo "$out"
+grep -q '^input .*tokens .*frames .*audio_s .*wall_s .*RTF .*cpu_s' <<<"$out"
+[ "$(grep -c '^input  *[0-9]' <<<"$out")" -eq 2 ]
+grep -q '^input  *12  *19  *0.47 ' <<<"$out"   # a_short: 12 phonemes, 19 frames, 0.475 s
+grep -q '^peak RSS [0-9]* MB$' <<<"$out"
+set +e
+msg=$("$kokoro" bench --runs 0 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] || { echo "bad --runs accepted: $msg"; exit 1; }
+echo ok
