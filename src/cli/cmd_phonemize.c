@@ -5,39 +5,11 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/say_text.h"
 #include "download/download.h"
 #include "kokoro.h"
 #include "model/config.h"
 #include "text/sbuf.h"
-
-static char *read_all(FILE *f)
-{
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (cap - len < 2) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                return NULL;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, f);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(f)) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
-}
 
 static int load_vocab(const char *config_path, const char *model_dir, kk_config *cfg)
 {
@@ -103,7 +75,7 @@ int cmd_phonemize(int argc, char **argv)
             return 1;
         }
     }
-    char *input = strcmp(text_arg, "-") == 0 ? read_all(stdin) : strdup(text_arg);
+    char *input = strcmp(text_arg, "-") == 0 ? cli_read_stream(stdin) : strdup(text_arg);
     if (!input) {
         fprintf(stderr, "kokoro phonemize: cannot read the input\n");
         free(cfg);

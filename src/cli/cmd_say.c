@@ -8,6 +8,7 @@
 #include "cli/audio_out.h"
 #include "cli/commands.h"
 #include "cli/model_args.h"
+#include "cli/say_text.h"
 #include "kokoro.h"
 
 int cmd_say(int argc, char **argv)
@@ -15,6 +16,9 @@ int cmd_say(int argc, char **argv)
     cli_model_args ma;
     cli_model_args_init(&ma);
     const char *voice_expr = NULL, *phonemes = NULL, *out_path = NULL, *format_name = NULL;
+    const char *text = NULL, *lang = NULL;
+    kokoro_normalization_options nopt;
+    kokoro_normalization_options_init(&nopt);
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
     kokoro_encoder_options enc_opt;
@@ -33,6 +37,14 @@ int cmd_say(int argc, char **argv)
             opt.zero_noise = 1;
             continue;
         }
+        if (!strcmp(a, "--no-normalize")) {
+            nopt.normalize = 0;
+            continue;
+        }
+        if (!strcmp(a, "-") && !text) {
+            text = a;
+            continue;
+        }
         if (a[0] == '-' && a[1] && !v) {
             fprintf(stderr, "kokoro say: %s needs a value\n", a);
             return 2;
@@ -42,6 +54,8 @@ int cmd_say(int argc, char **argv)
             voice_expr = argv[++i];
         else if (!strcmp(a, "--phonemes"))
             phonemes = argv[++i];
+        else if (!strcmp(a, "--lang"))
+            lang = argv[++i];
         else if (!strcmp(a, "-o") || !strcmp(a, "--output"))
             out_path = argv[++i];
         else if (!strcmp(a, "-f") || !strcmp(a, "--format"))
@@ -92,13 +106,15 @@ int cmd_say(int argc, char **argv)
         } else if (a[0] == '-') {
             fprintf(stderr, "kokoro say: unknown option '%s' (see 'kokoro help say')\n", a);
             return 2;
+        } else if (!text) {
+            text = a;
         } else {
-            fprintf(stderr, "kokoro say: text input needs the text front end; pass --phonemes\n");
+            fprintf(stderr, "kokoro say: give the text as one argument (or - for stdin)\n");
             return 2;
         }
     }
-    if (!phonemes || !voice_expr || !out_path) {
-        fprintf(stderr, "kokoro say: --voice, --phonemes and -o are required\n");
+    if ((!phonemes && !text) || (phonemes && text) || !voice_expr || !out_path) {
+        fprintf(stderr, "kokoro say: --voice, -o and either TEXT or --phonemes are required\n");
         return 2;
     }
     kokoro_format format;
@@ -116,7 +132,25 @@ int cmd_say(int argc, char **argv)
     }
     kokoro_audio audio;
     int rc = 0;
-    if (kokoro_synthesize(model, voice, phonemes, &opt, &audio, &err) != KOKORO_OK) {
+    char *text_buf = NULL;
+    if (text && !strcmp(text, "-")) {
+        text_buf = cli_read_stream(stdin);
+        if (!text_buf) {
+            fprintf(stderr, "kokoro say: cannot read the text from stdin\n");
+            rc = 1;
+        }
+        text = text_buf;
+    }
+    if (rc) {
+    } else if (text) {
+        float *pcm = NULL;
+        size_t n = 0;
+        if (cli_say_text(model, voice, text, lang ? lang : cli_lang_of_voice(voice_expr), &nopt, &opt, &pcm, &n) != 0)
+            rc = 1;
+        else if (cli_audio_write("say", out_path, format, &enc_opt, pcm, n) != 0)
+            rc = 1;
+        free(pcm);
+    } else if (kokoro_synthesize(model, voice, phonemes, &opt, &audio, &err) != KOKORO_OK) {
         fprintf(stderr, "kokoro say: %s\n", err.message);
         rc = 1;
     } else {
@@ -126,5 +160,6 @@ int cmd_say(int argc, char **argv)
     }
     kokoro_voice_free(voice);
     kokoro_model_free(model);
+    free(text_buf);
     return rc;
 }

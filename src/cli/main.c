@@ -11,7 +11,8 @@ static const kokoro_command commands[] = {
     {"serve", cmd_serve, "run the OpenAI-compatible speech server", kk_serve_usage},
     {"say", cmd_say, "synthesise speech to a file",
      "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
-     "                  --voice VOICE --phonemes P [--speed S] [--zero-noise] [--seed N]\n"
+     "                  --voice VOICE (TEXT | - | --phonemes P) [--lang L] [--no-normalize]\n"
+     "                  [--speed S] [--zero-noise] [--seed N]\n"
      "                  [--threads N] [--dump-dir D] [--inject-har CASE_DIR]\n"
      "                  [-f mp3|opus|aac|flac|wav|pcm] [--bitrate KBPS] [--compression 0..8]\n"
      "                  [--volume V] -o FILE\n"
@@ -19,6 +20,9 @@ static const kokoro_command commands[] = {
      "mp3 128 kbps, opus 96, aac 128, flac level 5; files get exact headers (wav sizes, flac\n"
      "length and MD5, mp3 Info tag).\n"
      "VOICE is a name in the voices dir, a path, or a mix such as 'a(0.7)+b(0.3)'.\n"
+     "TEXT ('-' reads stdin) is normalised, split into chunks (pause tags [pause:1.5s], custom\n"
+     "pronunciations [word](/phonemes/)) and spoken in the language L, by default the first letter\n"
+     "of VOICE (a, b, e, f, h, i, p).\n"
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
      "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"
      "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"

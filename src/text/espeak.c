@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "text/sbuf.h"
+#include "text/ucase.h"
 #include "util/error.h"
 
 static pthread_mutex_t espeak_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -75,17 +76,42 @@ static char *tidy(const char *raw)
     return kk_sbuf_take(&b);
 }
 
+static int is_ascii_symbol(char c)
+{
+    return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
+}
+
 kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out, kokoro_error *err)
 {
     *out = NULL;
-    /* '^' is the tie mark of the output, and espeak-ng 1.51 reads freed memory on some inputs
-     * holding it (Hindi "=^", found by fuzzing): it never reaches espeak. */
-    char *in = strdup(text);
+    /* espeak-ng 1.51 reads freed or wild memory (and may crash) on some runs of symbols it
+     * speaks by name, e.g. Hindi "=^", "%%", "$$", ";%" (found by fuzzing). Adjacent ASCII
+     * symbols are therefore separated by a space, which does not change what espeak says for
+     * them, and '^', the tie mark of the output, never reaches it. */
+    /* Digits of several Indic scripts (Bengali, Gurmukhi, Gujarati, Tamil, Kannada, Malayalam)
+     * make every 1.51 voice use freed memory too, so digits of any script become ASCII digits. */
+    size_t tl = strlen(text);
+    char *in = malloc(2 * tl + 1);
     if (!in)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
-    for (char *c = in; *c; c++)
-        if (*c == '^')
-            *c = ' ';
+    size_t o = 0;
+    for (size_t i = 0; i < tl;) {
+        size_t j = i;
+        uint32_t cp = kk_u8_next(text, tl, &j);
+        int d = cp >= 0x80 ? kk_uc_digit_value(cp) : -1;
+        if (d >= 0) {
+            in[o++] = (char)('0' + d);
+            i = j;
+            continue;
+        }
+        for (; i < j; i++) {
+            char c = text[i] == '^' ? ' ' : text[i];
+            if (o && is_ascii_symbol(c) && is_ascii_symbol(in[o - 1]))
+                in[o++] = ' ';
+            in[o++] = c;
+        }
+    }
+    in[o] = '\0';
     kk_sbuf raw;
     kk_sbuf_init(&raw);
     pthread_mutex_lock(&espeak_lock);

@@ -1465,8 +1465,11 @@ static int lex_call(const kk_g2p_en *g, const char *text, size_t n, const char *
     while (i < n) {
         size_t s = i;
         uint32_t c = kk_u8_next(text, n, &i);
+        int d = c >= 0x80 ? kk_uc_digit_value(c) : -1;
         if (c == 0x2018 || c == 0x2019)
             w[wn++] = '\'';
+        else if (d >= 0) /* numeric_if_needed: digits of other scripts read as numbers */
+            w[wn++] = (char)('0' + d);
         else {
             memcpy(w + wn, text + s, i - s);
             wn += i - s;

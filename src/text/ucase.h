@@ -10,6 +10,8 @@ int kk_uc_upper(uint32_t c);
 int kk_uc_lower(uint32_t c);
 int kk_uc_digit(uint32_t c); /* ASCII 0-9 */
 uint32_t kk_uc_tolower(uint32_t c);
+/* Value 0..9 of a decimal digit of any script (Unicode Nd), -1 for anything else. */
+int kk_uc_digit_value(uint32_t c);
 uint32_t kk_uc_toupper(uint32_t c);
 
 /* Whole-string predicates over UTF-8 (n bytes), as Python's s == s.lower() etc. */

@@ -344,6 +344,26 @@ static void test_languages(void)
         CHECK(ps && !strchr(ps, '^') && !strchr(ps, '-'));
         free(ps);
     }
+    /* runs of symbols that crash espeak-ng 1.51's Hindi voice when passed unchanged */
+    static const char *hindi_symbols[] = {"=^", "%%", "==", "$$", ";%", "%;%%%%%%", "a=^b %% c",
+                                          "০ ੫ ૫ ௫ ೫ ൫"};
+    for (int round = 0; round < 5; round++)
+        for (size_t i = 0; i < sizeof hindi_symbols / sizeof hindi_symbols[0]; i++) {
+            char *ps = NULL;
+            CHECK(kokoro_phonemize(fe, hindi_symbols[i], "h", &ps, &err) == KOKORO_OK);
+            CHECK(ps && strlen(ps) < 200);
+            free(ps);
+        }
+    /* digits of scripts that make espeak-ng 1.51 use freed memory in every voice are read as
+     * digits of the language */
+    static const struct { const char *lang, *text, *want; } digits[] = {
+        {"e", "Hola ૫", "ˈola θˈinko"}, {"a", "૫ and ০", "fˈIv ænd zˈɪɹO"}, {"i", "൫", "ʧˈinkwe"}};
+    for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
+        char *ps = NULL;
+        CHECK(kokoro_phonemize(fe, digits[i].text, digits[i].lang, &ps, &err) == KOKORO_OK);
+        CHECK_STR_EQ(ps, digits[i].want);
+        free(ps);
+    }
     /* Spanish long text: every word kept, chunks within the limit */
     kk_sbuf b;
     kk_sbuf_init(&b);
