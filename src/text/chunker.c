@@ -142,6 +142,16 @@ static size_t joined_len(const kk_units *u, size_t a, size_t b)
     return total - lead - trail;
 }
 
+/* Code points of ''.join(ps + ' ' if ws).lstrip() over units [a, b): a chunk still being filled. */
+static size_t open_len(const kk_units *u, size_t a, size_t b)
+{
+    size_t n = 0;
+    for (size_t i = a; i < b; i++)
+        if (n || u->v[i].ps_cps)
+            n += u->v[i].ps_cps + (u->v[i].ws ? 1 : 0);
+    return n;
+}
+
 static int is_mark(const kk_unit *x, const char *set)
 {
     if (x->ps_cps != 1)
@@ -349,17 +359,22 @@ kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n
             cs = i;
             count = 0;
         }
-        size_t next_ps = x->ps_cps + (x->ws ? 1 : 0);
+        /* count: code points of the chunk so far without leading spaces, trailing ones included
+         * (KPipeline's own count loses a space after a cut and may reach 511; this one cannot) */
         size_t next_count = count + x->ps_cps;
-        if (next_count > KOKORO_MAX_PHONEMES) {
+        if (next_count > KOKORO_MAX_PHONEMES && cs < i) {
             size_t z = waterfall(u, cs, i, next_count);
             flush(&p, cs, z);
             cs = z;
-            count = joined_len(u, cs, i);
-            if (cs == i && x->ps_cps == 0)
-                next_ps = 0;
+            count = open_len(u, cs, i);
+            if (count + x->ps_cps > KOKORO_MAX_PHONEMES) {
+                flush(&p, cs, i);
+                cs = i;
+                count = 0;
+            }
         }
-        count += next_ps;
+        if (count || x->ps_cps)
+            count += x->ps_cps + (x->ws ? 1 : 0);
         if (x->hard_break) {
             flush(&p, cs, i + 1);
             cs = i + 1;

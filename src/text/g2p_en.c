@@ -16,6 +16,9 @@
 
 #define PSMAX 2048 /* phonemes of one lexicon result; words longer than this go to espeak */
 #define WMAX 256   /* longest word the lexicon paths consider (keys are far shorter) */
+/* misaki's longest-known-suffix search over a glued group is quadratic in its subtokens; a
+ * group (text without spaces, e.g. "a-b-c-...") is cut after this many so no input can stall it. */
+#define KK_GROUP_MAX 32
 
 struct kk_g2p_en {
     int british;
@@ -1607,8 +1610,21 @@ kokoro_status kk_g2p_en_fallback(int british, kk_cache *cache, const char *word,
 
 static char *merge_text(const char *line, const toks *T, size_t a, size_t b)
 {
-    /* tokens inside a group are never separated by whitespace except the last's own */
-    return dupn(line + T->v[a].start, T->v[b - 1].end - T->v[a].start);
+    /* misaki joins the subtokens' texts: characters its regex skipped (a lone inner apostrophe)
+     * are not part of the merged word */
+    size_t n = 0;
+    for (size_t k = a; k < b; k++)
+        n += T->v[k].end - T->v[k].start;
+    char *r = malloc(n + 1);
+    if (!r)
+        return NULL;
+    size_t o = 0;
+    for (size_t k = a; k < b; k++) {
+        memcpy(r + o, line + T->v[k].start, T->v[k].end - T->v[k].start);
+        o += T->v[k].end - T->v[k].start;
+    }
+    r[o] = '\0';
+    return r;
 }
 
 static const char *merged_tag(const char *line, const toks *T, size_t a, size_t b)
@@ -1965,7 +1981,8 @@ kokoro_status kk_g2p_en_line(kk_g2p_en *g, kk_cache *cache, const char *line, si
                     W = nv;
                 }
                 W[nw++] = (word){xi, 1, 0};
-            } else if (nw && W[nw - 1].is_list && !S.v[W[nw - 1].first + W[nw - 1].count - 1].ws) {
+            } else if (nw && W[nw - 1].is_list && !S.v[W[nw - 1].first + W[nw - 1].count - 1].ws &&
+                       W[nw - 1].count < KK_GROUP_MAX) {
                 x->is_head = 0;
                 W[nw - 1].count++;
             } else {
@@ -2022,7 +2039,10 @@ kokoro_status kk_g2p_en_line(kk_g2p_en *g, kk_cache *cache, const char *line, si
                 if (S.v[a + k].alias_to || S.v[a + k].ps)
                     blocked = 1;
             int r = 0;
-            if (!blocked) {
+            size_t mlen = 0;
+            for (size_t k = left; k < right && !blocked; k++)
+                mlen += S.v[a + k].end - S.v[a + k].start;
+            if (!blocked && mlen <= WMAX) {
                 char *text = merge_text(line, &S, a + left, a + right);
                 if (!text) {
                     st = kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
