@@ -16,10 +16,12 @@ test: deps release sanitize
 	ctest --test-dir $(RELEASE_DIR) -L integration --output-on-failure
 	scripts/fuzz.sh 15
 
-# The quick loop for development: everything but the tests labelled slow, no fuzzing.
+# The quick loop for development: everything but the tests labelled slow, no fuzzing; the
+# clang build of the fuzz targets is included so that what `make test` compiles also compiles here.
 check: release sanitize
 	ctest --test-dir $(SANITIZE_DIR) -L unit --output-on-failure -j $(JOBS)
 	ctest --test-dir $(RELEASE_DIR) -L integration -LE slow --output-on-failure
+	scripts/fuzz.sh --build-only
 
 fuzz:
 	scripts/fuzz.sh $(FUZZ_SECONDS)

@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (clang, ASan+UBSan) and runs each for SECONDS (default 20).
 # Seeds come from fuzz/corpus/<target>/ when present; findings fail the run.
+# --build-only: just the clang build (make check uses it to catch clang-only diagnostics).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-20}
 build=build/fuzz
 CC=clang cmake -S . -B $build -DCMAKE_BUILD_TYPE=Debug -DKOKORO_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
-cmake --build $build -j "$(nproc)" >/dev/null
+# Only the diagnostics on failure, not the whole build log.
+if ! out=$(cmake --build $build -j "$(nproc)" 2>&1); then
+  grep -E 'error|warning' <<<"$out" | head -n 20 || true
+  echo "fuzz: the clang build failed"
+  exit 1
+fi
+[ "$seconds" = --build-only ] && exit 0
 shopt -s nullglob
 targets=(fuzz/fuzz_*.c)
 [ ${#targets[@]} -gt 0 ] || { echo "fuzz: no targets"; exit 0; }

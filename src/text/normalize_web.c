@@ -90,7 +90,7 @@ int kk_pass_emails(kk_ntext *t)
 static const char *const TLDS[] = {
     "com",  "org", "net", "edu",    "gov", "mil", "int",  "biz",  "info", "name",
     "pro",  "coop", "museum", "travel", "jobs", "mobi", "tel", "asia", "cat",
-    "x" "xx", /* the adult-content TLD, spelled in two parts */
+    ("x" "xx"), /* the adult-content TLD, spelled in two parts */
     "aero", "arpa", "bg",  "br",     "ca",  "cn",  "de",   "es",   "eu",   "fr",
     "in",   "it",  "jp",  "mx",     "nl",  "ru",  "uk",   "us",   "io",   "co"};
 
