@@ -213,6 +213,7 @@
       this.nodes = new Set();
       this.failed = false;
       this.stopped = false;
+      this.frozen = 0;
     }
     push(bytes) {
       if (this.failed || this.stopped) return;
@@ -260,6 +261,7 @@
     end() { if (!this.head) this.flush(true); }
     duration() { return this.audioT; }
     position() {
+      if (this.stopped) return this.frozen;
       const now = this.ctx.currentTime;
       let p = 0;
       for (const s of this.segs) { if (s.at > now) break; p = s.t + Math.min(now - s.at, s.d); }
@@ -267,6 +269,7 @@
     }
     playing() { return !this.stopped && this.segs.length > 0 && this.ctx.currentTime < this.next; }
     stop() {
+      if (!this.stopped) this.frozen = this.position();
       this.stopped = true;
       for (const n of this.nodes) { try { n.stop(); } catch (e) { /* already stopped */ } }
       this.nodes.clear();

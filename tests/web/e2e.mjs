@@ -150,6 +150,29 @@ async function main() {
   check(await waitFor(page, () => { const a = document.getElementById('player'); return a.src && isFinite(a.duration) && a.duration > 0; }),
     'finished audio is loaded into the seekable player');
 
+  // Clicking a word seeks the finished file there and plays it from the element.
+  const words = await page.$$eval('#words span', (sp) => sp.map((x) => +x.dataset.start));
+  const pick = Math.min(3, words.length - 1);
+  await page.click('#words span:nth-of-type(' + (pick + 1) + ')');
+  const seeked = await waitFor(page, (t) => { const a = document.getElementById('player'); return !a.paused && a.currentTime >= t - 0.05; }, words[pick], 5000);
+  check(seeked, 'clicking a word plays the file from that word (' + words[pick] + ' s)');
+  await page.click('#stop');
+  check(await waitFor(page, () => document.getElementById('player').paused, null, 3000), 'Stop pauses the player');
+
+  // Stop while playing: the shown position freezes and no error appears.
+  await page.selectOption('#format', 'pcm');
+  await page.setChecked('#captions', false);
+  await page.fill('#text', (TEXT + ' ').repeat(6));
+  await page.click('#generate');
+  await waitFor(page, () => +(document.getElementById('output').dataset.position || 0) > 0.2);
+  await page.keyboard.press('Escape');
+  await sleep(150);
+  const s1 = await page.getAttribute('#output', 'data-position');
+  await sleep(500);
+  const s2 = await page.getAttribute('#output', 'data-position');
+  check(s1 === s2 && !(await page.isVisible('#error')) && (await page.isDisabled('#stop')), 'Esc stops playback (position stays at ' + s1 + ' s)', [s1, s2]);
+  await page.fill('#text', TEXT);
+
   // 2) Plain /v1/audio/speech as WAV, streamed through Web Audio after its header.
   await generateAndCheck(page, 'wav', 'wav', false, false);
   const wav = await download(page, 'download.wav');
