@@ -25,7 +25,7 @@ float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float 
     kk_arena_mark_t m0 = kk_arena_mark(&f->arena);
     float *F0d = kk_arena_floats(&f->arena, (size_t)F);
     float *Nd = kk_arena_floats(&f->arena, (size_t)F);
-    float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(1, 2 * F, 3, 2, 1, 1, f->threads));
+    float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(1, 1, 2 * F, 3, 2, 1, 1, f->threads));
     kk_conv1d(F0, 1, 2 * F, NULL, w->dec.F0_conv.w, w->dec.F0_conv.b, 1, 3, 2, 1, 1, F0d, 0, sc, f->threads);
     kk_conv1d(N, 1, 2 * F, NULL, w->dec.N_conv.w, w->dec.N_conv.b, 1, 3, 2, 1, 1, Nd, 0, sc, f->threads);
     kk_dump(f, "dbg_dec_F0_conv", F0d, 0, 3, 1, 1, F);

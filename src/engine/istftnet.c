@@ -163,7 +163,7 @@ static void resblock1(kk_forward *f, const kk_resblock1_w *r, float *x, int L, c
     int maxd = 1;
     for (int j = 0; j < r->n_dil; j++)
         maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
+    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(C, C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
     for (int j = 0; j < r->n_dil; j++) {
         int d = r->dil[j];
         kk_adain_prepare(f, &r->adain1[j], x, L, s, sc, sh);
@@ -235,7 +235,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         float *xs = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
         {
             kk_arena_mark_t m2 = kk_arena_mark(&f->arena);
-            float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(2 * nb, N, nc->k, stride_f0, pad_f0, 1, f->threads));
+            float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(2 * nb, nc->out, N, nc->k, stride_f0, pad_f0, 1, f->threads));
             kk_conv1d(har, 2 * nb, N, NULL, nc->w, nc->b, nc->out, nc->k, stride_f0, pad_f0, 1, xs,
                       0, sc, f->threads);
             kk_arena_release(&f->arena, m2);
@@ -290,7 +290,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     float *post = kk_arena_floats(&f->arena, (size_t)cp->out * N);
     {
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
-        float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(Cx, N, cp->k, 1, cp->k / 2, 1, f->threads));
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(Cx, cp->out, N, cp->k, 1, cp->k / 2, 1, f->threads));
         kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.01f, NULL};
         kk_conv1d(x, Cx, N, &leaky, cp->w, cp->b, cp->out, cp->k, 1, cp->k / 2, 1, post, 0, sc, f->threads);
         kk_arena_release(&f->arena, m);

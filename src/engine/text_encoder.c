@@ -10,7 +10,7 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T)
     float *x = kk_arena_floats(&f->arena, (size_t)D * T);
     float *y = kk_arena_floats(&f->arena, (size_t)D * T);
     float *xt = kk_arena_floats(&f->arena, (size_t)T * D);
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(D, T, K, 1, K / 2, 1, f->threads));
+    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(D, D, T, K, 1, K / 2, 1, f->threads));
     for (int t = 0; t < T; t++)
         for (int c = 0; c < D; c++)
             x[(size_t)c * T + t] = w->text.embedding[(size_t)ids[t] * D + c];

@@ -38,13 +38,42 @@ static size_t per_worker(int in, int k, int stride, int dil, int nb)
     return (size_t)in * k * nb + (size_t)in * span_of(nb, k, stride, dil) + 16;
 }
 
-size_t kk_conv1d_scratch(int in, int L, int k, int stride, int pad, int dil, int threads)
+/* Stride-1 convolutions with k > 1 run as k GEMMs over shifted views of one gathered input block,
+ * y[:, t] += W_q . x[:, t + q*dil], with W rearranged per call to [k][out][in]: no im2col copy
+ * (OpenBLAS packs its operands anyway), and the rearrangement (out*in*k floats, once per call)
+ * is negligible next to the GEMMs. Blocks of KK_SHIFT_COLS output columns keep y's block in cache
+ * across the k passes. */
+#define KK_SHIFT_COLS 1024
+
+static int use_shifted(int k, int stride)
+{
+    return stride == 1 && k > 1;
+}
+
+static int shift_cols(int Lout, int threads)
+{
+    long nb = KK_SHIFT_COLS;
+    long share = (Lout + threads - 1) / (threads > 0 ? threads : 1);
+    if (nb > share)
+        nb = share;
+    if (nb < 64)
+        nb = 64;
+    if (nb > Lout)
+        nb = Lout;
+    return (int)(nb > 0 ? nb : 1);
+}
+
+size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int dil, int threads)
 {
     int Lout = kk_conv1d_len(L, k, stride, pad, dil);
     if (Lout <= 0)
         return 0;
     if (threads < 1)
         threads = 1;
+    if (use_shifted(k, stride)) {
+        int nb = shift_cols(Lout, threads);
+        return (size_t)out * in * k + (size_t)threads * ((size_t)in * span_of(nb, k, 1, dil) + 16);
+    }
     int nb = block_cols(in, k, Lout, threads);
     return per_worker(in, k, stride, dil, nb) * (size_t)threads;
 }
@@ -121,6 +150,34 @@ static void conv_blocks(void *p, int begin, int end, int worker)
     }
 }
 
+static void shifted_blocks(void *p, int begin, int end, int worker)
+{
+    const conv_job *j = p;
+    size_t span_max = span_of(j->nb, j->k, 1, j->dil);
+    float *xin = j->scratch + (size_t)worker * ((size_t)j->in * span_max + 16);
+    const float *Wk = j->W; /* [k][out][in] here */
+    for (int blk = begin; blk < end; blk++) {
+        int t0 = blk * j->nb;
+        int n = j->Lout - t0 < j->nb ? j->Lout - t0 : j->nb;
+        for (int o = 0; o < j->out; o++) {
+            float *row = j->y + (size_t)o * j->Lout + t0;
+            float bias = j->b ? j->b[o] : 0.0f;
+            if (!j->accumulate)
+                for (int t = 0; t < n; t++)
+                    row[t] = bias;
+            else if (j->b)
+                for (int t = 0; t < n; t++)
+                    row[t] += bias;
+        }
+        size_t span = span_of(n, j->k, 1, j->dil);
+        gather_input(j->x, j->in, j->L, j->pre, (long)t0 - j->pad, span, xin);
+        for (int q = 0; q < j->k; q++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, j->in, 1.0f,
+                        Wk + (size_t)q * j->out * j->in, j->in, xin + (size_t)q * j->dil,
+                        (int)span, 1.0f, j->y + t0, j->Lout);
+    }
+}
+
 /* 1x1 convolution without an input transform: a GEMM straight on x, split over time. */
 static void pointwise_cols(void *p, int begin, int end, int worker)
 {
@@ -141,6 +198,14 @@ static void pointwise_cols(void *p, int begin, int end, int worker)
                 j->x + begin, j->L, 1.0f, j->y + begin, j->Lout);
 }
 
+static void rearrange(const float *W, int out, int in, int k, float *Wk)
+{
+    for (int o = 0; o < out; o++)
+        for (int i = 0; i < in; i++)
+            for (int q = 0; q < k; q++)
+                Wk[((size_t)q * out + o) * in + i] = W[((size_t)o * in + i) * k + q];
+}
+
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
                int out, int k, int stride, int pad, int dil, float *y, int accumulate,
                float *scratch, int threads)
@@ -155,6 +220,15 @@ void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
         int per = 256; /* columns per share at least, so tiny convolutions stay on one thread */
         int t = Lout / per < threads ? (Lout / per > 0 ? Lout / per : 1) : threads;
         kk_parallel_for(t, Lout, pointwise_cols, &j);
+        return;
+    }
+    if (use_shifted(k, stride)) {
+        float *Wk = scratch;
+        rearrange(W, out, in, k, Wk);
+        j.W = Wk;
+        j.scratch = scratch + (size_t)out * in * k;
+        j.nb = shift_cols(Lout, threads);
+        kk_parallel_for(threads, (Lout + j.nb - 1) / j.nb, shifted_blocks, &j);
         return;
     }
     j.nb = block_cols(in, k, Lout, threads);

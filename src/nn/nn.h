@@ -31,7 +31,7 @@ typedef struct {
 /* Output length of a Conv1d. */
 int kk_conv1d_len(int L, int k, int stride, int pad, int dil);
 /* Scratch floats kk_conv1d needs for these sizes. */
-size_t kk_conv1d_scratch(int in, int L, int k, int stride, int pad, int dil, int threads);
+size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int dil, int threads);
 /* y[out][Lout] (+)= conv1d(pre(x[in][L])) with W[out][in][k], bias b (may be NULL).
  * accumulate != 0 adds to the existing contents of y (a fused residual add). pre may be NULL. */
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,

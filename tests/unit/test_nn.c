@@ -83,7 +83,7 @@ static void conv_case(int in, int out, int L, int k, int stride, int pad, int di
                 }
             ref[o * Lout + t] = (float)s;
         }
-    float *scratch = malloc(sizeof(float) * (kk_conv1d_scratch(in, L, k, stride, pad, dil, 3) + 1));
+    float *scratch = malloc(sizeof(float) * (kk_conv1d_scratch(in, out, L, k, stride, pad, dil, 3) + 1));
     kk_conv1d(x, in, L, pp, W, b, out, k, stride, pad, dil, y, acc, scratch, 3);
     double d = maxdiff(y, ref, (size_t)out * Lout);
     CHECK_MSG(d < 1e-4, "conv1d in %d out %d L %d k %d s %d p %d d %d pre %d: %g", in, out, L, k,
