@@ -24,8 +24,14 @@ for src in "${targets[@]}"; do
   seeds=()
   [ -d "fuzz/corpus/$name" ] && seeds=("fuzz/corpus/$name")
   echo "fuzz: $name for ${seconds}s"
-  "$build/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-      -artifact_prefix="$build/$name-" -print_final_stats=1 "$work" "${seeds[@]}" 2>&1 | tail -n 3
-  [ "${PIPESTATUS[0]}" -eq 0 ] || { echo "fuzz: $name found a problem (see $build/$name-*)"; exit 1; }
+  log=$build/$name.log
+  if ! LSAN_OPTIONS="suppressions=$PWD/fuzz/lsan.supp:print_suppressions=0" \
+      "$build/$name" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+      -artifact_prefix="$build/$name-" -print_final_stats=1 "$work" "${seeds[@]}" >"$log" 2>&1; then
+    grep -E -A12 '^==[0-9]+==ERROR|^SUMMARY|runtime error|deadly signal|timeout' "$log" | head -n 40 || tail -n 20 "$log"
+    echo "fuzz: $name found a problem (log $log, inputs $build/$name-*)"
+    exit 1
+  fi
+  grep -E '^stat::number_of_executed_units|^Done' "$log" | tail -n 1
 done
 echo "fuzz: all targets clean"
