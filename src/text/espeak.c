@@ -81,6 +81,25 @@ static int is_ascii_symbol(char c)
     return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
 }
 
+/* Scripts espeak-ng 1.51 is handed at all. Other code points (unassigned ones, most Indic and
+ * Asian scripts, invalid UTF-8) made it read freed memory under fuzzing — e.g. a lone U+0B80 —
+ * and none of them can be spoken by a Kokoro voice of these languages anyway, so they become
+ * spaces before espeak sees them. Hindi keeps Devanagari. */
+static int espeak_can_take(const char *lang, uint32_t cp)
+{
+    if (cp < 0x80)
+        return 1;
+    if ((cp >= 0xC0 && cp <= 0x24F) || (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1E00 && cp <= 0x1EFF))
+        return 1; /* Latin letters with diacritics, combining marks */
+    if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x4FF))
+        return 1; /* Greek, Cyrillic: espeak names or transliterates them */
+    if (cp >= 0x2010 && cp <= 0x2027)
+        return 1; /* dashes, quotes, ellipsis */
+    if (strcmp(lang, "hi") == 0 && cp >= 0x900 && cp <= 0x97F)
+        return 1;
+    return 0;
+}
+
 kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out, kokoro_error *err)
 {
     *out = NULL;
@@ -101,6 +120,11 @@ kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out
         int d = cp >= 0x80 ? kk_uc_digit_value(cp) : -1;
         if (d >= 0) {
             in[o++] = (char)('0' + d);
+            i = j;
+            continue;
+        }
+        if (!espeak_can_take(lang, cp)) {
+            in[o++] = ' ';
             i = j;
             continue;
         }
