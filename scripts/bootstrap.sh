@@ -20,6 +20,11 @@ debian12=0
 if [ $debian12 -eq 0 ] && [ "${1:-}" != --runtime-only ]; then
   wanted=$(grep -vxFf <(grep -vE '^\s*(#|$)' "$runtime_list") <<<"$wanted" || true)
 fi
+# The web player's browser test needs npm. Debian ships it as its own package, but a node from
+# elsewhere (NodeSource) bundles npm and conflicts with Debian's, so it is only added when absent.
+if [ "${1:-}" = "" ] && ! command -v npm >/dev/null; then
+  wanted=$(printf '%s\nnpm\n' "$wanted")
+fi
 wanted=$(grep -vE '^\s*(#|$)' <<<"$wanted" | sort -u)
 missing=()
 for p in $wanted; do
