@@ -76,6 +76,28 @@ static char *tidy(const char *raw)
     return kk_sbuf_take(&b);
 }
 
+/* Code points of U+0900..U+0DFF (signs, symbols, unassigned points; letters and digits aside)
+ * on which espeak-ng 1.51 uses freed memory in any voice: measured one by one under
+ * AddressSanitizer in "a?b" with en-us. */
+static int indic_unsafe(uint32_t cp)
+{
+    static const uint16_t bad[][2] = {
+        {0x970, 0x970}, {0x9E4, 0x9E5}, {0x9F2, 0x9F3}, {0x9F7, 0x9F9}, {0x9FB, 0x9FB}, {0x9FD, 0x9FF},
+        {0xA64, 0xA65}, {0xA76, 0xA77}, {0xA7B, 0xA7B}, {0xA7E, 0xA7F}, {0xAE4, 0xAE5}, {0xAF0, 0xAF8},
+        {0xAFD, 0xAFF}, {0xB80, 0xB80}, {0xB84, 0xB84}, {0xB8B, 0xB8C}, {0xB96, 0xB98}, {0xB9B, 0xB9B},
+        {0xB9D, 0xB9D}, {0xBA0, 0xBA2}, {0xBA6, 0xBA7}, {0xBAB, 0xBAD}, {0xBBA, 0xBBC}, {0xBC4, 0xBC4},
+        {0xBD3, 0xBD4}, {0xBDA, 0xBE5}, {0xBFB, 0xBFF}, {0xC84, 0xC84}, {0xCC5, 0xCC5}, {0xCCE, 0xCD2},
+        {0xCFD, 0xD01}, {0xD0D, 0xD0D}, {0xD45, 0xD45}, {0xD49, 0xD49}, {0xD52, 0xD52}, {0xD5B, 0xD5B},
+        {0xD5E, 0xD5E}, {0xD62, 0xD62}, {0xDC7, 0xDC9}, {0xDCB, 0xDCD}, {0xDD5, 0xDD5}, {0xDD7, 0xDD7},
+        {0xDE2, 0xDE5}, {0xDF0, 0xDF1}, {0xDF5, 0xDF9}, {0xDFB, 0xDFF}};
+    if (cp < 0x970 || cp > 0xDFF)
+        return 0;
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        if (cp >= bad[i][0] && cp <= bad[i][1])
+            return 1;
+    return 0;
+}
+
 static int is_ascii_symbol(char c)
 {
     return (c >= '!' && c <= '/') || (c >= ':' && c <= '@') || (c >= '[' && c <= '`') || (c >= '{' && c <= '~');
@@ -108,7 +130,8 @@ kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out
      * symbols are therefore separated by a space, which does not change what espeak says for
      * them, and '^', the tie mark of the output, never reaches it. */
     /* Digits of several Indic scripts (Bengali, Gurmukhi, Gujarati, Tamil, Kannada, Malayalam)
-     * make every 1.51 voice use freed memory too, so digits of any script become ASCII digits. */
+     * and some of their signs make every 1.51 voice use freed memory too, so digits of any
+     * script become ASCII digits and the signs of those blocks that fault (indic_unsafe) spaces. */
     size_t tl = strlen(text);
     char *in = malloc(2 * tl + 1);
     if (!in)
@@ -123,7 +146,7 @@ kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out
             i = j;
             continue;
         }
-        if (!espeak_can_take(lang, cp)) {
+        if (!espeak_can_take(lang, cp) || indic_unsafe(cp)) {
             in[o++] = ' ';
             i = j;
             continue;
