@@ -83,13 +83,19 @@ static int dispatchable(const kk_job *j)
     return !j->cancelled && j->next_dispatch < j->n && j->next_dispatch < j->taken + j->lookahead;
 }
 
-/* Picks the next job with an item to start, in ring order from the cursor. */
+/* Picks the next job with an item to start: a job that has not started yet goes first (its
+ * first chunk is what its client is waiting for), otherwise ring order from the cursor. */
 static kk_job *pick(kk_sched *s)
 {
     kk_job *start = s->cursor;
     if (!start)
         return NULL;
     kk_job *j = start;
+    do {
+        if (j->next_dispatch == 0 && dispatchable(j))
+            return j; /* the cursor stays: the others keep their turns */
+        j = j->next;
+    } while (j != start);
     do {
         if (dispatchable(j)) {
             s->cursor = j->next;

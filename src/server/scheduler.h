@@ -1,7 +1,8 @@
 /* scheduler — a fixed pool of synthesis workers shared by all requests.
  *
  * A request becomes a job of n ordered work items (text chunks). Workers take items round-robin
- * across jobs, so a long job never starves a short one, and a job may run at most `lookahead`
+ * across jobs, so a long job never starves a short one; a job's first item jumps the turn order,
+ * because time to first byte is what a new client waits on. A job may run at most `lookahead`
  * items ahead of what its consumer has taken, which bounds the audio buffered for a slow client.
  * The number of admitted jobs is bounded: kk_sched_submit refuses when the queue is full. */
 #ifndef KOKORO_SERVER_SCHEDULER_H

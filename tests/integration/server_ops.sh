@@ -42,6 +42,16 @@ start_server fair --workers 1 --max-queue 8
 python3 "$src/tests/integration/lib/server_fair.py" "$server_port"
 stop_server
 
+# Request deadline: a long non-streamed request that cannot finish in time gets 503 "timeout".
+start_server deadline --workers 1 --request-timeout 1
+long=$(python3 -c 'print(" ".join("Sentence %d is here." % i for i in range(300)))')
+code=$(curl -s -o "$tmp/deadline.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"input\":\"$long\",\"voice\":\"tv_alpha\",\"response_format\":\"pcm\",\"stream\":false}" \
+  "http://127.0.0.1:$server_port/v1/audio/speech")
+[ "$code" = 503 ] && grep -q '"code":"timeout"' "$tmp/deadline.json" || fail "deadline: $code $(cat "$tmp/deadline.json")"
+curl -sf "http://127.0.0.1:$server_port/health" >/dev/null || fail "unhealthy after a timeout"
+stop_server
+
 # SIGTERM while a stream is open: the server ends it within the shutdown deadline and exits 0.
 SHUTDOWN_TIMEOUT_S=1 start_server term --workers 1
 long=$(python3 -c 'print(" ".join("Sentence %d is here." % i for i in range(200)))')

@@ -120,6 +120,41 @@ static void test_fairness(void)
     kk_sched_free(s);
 }
 
+/* Three long jobs are streaming on one worker; a new job's first item runs next, not after a
+ * full round of the others. */
+static void test_first_item_first(void)
+{
+    kk_sched *s = kk_sched_new(1, 8);
+    n_completed = 0;
+    fake_ctx a = {1, 10, -1, 0}, b = {2, 10, -1, 0}, c = {3, 10, -1, 0}, d = {4, 10, -1, 0};
+    kk_job *ja, *jb, *jc, *jd;
+    CHECK(kk_sched_submit(s, 20, 20, fake_work, free, &a, &ja) == KK_SUBMIT_OK);
+    CHECK(kk_sched_submit(s, 20, 20, fake_work, free, &b, &jb) == KK_SUBMIT_OK);
+    CHECK(kk_sched_submit(s, 20, 20, fake_work, free, &c, &jc) == KK_SUBMIT_OK);
+    while (started_of(&a) < 2 || started_of(&b) < 2 || started_of(&c) < 2)
+        usleep(1000);
+    pthread_mutex_lock(&log_mu);
+    int mark = n_completed;
+    pthread_mutex_unlock(&log_mu);
+    CHECK(kk_sched_submit(s, 1, 1, fake_work, free, &d, &jd) == KK_SUBMIT_OK);
+    void *r;
+    CHECK(kk_job_take(jd, 0, &r, 5000) == KK_JOB_READY);
+    free(r);
+    pthread_mutex_lock(&log_mu);
+    int pos = -1;
+    for (int i = mark; i < n_completed; i++)
+        if (completion_log[i] == 4)
+            pos = i - mark;
+    pthread_mutex_unlock(&log_mu);
+    /* at most the item already running finishes before it */
+    CHECK_MSG(pos >= 0 && pos <= 1, "new job's first item finished at position %d", pos);
+    kk_job_release(ja);
+    kk_job_release(jb);
+    kk_job_release(jc);
+    kk_job_release(jd);
+    kk_sched_free(s);
+}
+
 static void test_bounded_admission(void)
 {
     kk_sched *s = kk_sched_new(1, 2);
@@ -187,6 +222,7 @@ int main(void)
 {
     test_order();
     test_fairness();
+    test_first_item_first();
     test_bounded_admission();
     test_lookahead_and_cancel();
     test_failure_and_timeout();
