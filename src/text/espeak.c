@@ -114,7 +114,8 @@ static int espeak_can_take(const char *lang, uint32_t cp)
     if ((cp >= 0xC0 && cp <= 0x24F) || (cp >= 0x300 && cp <= 0x36F) || (cp >= 0x1E00 && cp <= 0x1EFF))
         return 1; /* Latin letters with diacritics, combining marks */
     if ((cp >= 0x370 && cp <= 0x3FF) || (cp >= 0x400 && cp <= 0x4FF))
-        return 1; /* Greek, Cyrillic: espeak names or transliterates them */
+        return kk_uc_alpha(cp); /* Greek, Cyrillic letters: espeak names or transliterates them;
+                                   the blocks' unassigned points (e.g. U+0380) fault too */
     if (cp >= 0x2010 && cp <= 0x2027)
         return 1; /* dashes, quotes, ellipsis */
     if (strcmp(lang, "hi") == 0 && cp >= 0x900 && cp <= 0x97F)

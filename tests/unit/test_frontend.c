@@ -366,7 +366,7 @@ static void test_languages(void)
     }
     /* runs of symbols that crash espeak-ng 1.51's Hindi voice when passed unchanged */
     static const char *hindi_symbols[] = {"=^", "%%", "==", "$$", ";%", "%;%%%%%%", "a=^b %% c",
-                                          "০ ੫ ૫ ௫ ೫ ൫", "੤a ৹ ௐ௺ ೄ ൿ ॰"};
+                                          "০ ੫ ૫ ௫ ೫ ൫", "੤a ৹ ௐ௺ ೄ ൿ ॰", "2 3 \xce\x80/ -"};
     for (int round = 0; round < 5; round++)
         for (size_t i = 0; i < sizeof hindi_symbols / sizeof hindi_symbols[0]; i++) {
             char *ps = NULL;
