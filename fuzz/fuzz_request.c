@@ -8,7 +8,6 @@
 
 #include "model/voice.h"
 #include "server/request.h"
-#include "server/voice_expr.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -20,9 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!q.input || !q.voice || !(q.speed >= 0.25f && q.speed <= 4.0f) ||
             !kk_utf8_valid(q.input, strlen(q.input)) || kk_utf8_count(q.input) > rules.max_input_chars)
             abort();
-        kk_voice_expr x;
-        char err[256];
-        kk_voice_expr_parse(q.voice, &x, err, sizeof err);
+        kk_voice_mix x;
+        kk_voice_mix_parse(q.voice, &x, NULL);
         kk_speech_request_free(&q);
     } else if (e.status < 400 || e.status > 499 || !e.code || !e.message[0]) {
         abort();
@@ -32,10 +30,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     memcpy(s, data, size);
     s[size] = '\0';
-    kk_voice_expr x;
-    char err[256];
-    if (kk_voice_expr_parse(s, &x, err, sizeof err) == 0) {
-        if (x.n == 0 || x.n > KK_VOICE_ITEMS_MAX)
+    kk_voice_mix x;
+    if (kk_voice_mix_parse(s, &x, NULL) == KOKORO_OK) {
+        if (x.n == 0 || x.n > KK_VOICE_MIX_MAX)
             abort();
         for (size_t i = 0; i < x.n; i++)
             if (!x.items[i].name[0] || x.items[i].name[0] == '.' || strchr(x.items[i].name, '/') ||

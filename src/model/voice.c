@@ -15,7 +15,6 @@
 #define MAX_ROWS 65536
 #define MAX_VOICE_BYTES (64u << 20)
 #define MAX_NAME 128
-#define MAX_MIX_ITEMS 64
 
 const float *kk_voice_row(const kokoro_voice *v, size_t n)
 {
@@ -246,10 +245,19 @@ kokoro_status kk_voices_list(const char *dir, char ***names, size_t *n, kokoro_e
 
 /* ------------------------------------------------------------------ resolution */
 
+/* Kokoro-FastAPI's OpenAI voice names (api-reference §5a, repointed to v1.0 packs in its v0.6.0). */
 static const char *const OPENAI_VOICES[][2] = {
     {"alloy", "am_adam"},  {"ash", "af_nicole"},    {"coral", "bf_emma"},  {"echo", "af_bella"},   {"fable", "af_sarah"},
     {"onyx", "bm_george"}, {"nova", "bf_isabella"}, {"sage", "am_michael"}, {"shimmer", "af_sky"},
 };
+
+const char *kk_voice_openai_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof OPENAI_VOICES / sizeof OPENAI_VOICES[0]; i++)
+        if (strcmp(name, OPENAI_VOICES[i][0]) == 0)
+            return OPENAI_VOICES[i][1];
+    return NULL;
+}
 
 /* Path of the file of a voice name in dir, or 0 if there is none. */
 static int voice_file(const char *dir, const char *name, char *path, size_t cap)
@@ -298,75 +306,107 @@ static kokoro_status load_named(const char *dir, const char *name, kokoro_voice 
                        "invalid voice name '%.64s' (allowed: letters, digits, '_', '-', '.', no '..')", name);
     if (voice_file(dir, name, path, sizeof path))
         return kokoro_voice_load(path, out, err);
-    for (size_t i = 0; i < sizeof OPENAI_VOICES / sizeof OPENAI_VOICES[0]; i++)
-        if (strcmp(name, OPENAI_VOICES[i][0]) == 0 && voice_file(dir, OPENAI_VOICES[i][1], path, sizeof path))
-            return kokoro_voice_load(path, out, err);
     return not_found(dir, name, err);
 }
 
-typedef struct {
-    char name[MAX_NAME + 1];
-    double weight;
-    int sign;
-} mix_item;
-
-static kokoro_status parse_mix(const char *s, mix_item *items, int *n_items, kokoro_error *err)
+static int mix_name_char(char c)
 {
-    int n = 0;
+    return c && c != '+' && c != '-' && c != '(' && c != ')';
+}
+
+static kokoro_status mix_items(const char *s, const char *expr, kk_voice_mix *out, kokoro_error *err)
+{
     const char *p = s;
     int sign = 1;
     for (;;) {
-        if (n == MAX_MIX_ITEMS)
-            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice mix: more than %d voices", MAX_MIX_ITEMS);
+        if (out->n == KK_VOICE_MIX_MAX)
+            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "a voice mix may combine at most %d voices",
+                           KK_VOICE_MIX_MAX);
         const char *start = p;
-        while (*p && *p != '+' && *p != '-' && *p != '(' && *p != ')')
+        while (mix_name_char(*p))
             p++;
         size_t len = (size_t)(p - start);
         if (len == 0)
             return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
-                           "voice mix '%.100s': missing voice name at position %zu (leading, trailing or doubled "
-                           "operator?)", s, (size_t)(start - s));
-        if (len > MAX_NAME)
-            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice mix: name too long at position %zu",
-                           (size_t)(start - s));
-        mix_item *it = &items[n];
+                           "invalid voice expression '%.100s': missing voice name at position %zu (leading, "
+                           "trailing or doubled operator?)", expr, (size_t)(start - s) + 1);
+        if (len >= KK_VOICE_NAME_MAX)
+            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice name too long in '%.100s'", expr);
+        kk_voice_mix_item *it = &out->items[out->n];
         memcpy(it->name, start, len);
         it->name[len] = '\0';
+        /* A name is a file stem in the voices folder, never a path nor a hidden file. */
+        if (!kk_voice_name_valid(it->name) || it->name[0] == '.')
+            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
+                           "invalid voice name '%.64s' (allowed: letters, digits, '_', '-', '.', no '..')", it->name);
+        const char *mapped = kk_voice_openai_name(it->name);
+        if (mapped)
+            snprintf(it->name, sizeof it->name, "%s", mapped);
         it->weight = 1.0;
         it->sign = sign;
         if (*p == '(') {
             const char *w = ++p;
             while (*p && *p != ')' && *p != '(')
                 p++;
-            if (*p != ')')
-                return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice mix '%.100s': unbalanced '(' after '%s'", s,
-                               it->name);
             char num[64];
             size_t wl = (size_t)(p - w);
-            if (wl == 0 || wl >= sizeof num)
-                return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice mix '%.100s': bad weight for '%s'", s,
-                               it->name);
-            memcpy(num, w, wl);
-            num[wl] = '\0';
-            char *end;
-            double x = strtod(num, &end);
-            if (*end != '\0' || !isfinite(x) || x <= 0)
+            double x = 0;
+            if (*p == ')' && wl > 0 && wl < sizeof num) {
+                memcpy(num, w, wl);
+                num[wl] = '\0';
+                char *end;
+                x = strtod(num, &end);
+                if (*end != '\0')
+                    x = 0;
+            }
+            if (!isfinite(x) || !(x > 0))
                 return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
-                               "voice mix '%.100s': weight '%s' of '%s' is not a finite number > 0", s, num, it->name);
+                               "invalid weight for voice '%s' in '%.100s': a weight is a finite number > 0 in "
+                               "parentheses, e.g. af_bella(2)", it->name, expr);
             it->weight = x;
             p++;
         }
-        if (*p == ')' || *p == '(')
-            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice mix '%.100s': unexpected '%c' at position %zu",
-                           s, *p, (size_t)(p - s));
-        n++;
+        out->n++;
         if (*p == '\0')
-            break;
+            return KOKORO_OK;
+        if (*p != '+' && *p != '-')
+            return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
+                           "invalid voice expression '%.100s': unexpected '%c' (use a+b, a(2)+b(1) or a-b)", expr, *p);
         sign = *p == '+' ? 1 : -1;
         p++;
     }
-    *n_items = n;
-    return KOKORO_OK;
+}
+
+kokoro_status kk_voice_mix_parse(const char *expr, kk_voice_mix *out, kokoro_error *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!expr)
+        return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "empty voice");
+    size_t len = strlen(expr);
+    char *s = malloc(len + 1);
+    if (!s)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "voice: out of memory");
+    /* Kokoro-FastAPI removes spaces only; other white space stays and is an invalid name. */
+    size_t w = 0;
+    for (size_t i = 0; i < len; i++)
+        if (expr[i] != ' ')
+            s[w++] = expr[i];
+    s[w] = '\0';
+    kokoro_status st = w == 0 ? kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "empty voice") : mix_items(s, expr, out, err);
+    free(s);
+    size_t off = 0;
+    for (size_t i = 0; i < out->n && !st; i++) {
+        const kk_voice_mix_item *it = &out->items[i];
+        int n = snprintf(out->canonical + off, sizeof out->canonical - off, "%s%s(%.9g)",
+                         i == 0 ? "" : (it->sign > 0 ? "+" : "-"), it->name, it->weight);
+        if (n < 0 || (size_t)n >= sizeof out->canonical - off)
+            st = kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "voice expression is too long");
+        else
+            off += (size_t)n;
+    }
+    if (st)
+        memset(out, 0, sizeof *out);
+    return st;
 }
 
 kokoro_status kk_voice_resolve(const char *dir, const char *expr, int allow_paths, kokoro_voice **out,
@@ -400,24 +440,19 @@ kokoro_status kk_voice_resolve(const char *dir, const char *expr, int allow_path
         free(s);
         return kokoro_voice_load(path, out, err);
     }
-    mix_item *items = malloc(MAX_MIX_ITEMS * sizeof *items);
-    int n = 0;
-    kokoro_status st = items ? parse_mix(s, items, &n, err) : kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
     free(s);
+    kk_voice_mix *mix_expr = malloc(sizeof *mix_expr);
+    kokoro_status st = mix_expr ? kk_voice_mix_parse(expr, mix_expr, err)
+                                : kk_fail(err, KOKORO_ERR_NO_MEMORY, "voice: out of memory");
     if (st) {
-        free(items);
+        free(mix_expr);
         return st;
     }
-    for (int i = 0; i < n; i++)
-        if (!kk_voice_name_valid(items[i].name)) {
-            st = kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
-                         "invalid voice name '%.64s' (allowed: letters, digits, '_', '-', '.', no '..')", items[i].name);
-            free(items);
-            return st;
-        }
+    const kk_voice_mix_item *items = mix_expr->items;
+    int n = (int)mix_expr->n;
     if (n == 1) { /* a lone voice ignores its weight */
         st = load_named(dir, items[0].name, out, err);
-        free(items);
+        free(mix_expr);
         return st;
     }
     double total = 0;
@@ -446,7 +481,7 @@ kokoro_status kk_voice_resolve(const char *dir, const char *expr, int allow_path
         }
         kokoro_voice_free(v);
     }
-    free(items);
+    free(mix_expr);
     if (st) {
         free(acc);
         kokoro_voice_free(mix);

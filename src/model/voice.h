@@ -21,6 +21,31 @@ const float *kk_voice_row(const kokoro_voice *voice, size_t n_codepoints);
 kokoro_status kk_voice_parse(const uint8_t *data, size_t len, const char *name, kokoro_voice **out,
                              kokoro_error *err);
 
+/* The mix grammar (Kokoro-FastAPI), parsed once here for the library and the server. */
+#define KK_VOICE_NAME_MAX 129 /* a voice name (at most 128 bytes) and its NUL */
+#define KK_VOICE_MIX_MAX 16
+
+typedef struct {
+    char name[KK_VOICE_NAME_MAX]; /* after OpenAI mapping */
+    double weight;                /* finite, > 0; 1 when not written */
+    int sign;                     /* +1 add, -1 subtract (the first item is always +1) */
+} kk_voice_mix_item;
+
+typedef struct {
+    kk_voice_mix_item items[KK_VOICE_MIX_MAX];
+    size_t n;
+    char canonical[KK_VOICE_MIX_MAX * (KK_VOICE_NAME_MAX + 32)]; /* "a(2)+b(1)" form */
+} kk_voice_mix;
+
+/* Kokoro voice an OpenAI voice name stands for (alloy -> am_adam, ...), or NULL. */
+const char *kk_voice_openai_name(const char *name);
+
+/* Parses expr as a mix (spaces removed first): items "name" / "name(weight)" joined by '+' or '-',
+ * names [A-Za-z0-9_.]+ not starting with '.', mapped through the OpenAI names. Only syntax is
+ * checked, not whether the voices exist. Errors: KOKORO_ERR_INVALID_ARGUMENT with a message that
+ * names the problem. */
+kokoro_status kk_voice_mix_parse(const char *expr, kk_voice_mix *out, kokoro_error *err);
+
 /* kokoro_voice_resolve with a switch for explicit file paths. kokoro_voice_resolve (public) allows
  * them: an expression containing '/' is loaded as a file, which is right for a CLI user naming a
  * file on their own machine. A server must pass allow_paths = 0 so that a request can only name
@@ -30,8 +55,8 @@ kokoro_status kk_voice_parse(const uint8_t *data, size_t len, const char *name, 
  * "name" / "name(weight)" joined by '+' or '-'. Weights default to 1, must be finite and > 0, and
  * are divided by the sum of all weights (subtracted ones included): "a(2)+b(1)" = 2/3 a + 1/3 b,
  * "a-b" = a/2 - b/2. A single voice ignores its weight. A name is looked up as <dir>/<name>.pt,
- * then <dir>/<name>.bin, then <dir>/<name> if it already ends in .pt/.bin; names that are not
- * files but are OpenAI voice names (alloy, echo, ...) map to the voices Kokoro-FastAPI uses. A
+ * then <dir>/<name>.bin, then <dir>/<name> if it already ends in .pt/.bin; OpenAI voice names (alloy, echo, ...) inside
+ * the grammar map to the voices Kokoro-FastAPI uses (kk_voice_mix_parse). A
  * whole expression that is itself an existing voice name (e.g. containing '-') is taken as that
  * voice before any mix parsing.
  * Errors: bad syntax -> KOKORO_ERR_INVALID_ARGUMENT; unknown voice -> KOKORO_ERR_NOT_FOUND with

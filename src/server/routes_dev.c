@@ -112,7 +112,7 @@ void kk_route_generate_from_phonemes(kk_server *s, kk_req *req)
     }
     kk_synth_params p;
     memset(&p, 0, sizeof p);
-    kk_voice_expr expr;
+    kk_voice_mix expr;
     if (kk_voice_pick(s, req, voice, &expr, &p.voice)) {
         cJSON_Delete(root);
         return;

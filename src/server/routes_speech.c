@@ -19,7 +19,7 @@ static void speech(kk_server *s, kk_req *req, int captioned)
     }
     kk_synth_params p;
     memset(&p, 0, sizeof p);
-    kk_voice_expr expr;
+    kk_voice_mix expr;
     if (kk_voice_pick(s, req, q.voice, &expr, &p.voice)) {
         kk_speech_request_free(&q);
         return;

@@ -89,7 +89,7 @@ void kk_route_voices_combine(kk_server *s, kk_req *req)
                       "body must be a voice expression string (\"a+b\", \"a(2)+b(1)\") or a list of voice names");
         return;
     }
-    kk_voice_expr expr;
+    kk_voice_mix expr;
     kokoro_voice *v;
     if (kk_voice_pick(s, req, expr_s, &expr, &v))
         return;

@@ -14,7 +14,7 @@ static int listed(char **names, size_t n, const char *name)
     return 0;
 }
 
-int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_expr *expr, kokoro_voice **out)
+int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_mix *expr, kokoro_voice **out)
 {
     *out = NULL;
     char **names = NULL;
@@ -32,7 +32,6 @@ int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_expr *e
             whole[k++] = *p;
     whole[k] = '\0';
     int direct = k > 0 && kk_voice_name_valid(whole) && listed(names, n, whole);
-    char msg[512];
     if (direct) {
         memset(expr, 0, sizeof *expr);
         snprintf(expr->items[0].name, sizeof expr->items[0].name, "%s", whole);
@@ -40,8 +39,8 @@ int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_expr *e
         expr->items[0].sign = 1;
         expr->n = 1;
         snprintf(expr->canonical, sizeof expr->canonical, "%s", whole);
-    } else if (kk_voice_expr_parse(voice, expr, msg, sizeof msg)) {
-        kk_send_error(req, 400, "validation_error", "%s", msg);
+    } else if (kk_voice_mix_parse(voice, expr, &err) != KOKORO_OK) {
+        kk_send_error(req, 400, "validation_error", "%s", err.message);
         kk_voices_list_free(names, n);
         return -1;
     }

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include "harness.h"
+#include "model/voice.h"
 #include "server/request.h"
 #include "server/voice_expr.h"
 
@@ -86,23 +87,23 @@ static void test_errors(void)
 
 static void test_voice_expr(void)
 {
-    kk_voice_expr x;
-    char err[256];
-    CHECK(kk_voice_expr_parse("af_bella", &x, err, sizeof err) == 0 && x.n == 1);
+    kk_voice_mix x;
+    kokoro_error err;
+    CHECK(kk_voice_mix_parse("af_bella", &x, &err) == KOKORO_OK && x.n == 1);
     CHECK_STR_EQ(x.canonical, "af_bella(1)");
-    CHECK(kk_voice_expr_parse(" af_bella(2) + af_sky(1) ", &x, err, sizeof err) == 0 && x.n == 2);
+    CHECK(kk_voice_mix_parse(" af_bella(2) + af_sky(1) ", &x, &err) == KOKORO_OK && x.n == 2);
     CHECK_STR_EQ(x.canonical, "af_bella(2)+af_sky(1)");
-    CHECK(kk_voice_expr_parse("af_bella-af_sky(0.5)", &x, err, sizeof err) == 0);
+    CHECK(kk_voice_mix_parse("af_bella-af_sky(0.5)", &x, &err) == KOKORO_OK);
     CHECK(x.items[1].sign == -1 && x.items[1].weight == 0.5);
     CHECK_STR_EQ(x.canonical, "af_bella(1)-af_sky(0.5)");
-    CHECK(kk_voice_expr_parse("alloy+nova", &x, err, sizeof err) == 0);
+    CHECK(kk_voice_mix_parse("alloy+nova", &x, &err) == KOKORO_OK);
     CHECK_STR_EQ(x.canonical, "am_adam(1)+bf_isabella(1)");
     const char *bad[] = {"", "+a", "a+", "a++b", "a+-b", "a(0)", "a(-1)", "a(x)", "a(1", "a(1)b", "a/b",
                          "../etc/passwd", ".hidden", "a(nan)", "a(inf)", "a b(", "a()", "a((1))"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
-        CHECK_MSG(kk_voice_expr_parse(bad[i], &x, err, sizeof err) == -1, "accepted '%s'", bad[i]);
-    CHECK_STR_EQ(kk_openai_voice("shimmer"), "af_sky");
-    CHECK(kk_openai_voice("af_sky") == NULL);
+        CHECK_MSG(kk_voice_mix_parse(bad[i], &x, &err) == KOKORO_ERR_INVALID_ARGUMENT, "accepted '%s'", bad[i]);
+    CHECK_STR_EQ(kk_voice_openai_name("shimmer"), "af_sky");
+    CHECK(kk_voice_openai_name("af_sky") == NULL);
     CHECK_STR_EQ(kk_lang_from_voice("bf_emma(1)", "a"), "b");
     CHECK_STR_EQ(kk_lang_from_voice("tv_alpha(1)", "a"), "a");
     CHECK_STR_EQ(kk_lang_from_code("PT-BR"), "p");

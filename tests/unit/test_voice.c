@@ -192,6 +192,36 @@ static void test_grammar_errors(void)
     expect(VOICES, "tv_alpha.pt", 0, KOKORO_OK, NULL);
 }
 
+/* The one parser of the grammar, shared with the server: items, OpenAI names, canonical form. */
+static void test_mix_parse(void)
+{
+    kk_voice_mix m;
+    kokoro_error err = {0};
+    CHECK(kk_voice_mix_parse(" echo(3) - tv_beta ", &m, &err) == KOKORO_OK && m.n == 2);
+    CHECK_STR_EQ(m.items[0].name, "af_bella");
+    CHECK(m.items[0].weight == 3 && m.items[0].sign == 1 && m.items[1].weight == 1 && m.items[1].sign == -1);
+    CHECK_STR_EQ(m.canonical, "af_bella(3)-tv_beta(1)");
+    char many[256] = "v";
+    for (int i = 1; i <= KK_VOICE_MIX_MAX; i++)
+        strcat(many, "+v");
+    CHECK(kk_voice_mix_parse(many, &m, &err) == KOKORO_ERR_INVALID_ARGUMENT && m.n == 0);
+    CHECK(strstr(err.message, "at most 16") != NULL);
+    CHECK(kk_voice_mix_parse("tv_alpha(1)x", &m, &err) == KOKORO_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "unexpected 'x'") != NULL);
+    CHECK(kk_voice_mix_parse("tv_alpha(0)", &m, &err) == KOKORO_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "finite number > 0") != NULL);
+    CHECK(kk_voice_mix_parse(".hidden", &m, &err) == KOKORO_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(err.message, "invalid voice name '.hidden'") != NULL);
+    CHECK(kk_voice_mix_parse(NULL, &m, &err) == KOKORO_ERR_INVALID_ARGUMENT);
+    /* Both tables once: every OpenAI name of api-reference §5a. */
+    static const char *const openai[][2] = {{"alloy", "am_adam"},     {"ash", "af_nicole"}, {"coral", "bf_emma"},
+                                            {"echo", "af_bella"},     {"fable", "af_sarah"}, {"onyx", "bm_george"},
+                                            {"nova", "bf_isabella"},  {"sage", "am_michael"}, {"shimmer", "af_sky"}};
+    for (size_t i = 0; i < sizeof openai / sizeof openai[0]; i++)
+        CHECK_STR_EQ(kk_voice_openai_name(openai[i][0]), openai[i][1]);
+    CHECK(kk_voice_openai_name("af_sky") == NULL);
+}
+
 static void test_dir_features(void)
 {
     /* A voices dir with .bin packs, a .pt/.bin duplicate, a dashed name, an OpenAI name target and
@@ -333,6 +363,7 @@ int main(void)
     test_golden_rows(cfg);
     test_rows_and_packs();
     test_grammar_errors();
+    test_mix_parse();
     test_dir_features();
     test_real_voices();
     test_corrupt();
