@@ -177,7 +177,10 @@ static void test_lookahead_and_cancel(void)
     fake_ctx c = {1, 20, -1, 0};
     kk_job *j;
     CHECK(kk_sched_submit(s, 50, 2, fake_work, free, &c, &j) == KK_SUBMIT_OK);
-    usleep(150 * 1000);
+    /* Poll rather than sleep a fixed time: under a loaded sanitizer run the workers may start late. */
+    for (int waited = 0; started_of(&c) < 2 && waited < 5000; waited += 10)
+        usleep(10 * 1000);
+    usleep(100 * 1000);
     CHECK_MSG(started_of(&c) == 2, "lookahead 2 but %d items started", started_of(&c));
     void *r;
     CHECK(kk_job_take(j, 0, &r, 2000) == KK_JOB_READY);
@@ -185,8 +188,11 @@ static void test_lookahead_and_cancel(void)
     kk_job_cancel(j);
     int at_cancel = started_of(&c);
     usleep(100 * 1000);
-    CHECK_MSG(started_of(&c) == at_cancel && at_cancel <= 3, "work went on after cancel: %d",
-              started_of(&c));
+    /* Taking item 0 frees a lookahead slot, so item 2 may already be dispatched when the cancel
+     * lands and start just after it; that is "within one chunk". Nothing beyond it may start. */
+    int after = started_of(&c);
+    CHECK_MSG(after <= 3 && after - at_cancel <= 1, "work went on after cancel: %d at cancel, %d after",
+              at_cancel, after);
     CHECK(kk_job_take(j, 1, &r, 100) == KK_JOB_CANCELLED);
     kk_job_release(j);
     kk_sched_stats st;
