@@ -4,37 +4,8 @@
 #include <string.h>
 
 #include "cli/commands.h"
+#include "cli/say_text.h"
 #include "kokoro.h"
-
-/* Reads all of stdin into a NUL-terminated buffer; NULL on failure. */
-static char *read_stdin(void)
-{
-    size_t len = 0, cap = 1 << 16;
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    for (;;) {
-        if (cap - len < 2) {
-            char *b = realloc(buf, cap * 2);
-            if (!b) {
-                free(buf);
-                return NULL;
-            }
-            buf = b;
-            cap *= 2;
-        }
-        size_t n = fread(buf + len, 1, cap - len - 1, stdin);
-        len += n;
-        if (n == 0)
-            break;
-    }
-    if (ferror(stdin)) {
-        free(buf);
-        return NULL;
-    }
-    buf[len] = '\0';
-    return buf;
-}
 
 int cmd_normalize(int argc, char **argv)
 {
@@ -76,7 +47,7 @@ int cmd_normalize(int argc, char **argv)
         fprintf(stderr, "kokoro normalize: missing TEXT (or - for stdin)\n");
         return 2;
     }
-    char *input = strcmp(text_arg, "-") == 0 ? read_stdin() : strdup(text_arg);
+    char *input = strcmp(text_arg, "-") == 0 ? cli_read_stream(stdin) : strdup(text_arg);
     if (!input) {
         fprintf(stderr, "kokoro normalize: cannot read the input\n");
         return 1;
