@@ -377,21 +377,31 @@ static kokoro_status mix_items(const char *s, const char *expr, kk_voice_mix *ou
     }
 }
 
+/* Copy of expr without its spaces (Kokoro-FastAPI removes spaces only; other white space stays
+ * and is then an invalid name). Sets *n to the copy's length; NULL when out of memory. */
+static char *without_spaces(const char *expr, size_t *n)
+{
+    size_t len = strlen(expr), w = 0;
+    char *s = malloc(len + 1);
+    if (!s)
+        return NULL;
+    for (size_t i = 0; i < len; i++)
+        if (expr[i] != ' ')
+            s[w++] = expr[i];
+    s[w] = '\0';
+    *n = w;
+    return s;
+}
+
 kokoro_status kk_voice_mix_parse(const char *expr, kk_voice_mix *out, kokoro_error *err)
 {
     memset(out, 0, sizeof *out);
     if (!expr)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "empty voice");
-    size_t len = strlen(expr);
-    char *s = malloc(len + 1);
+    size_t w;
+    char *s = without_spaces(expr, &w);
     if (!s)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "voice: out of memory");
-    /* Kokoro-FastAPI removes spaces only; other white space stays and is an invalid name. */
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++)
-        if (expr[i] != ' ')
-            s[w++] = expr[i];
-    s[w] = '\0';
     kokoro_status st = w == 0 ? kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "empty voice") : mix_items(s, expr, out, err);
     free(s);
     size_t off = 0;
@@ -422,15 +432,10 @@ kokoro_status kk_voice_resolve(const char *dir, const char *expr, int allow_path
     }
     if (!dir)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "no voices directory given");
-    size_t len = strlen(expr);
-    char *s = malloc(len + 1);
+    size_t w;
+    char *s = without_spaces(expr, &w);
     if (!s)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "voice: out of memory");
-    size_t w = 0;
-    for (size_t i = 0; i < len; i++)
-        if (expr[i] != ' ')
-            s[w++] = expr[i];
-    s[w] = '\0';
     if (w == 0) {
         free(s);
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "empty voice");
