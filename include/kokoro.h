@@ -87,6 +87,12 @@ typedef struct {
                                  * never share or resize a thread pool. */
     const char *dump_dir;       /* if set, every intermediate tensor is written there as .npy */
     const char *inject_har_dir; /* test hook: golden dbg_gen_har_spec/phase.npy replace the source STFT */
+    int compact;                /* the generator's audio-rate stage buffers: 0 = automatic (compact
+                                 * where one would exceed 48 MiB as float32: long utterances),
+                                 * 1 = always compact, -1 = never. Compact buffers keep 24 of each
+                                 * value's 32 bits (relative rounding <= 2^-16) and one resblock per
+                                 * stage recomputes a convolution instead of storing it: about 40 %
+                                 * less peak memory on long inputs for ~10 % more generator time. */
 } kokoro_synth_options;
 
 void kokoro_synth_options_init(kokoro_synth_options *opt);

@@ -2,6 +2,9 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #define KK_ARENA_BLOCK (64u << 20)
 #define KK_ALIGN 64
@@ -17,8 +20,23 @@ void kk_arena_init(kk_arena *a)
     memset(a, 0, sizeof *a);
 }
 
+static void fail(kk_arena *a)
+{
+    a->failed = 1;
+    if (a->on_fail)
+        longjmp(*a->on_fail, 1);
+}
+
+struct kk_arena_big {
+    kk_arena_big *next;
+    void *data;
+    size_t size; /* bytes mapped */
+};
+
 void kk_arena_free(kk_arena *a)
 {
+    while (a->bigs)
+        kk_arena_big_free(a, a->bigs->data);
     kk_arena_block *b = a->head;
     while (b) {
         kk_arena_block *n = b->next;
@@ -75,9 +93,7 @@ float *kk_arena_floats(kk_arena *a, size_t n)
         prev = b;
         c = new_block(bytes);
         if (!c) {
-            a->failed = 1;
-            if (a->on_fail)
-                longjmp(*a->on_fail, 1);
+            fail(a);
             return NULL;
         }
         a->held += c->size;
@@ -134,4 +150,64 @@ void kk_arena_release(kk_arena *a, kk_arena_mark_t m)
     if (m.block)
         m.block->used = m.used;
     a->cur = m.block;
+}
+
+void *kk_arena_big_alloc(kk_arena *a, size_t bytes)
+{
+    kk_arena_big *g = calloc(1, sizeof *g);
+    if (!g) {
+        fail(a);
+        return NULL;
+    }
+    /* mmap rather than malloc: freed pages go back to the system at once, whatever the
+     * allocator's thresholds, so the peak is what is live. */
+    g->size = bytes ? bytes : 1;
+    g->data = mmap(NULL, g->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (g->data == MAP_FAILED) {
+        free(g);
+        fail(a);
+        return NULL;
+    }
+    g->next = a->bigs;
+    a->bigs = g;
+    a->held += g->size;
+    if (a->held > a->peak)
+        a->peak = a->held;
+    return g->data;
+}
+
+void kk_arena_big_free(kk_arena *a, void *p)
+{
+    for (kk_arena_big **link = &a->bigs; *link; link = &(*link)->next) {
+        kk_arena_big *g = *link;
+        if (g->data != p)
+            continue;
+        *link = g->next;
+        a->held -= g->size;
+        munmap(g->data, g->size);
+        free(g);
+        return;
+    }
+}
+
+void kk_arena_trim(kk_arena *a)
+{
+    /* the blocks in use keep their pages up to `used`; the rest of each goes back */
+    long page = sysconf(_SC_PAGESIZE);
+    for (kk_arena_block *b = a->head; b; b = b->next) {
+        uintptr_t lo = ((uintptr_t)b->data + b->used + (uintptr_t)page - 1) & ~((uintptr_t)page - 1);
+        uintptr_t hi = ((uintptr_t)b->data + b->size) & ~((uintptr_t)page - 1);
+        if (hi > lo)
+            madvise((void *)lo, hi - lo, MADV_DONTNEED);
+        if (b == a->cur)
+            break;
+    }
+    kk_arena_block **link = a->cur ? &a->cur->next : &a->head;
+    while (*link) {
+        kk_arena_block *dead = *link;
+        *link = dead->next;
+        a->held -= dead->size;
+        free(dead->data);
+        free(dead);
+    }
 }

@@ -4,7 +4,8 @@
  * A stack of large blocks: kk_arena_floats bumps a pointer, kk_arena_mark/kk_arena_release pop
  * everything allocated since the mark. Released blocks stay mapped and are reused, so the big
  * generator temporaries do not fault in fresh pages each layer; only when no free block is large
- * enough are the free ones returned to the system and a larger one taken.
+ * enough are the free ones returned to the system and a larger one taken. Buffers whose lifetimes
+ * do not nest (the generator's stage buffers) are mapped separately with kk_arena_big_alloc.
  * An arena belongs to one call on one thread. When on_fail is set, running out of memory
  * longjmps there (the forward pass then unwinds in one place instead of checking every buffer).
  */
@@ -14,11 +15,13 @@
 #include <stddef.h>
 
 typedef struct kk_arena_block kk_arena_block;
+typedef struct kk_arena_big kk_arena_big;
 
 typedef struct {
     kk_arena_block *head; /* first block; blocks form a singly linked list */
     kk_arena_block *cur;  /* block currently allocated from */
-    size_t held;          /* bytes of the blocks held now */
+    kk_arena_big *bigs;   /* separately mapped buffers (kk_arena_big_floats), any order */
+    size_t held;          /* bytes of the blocks and big buffers held now */
     size_t peak;          /* most bytes held at once */
     int failed;           /* an allocation failed: results are not to be trusted */
     jmp_buf *on_fail;     /* if set, where an allocation failure jumps to */
@@ -36,5 +39,12 @@ float *kk_arena_floats(kk_arena *a, size_t n);
 /* n floats set to zero. */
 float *kk_arena_zeros(kk_arena *a, size_t n);
 kk_arena_mark_t kk_arena_mark(const kk_arena *a);
+/* A buffer of `bytes` outside the stack, mapped on its own and returned to the system by
+ * kk_arena_big_free in any order (or by kk_arena_free): for the generator's stage buffers, whose
+ * lifetimes overlap without nesting. Failure behaves as in kk_arena_floats. */
+void *kk_arena_big_alloc(kk_arena *a, size_t bytes);
+void kk_arena_big_free(kk_arena *a, void *p);
+/* Returns the stack blocks that hold nothing now to the system. */
+void kk_arena_trim(kk_arena *a);
 void kk_arena_release(kk_arena *a, kk_arena_mark_t m);
 #endif

@@ -74,6 +74,10 @@ float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, con
 /* AdaIN coefficients for x [C][L] under style (fc(style) computed here). */
 void kk_adain_prepare(kk_forward *f, const kk_adain_w *a, const float *x, int L,
                       const float *style, float *scale, float *shift);
+/* The same for x in either storage; x NULL: scale and shift hold invstd and mean of the input
+ * on entry (statistics the caller gathered itself). */
+void kk_adain_prepare_buf(kk_forward *f, const kk_adain_w *a, const kk_buf *x,
+                          const float *style, float *scale, float *shift);
 
 /* The whole model: ids[T] and style ref_s[2*style_dim] -> audio (malloc'd, *n_samples) and
  * pred_dur[T]. */

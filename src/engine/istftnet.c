@@ -95,44 +95,24 @@ static void harmonic_source(kk_forward *f, const float *F0, int nF0, int up, flo
     kk_arena_release(&f->arena, m);
 }
 
-/* Elementwise passes over the big stage buffers, split over the workers. */
-typedef enum { EW_COPY, EW_ADD, EW_DIV } ew_op;
-typedef struct {
-    float *dst;
-    const float *src;
-    float k;
-    ew_op op;
-} ew_job;
+/* Stage buffers are mapped on their own: several are alive at once, at audio-sample rate, and they
+ * die out of order. Compact stages pack them (kk_buf in nn/nn.h). Allocation failure longjmps (the
+ * forward pass sets the arena's on_fail). */
+#define KK_COMPACT_ABOVE ((size_t)48 << 20) /* bytes of one float32 stage buffer */
 
-static void ew_range(void *p, int b0, int b1, int worker)
+static kk_buf stage_buf(kk_forward *f, int C, int L, int compact)
 {
-    const ew_job *j = p;
-    (void)worker;
-    size_t i0 = (size_t)b0 * 65536, i1 = (size_t)b1 * 65536;
-    float *d = j->dst;
-    const float *s = j->src;
-    switch (j->op) {
-    case EW_COPY:
-        memcpy(d + i0, s + i0, (i1 - i0) * sizeof(float));
-        break;
-    case EW_ADD:
-        for (size_t i = i0; i < i1; i++)
-            d[i] += s[i];
-        break;
-    case EW_DIV:
-        for (size_t i = i0; i < i1; i++)
-            d[i] /= j->k;
-        break;
-    }
+    if (compact)
+        return kk_buf_packed(kk_arena_big_alloc(&f->arena, kk_buf_packed_bytes(C, L)), C, L);
+    return kk_buf_f32(kk_arena_big_alloc(&f->arena, sizeof(float) * C * (size_t)L), C, L);
 }
 
-static void elementwise(kk_forward *f, ew_op op, float *dst, const float *src, float k, size_t n)
+static void free_buf(kk_forward *f, kk_buf *b)
 {
-    ew_job j = {dst, src, k, op};
-    size_t full = n / 65536;
-    kk_parallel_for(f->threads, (int)full, ew_range, &j);
-    for (size_t i = full * 65536; i < n; i++)
-        dst[i] = op == EW_COPY ? src[i] : (op == EW_ADD ? dst[i] + src[i] : dst[i] / k);
+    kk_arena_big_free(&f->arena, b->f32 ? (void *)b->f32 : (void *)b->hi);
+    b->f32 = NULL;
+    b->hi = NULL;
+    b->lo = NULL;
 }
 
 static kokoro_status load_injected(kk_forward *f, const char *name, int nb, int N, float *dst)
@@ -153,29 +133,244 @@ static kokoro_status load_injected(kk_forward *f, const char *name, int nb, int 
     return KOKORO_OK;
 }
 
-/* AdaINResBlock1, in place on x [C][L]: for each dilation, x += conv2(snake(IN2(conv1(snake(IN1(x)))))) */
-static void resblock1(kk_forward *f, const kk_resblock1_w *r, float *x, int L, const float *s)
+/* AdaINResBlock1, in place on x [C][L]: for each dilation,
+ * x += conv2(snake(IN2(conv1(snake(IN1(x)))))), with conv1's output in a stage buffer. */
+static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
 {
-    int C = r->channels, k = r->k;
+    int compact = x->f32 == NULL;
+    int C = r->channels, k = r->k, L = x->L;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
-    float *t = kk_arena_floats(&f->arena, (size_t)C * L);
     int maxd = 1;
     for (int j = 0; j < r->n_dil; j++)
         maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(C, C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
+    float *scratch = kk_arena_floats(
+        &f->arena, kk_conv1d_buf_scratch(C, C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
+    kk_buf t = stage_buf(f, C, L, compact);
     for (int j = 0; j < r->n_dil; j++) {
         int d = r->dil[j];
-        kk_adain_prepare(f, &r->adain1[j], x, L, s, sc, sh);
+        kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
-        kk_conv1d(x, C, L, &p1, r->convs1[j].w, r->convs1[j].b, C, k, 1, d * (k - 1) / 2, d, t, 0,
-                  scratch, f->threads);
-        kk_adain_prepare(f, &r->adain2[j], t, L, s, sc, sh);
+        kk_conv1d_buf(x, &p1, r->convs1[j].w, r->convs1[j].b, C, k, 1, d * (k - 1) / 2, d, &t, 0,
+                      scratch, f->threads);
+        kk_adain_prepare_buf(f, &r->adain2[j], &t, s, sc, sh);
         kk_pre p2 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha2[j]};
-        kk_conv1d(t, C, L, &p2, r->convs2[j].w, r->convs2[j].b, C, k, 1, (k - 1) / 2, 1, x, 1,
-                  scratch, f->threads);
+        kk_conv1d_buf(&t, &p2, r->convs2[j].w, r->convs2[j].b, C, k, 1, (k - 1) / 2, 1, x, 1,
+                      scratch, f->threads);
+    }
+    free_buf(f, &t);
+    kk_arena_release(&f->arena, m);
+}
+
+/*
+ * The same block without a buffer for conv1's output: conv1 runs twice per dilation, over tiles
+ * of time. Pass A computes it only for IN2's statistics; pass B recomputes each tile (with conv2's
+ * halo), applies IN2 + snake and conv2, and adds the result into x. x is updated in place, so a
+ * tile's result is written back only after the next tile, whose conv1 reads into it, is done;
+ * tiles are at least as wide as conv1 + conv2 reach, so no tile reads two tiles back.
+ * This costs one conv1 per dilation and saves a whole stage buffer; compact stages use it where
+ * that buffer would be the fourth alive at once.
+ */
+#define KK_RC_COLS 1024 /* columns per worker block */
+
+typedef struct {
+    kk_buf *x;
+    const kk_pre *p1, *p2;
+    const float *Wk1, *b1, *Wk2, *b2;
+    int C, L, k, d, cols, h2;
+    size_t per;       /* scratch floats per worker */
+    float *scratch;
+    double *sums;     /* pass A: [block][2][C] sum and sum of squares */
+    long tile0;       /* pass B: first column of the tile */
+    int tile_n;       /* its width */
+    float *delta;     /* its result [C][tile_n] */
+} rc_job;
+
+/* conv1 (bias included) over columns [t0, t0+n) into y [C][n]. */
+static void rc_conv1(const rc_job *j, long t0, int n, float *y, size_t ldy, float *scratch)
+{
+    for (int c = 0; c < j->C; c++)
+        for (int t = 0; t < n; t++)
+            y[(size_t)c * ldy + t] = j->b1 ? j->b1[c] : 0.0f;
+    kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y, ldy,
+                   scratch);
+}
+
+static void rc_stats(void *p, int b0, int b1, int worker)
+{
+    const rc_job *j = p;
+    float *y = j->scratch + j->per * (size_t)worker;
+    float *cs = y + (size_t)j->C * (j->cols + 2 * j->h2);
+    for (int blk = b0; blk < b1; blk++) {
+        long t0 = (long)blk * j->cols;
+        int n = j->L - t0 < j->cols ? (int)(j->L - t0) : j->cols;
+        rc_conv1(j, t0, n, y, (size_t)n, cs);
+        double *sum = j->sums + (size_t)blk * 2 * j->C, *sq = sum + j->C;
+        for (int c = 0; c < j->C; c++) {
+            const float *r = y + (size_t)c * n;
+            double a = 0.0, b = 0.0;
+            for (int t = 0; t < n; t++) {
+                a += r[t];
+                b += (double)r[t] * r[t];
+            }
+            sum[c] = a;
+            sq[c] = b;
+        }
+    }
+}
+
+static void rc_apply(void *p, int b0, int b1, int worker)
+{
+    const rc_job *j = p;
+    int span = j->cols + 2 * j->h2;
+    float *ext = j->scratch + j->per * (size_t)worker;
+    float *cs = ext + (size_t)j->C * span;
+    for (int blk = b0; blk < b1; blk++) {
+        long a = j->tile0 + (long)blk * j->cols;
+        int n = j->tile0 + j->tile_n - a < j->cols ? (int)(j->tile0 + j->tile_n - a) : j->cols;
+        /* conv2's input over [a - h2, a + n + h2): IN2 + snake of conv1, zero outside [0, L) */
+        long lo = a - j->h2, e0 = lo < 0 ? 0 : lo, e1 = a + n + j->h2;
+        int w = n + 2 * j->h2;
+        if (e1 > j->L)
+            e1 = j->L;
+        memset(ext, 0, sizeof(float) * (size_t)j->C * w);
+        rc_conv1(j, e0, (int)(e1 - e0), ext + (e0 - lo), (size_t)w, cs);
+        float row[KK_RC_COLS + 64];
+        for (int c = 0; c < j->C; c++) {
+            float *r = ext + (size_t)c * w + (e0 - lo);
+            for (long q = 0; q < e1 - e0; q += KK_RC_COLS) {
+                int m = e1 - e0 - q < KK_RC_COLS ? (int)(e1 - e0 - q) : KK_RC_COLS;
+                memcpy(row, r + q, sizeof(float) * (size_t)m);
+                kk_apply_pre_row(j->p2, c, row, r + q, m);
+            }
+        }
+        kk_buf in = kk_buf_f32(ext, j->C, w);
+        float *y = j->delta + (a - j->tile0);
+        for (int c = 0; c < j->C; c++)
+            for (int t = 0; t < n; t++)
+                y[(size_t)c * j->tile_n + t] = j->b2 ? j->b2[c] : 0.0f;
+        kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
+    }
+}
+
+typedef struct {
+    kk_buf *x;
+    const float *delta;
+    long tile0;
+    int tile_n;
+} rc_writeback;
+
+static void rc_write_channels(void *p, int c0, int c1, int worker)
+{
+    const rc_writeback *j = p;
+    (void)worker;
+    for (int c = c0; c < c1; c++)
+        kk_buf_add(j->x, c, j->tile0, j->tile_n, j->delta + (size_t)c * j->tile_n);
+}
+
+static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
+{
+    int C = r->channels, k = r->k, L = x->L, h2 = (k - 1) / 2, threads = f->threads;
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
+    float *sc2 = kk_arena_floats(&f->arena, (size_t)C), *sh2 = kk_arena_floats(&f->arena, (size_t)C);
+    int maxd = 1;
+    for (int j = 0; j < r->n_dil; j++)
+        maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
+    int cols = KK_RC_COLS, reach = h2 + maxd * h2;
+    if (cols < reach)
+        cols = reach;
+    if (threads < 1)
+        threads = 1;
+    int nblocks = (L + cols - 1) / cols;
+    size_t span = (size_t)cols + 2 * (size_t)h2;
+    rc_job job = {x, NULL, NULL, NULL, NULL, NULL, NULL, C, L, k, 1, cols, h2, 0, NULL, NULL, 0,
+                  0, NULL};
+    job.per = (size_t)C * span + kk_conv1d_cols_scratch(C, (int)span, k, maxd);
+    job.scratch = kk_arena_floats(&f->arena, job.per * (size_t)threads);
+    float *Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
+    float *Wk2 = kk_arena_floats(&f->arena, (size_t)C * C * k);
+    job.sums = (double *)kk_arena_floats(&f->arena, (size_t)nblocks * 2 * C * 2);
+    size_t tile_max = (size_t)threads * cols;
+    float *delta[2] = {kk_arena_floats(&f->arena, (size_t)C * tile_max),
+                       kk_arena_floats(&f->arena, (size_t)C * tile_max)};
+    for (int j = 0; j < r->n_dil; j++) {
+        kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
+        kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
+        kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
+        kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        job.p1 = &p1;
+        job.Wk1 = Wk1;
+        job.b1 = r->convs1[j].b;
+        job.Wk2 = Wk2;
+        job.b2 = r->convs2[j].b;
+        job.d = r->dil[j];
+        /* pass A: IN2 statistics, summed in block order whatever the thread count */
+        kk_parallel_for(threads, nblocks, rc_stats, &job);
+        for (int c = 0; c < C; c++) {
+            double sum = 0.0, sq = 0.0;
+            for (int b = 0; b < nblocks; b++) {
+                sum += job.sums[(size_t)b * 2 * C + c];
+                sq += job.sums[(size_t)b * 2 * C + C + c];
+            }
+            double mean = sum / L, var = sq / L - mean * mean;
+            sh2[c] = (float)mean;
+            sc2[c] = (float)(1.0 / sqrt((var > 0.0 ? var : 0.0) + 1e-5));
+        }
+        kk_adain_prepare_buf(f, &r->adain2[j], NULL, s, sc2, sh2);
+        kk_pre p2 = {sc2, sh2, KK_ACT_SNAKE, 0.0f, r->alpha2[j]};
+        job.p2 = &p2;
+        /* pass B, tile by tile; tile i's result lands after tile i+1 is computed */
+        rc_writeback pending = {x, NULL, 0, 0};
+        int cur = 0;
+        for (long t0 = 0; t0 < L; t0 += (long)tile_max) {
+            job.tile0 = t0;
+            job.tile_n = L - t0 < (long)tile_max ? (int)(L - t0) : (int)tile_max;
+            job.delta = delta[cur];
+            kk_parallel_for(threads, (job.tile_n + cols - 1) / cols, rc_apply, &job);
+            if (pending.delta)
+                kk_parallel_for(threads, C, rc_write_channels, &pending);
+            pending.delta = delta[cur];
+            pending.tile0 = job.tile0;
+            pending.tile_n = job.tile_n;
+            cur ^= 1;
+        }
+        if (pending.delta)
+            kk_parallel_for(threads, C, rc_write_channels, &pending);
     }
     kk_arena_release(&f->arena, m);
+}
+
+/* The order the stage's resblocks run in. Their outputs are summed, and each reads the stage input
+ * x0: the first runs on a copy of x0 (x0, its stream, its conv1 buffer alive), the last on x0
+ * itself (the sum, x0, the conv1 buffer), and any in between needs x0, the sum and its own stream;
+ * in a compact stage it recomputes conv1 instead of holding a fourth buffer. The smallest
+ * kernels go in between, where recomputing costs least; the two largest run first and last.
+ * With three resblocks ((r0 + r1) + r2 summed as (r1 + r0) + r2) the sum is unchanged. */
+static void resblock_order(const kk_weights *w, int stage, int *order)
+{
+    int K = w->gen.n_kernels;
+    const kk_resblock1_w *rb = &w->gen.resblocks[stage * K];
+    int big1 = -1, big2 = -1; /* the two largest kernels, first occurrence first */
+    for (int j = 0; j < K; j++) {
+        if (big1 < 0 || rb[j].k > rb[big1].k) {
+            big2 = big1;
+            big1 = j;
+        } else if (big2 < 0 || rb[j].k > rb[big2].k) {
+            big2 = j;
+        }
+    }
+    if (K < 3) {
+        for (int j = 0; j < K; j++)
+            order[j] = j;
+        return;
+    }
+    int first = big1 < big2 ? big1 : big2, last = big1 < big2 ? big2 : big1, n = 0;
+    order[n++] = first;
+    for (int j = 0; j < K; j++)
+        if (j != first && j != last)
+            order[n++] = j;
+    order[n] = last;
 }
 
 float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, const float *s)
@@ -191,9 +386,12 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     int N = kk_stft_frames((int)L, hop);
 
     double t0 = kk_wall_seconds();
+    /* what the earlier modules left free goes back before the stage buffers are mapped */
+    kk_arena_trim(&f->arena);
     float *audio = kk_arena_floats(&f->arena, L);
     kk_arena_mark_t m0 = kk_arena_mark(&f->arena);
-    float *har = kk_arena_floats(&f->arena, (size_t)2 * nb * N); /* [mag(nb) | phase(nb)][N] */
+    /* [mag(nb) | phase(nb)][N], mapped apart: the last stage frees it after its noise conv */
+    float *har = kk_arena_big_alloc(&f->arena, sizeof(float) * 2 * nb * (size_t)N);
     {
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
         float *src = kk_arena_floats(&f->arena, L);
@@ -209,17 +407,17 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
             load_injected(f, "dbg_gen_har_phase", nb, N, har + (size_t)nb * N) != KOKORO_OK)
             return NULL;
     }
+    kk_buf har_buf = kk_buf_f32(har, 2 * nb, N);
     f->seconds[KK_T_SOURCE] += kk_wall_seconds() - t0;
     t0 = kk_wall_seconds();
 
-    const float *x = x0;
-    int Lx = nF0, Cx = c->upsample_initial_channel;
-    float *cur = NULL;
+    kk_buf x = kk_buf_f32((float *)x0, c->upsample_initial_channel, nF0);
+    int K = w->gen.n_kernels;
     for (int i = 0; i < c->n_upsamples; i++) {
         int last = i + 1 == c->n_upsamples;
         const kk_conv_w *nc = &w->gen.noise_convs[i], *up = &w->gen.ups[i];
         int u = c->upsample_rates[i];
-        int Lup = kk_conv_transpose1d_len(Lx, up->k, u, (up->k - u) / 2, 0);
+        int Lup = kk_conv_transpose1d_len(x.L, up->k, u, (up->k - u) / 2, 0);
         int Lst = last ? Lup + 1 : Lup; /* the last stage is reflection-padded by one on the left */
         int stride_f0 = nc->k == 1 ? 1 : nc->k / 2;
         int pad_f0 = nc->k == 1 ? 0 : (stride_f0 + 1) / 2;
@@ -229,60 +427,74 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
                     Lns, Lst);
             return NULL;
         }
-        float *out = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
-        kk_arena_mark_t m_out = kk_arena_mark(&f->arena);
+        int compact = f->opt->compact > 0 ||
+                      (f->opt->compact == 0 &&
+                       sizeof(float) * up->out * (size_t)Lst > KK_COMPACT_ABOVE);
         /* noise branch: xs = noise_res(noise_conv(har)) */
-        float *xs = kk_arena_floats(&f->arena, (size_t)up->out * Lst);
+        kk_buf xs = stage_buf(f, up->out, Lst, compact);
         {
-            kk_arena_mark_t m2 = kk_arena_mark(&f->arena);
-            float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(2 * nb, nc->out, N, nc->k, stride_f0, pad_f0, 1, f->threads));
-            kk_conv1d(har, 2 * nb, N, NULL, nc->w, nc->b, nc->out, nc->k, stride_f0, pad_f0, 1, xs,
-                      0, sc, f->threads);
-            kk_arena_release(&f->arena, m2);
+            kk_arena_mark_t m = kk_arena_mark(&f->arena);
+            float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(2 * nb, nc->out, N, nc->k,
+                                                                         stride_f0, pad_f0, 1,
+                                                                         f->threads));
+            kk_conv1d_buf(&har_buf, NULL, nc->w, nc->b, nc->out, nc->k, stride_f0, pad_f0, 1, &xs,
+                          0, sc, f->threads);
+            kk_arena_release(&f->arena, m);
+            kk_arena_trim(&f->arena); /* its im2col blocks are the size of a stage buffer */
         }
-        resblock1(f, &w->gen.noise_res[i], xs, Lst, s);
-        /* x = ups(LeakyReLU(x, 0.1)) [+ reflection pad], added onto the noise branch */
+        if (last)
+            free_buf(f, &har_buf);
+        resblock1(f, &w->gen.noise_res[i], &xs, s);
+        /* x0 = xs + ups(LeakyReLU(x, 0.1)) [reflection-padded] */
         {
-            kk_arena_mark_t m2 = kk_arena_mark(&f->arena);
-            float *y = kk_arena_floats(&f->arena, (size_t)up->out * Lup);
-            float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(up->in, up->out, Lx, up->k, f->threads));
+            kk_arena_mark_t m = kk_arena_mark(&f->arena);
+            float *y = kk_arena_big_alloc(&f->arena, sizeof(float) * up->out * (size_t)Lup);
+            float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(x.C, up->out, x.L,
+                                                                               up->k, f->threads));
             kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.1f, NULL};
-            kk_conv_transpose1d(x, Cx, Lx, &leaky, up->w, up->b, up->out, up->k, u,
-                                (up->k - u) / 2, 0, y, sc, f->threads);
+            kk_conv_transpose1d_buf(&x, &leaky, up->w, up->b, up->out, up->k, u, (up->k - u) / 2,
+                                    0, y, sc, f->threads);
             for (int ch = 0; ch < up->out; ch++) {
-                float *d = xs + (size_t)ch * Lst;
-                const float *sy = y + (size_t)ch * Lup;
+                const float *row = y + (size_t)ch * Lup;
                 if (last) {
-                    d[0] += sy[1];
-                    d++;
+                    kk_buf_add(&xs, ch, 0, 1, row + 1);
+                    kk_buf_add(&xs, ch, 1, Lup, row);
+                } else {
+                    kk_buf_add(&xs, ch, 0, Lup, row);
                 }
-                for (int t = 0; t < Lup; t++)
-                    d[t] += sy[t];
             }
-            kk_arena_release(&f->arena, m2);
+            kk_arena_big_free(&f->arena, y);
+            kk_arena_release(&f->arena, m);
+            kk_arena_trim(&f->arena);
         }
-        /* x = mean of the stage's resblocks, accumulated ((r0 + r1) + r2) / n into out */
-        size_t n = (size_t)up->out * Lst;
-        float *tmp = w->gen.n_kernels > 2 ? kk_arena_floats(&f->arena, n) : NULL;
-        for (int j = 0; j < w->gen.n_kernels; j++) {
-            const kk_resblock1_w *rb = &w->gen.resblocks[i * w->gen.n_kernels + j];
-            float *buf = j == 0 ? out : (j + 1 == w->gen.n_kernels ? xs : tmp);
-            if (buf != xs)
-                elementwise(f, EW_COPY, buf, xs, 0.0f, n);
-            resblock1(f, rb, buf, Lst, s);
-            if (j > 0)
-                elementwise(f, EW_ADD, out, buf, 0.0f, n);
+        if (i > 0)
+            free_buf(f, &x); /* the previous stage's output */
+        /* x = mean of the stage's resblocks */
+        int order[KK_MAX_RESBLOCK_KERNELS];
+        resblock_order(w, i, order);
+        kk_buf sum = xs;
+        for (int p = 0; p < K; p++) {
+            const kk_resblock1_w *rb = &w->gen.resblocks[i * K + order[p]];
+            kk_buf stream = xs;
+            if (p + 1 < K) {
+                stream = stage_buf(f, up->out, Lst, compact);
+                kk_buf_copy(&stream, &xs, f->threads);
+            }
+            if (compact && p > 0 && p + 1 < K)
+                resblock1_recompute(f, rb, &stream, s);
+            else
+                resblock1(f, rb, &stream, s);
+            if (p == 0) {
+                sum = stream;
+            } else {
+                kk_buf_sum(&sum, &stream, p + 1 == K ? (float)K : 1.0f, f->threads);
+                free_buf(f, &stream);
+            }
         }
-        elementwise(f, EW_DIV, out, NULL, (float)w->gen.n_kernels, n);
-        /* keep the stage output only (the previous stage's output stays below it) */
-        kk_arena_release(&f->arena, m_out);
-        cur = out;
-        x = cur;
-        Lx = Lst;
-        Cx = up->out;
+        x = sum;
     }
-    if (Lx != N) {
-        kk_fail(f->err, KOKORO_ERR_INTERNAL, "generator: %d frames, expected %d", Lx, N);
+    if (x.L != N) {
+        kk_fail(f->err, KOKORO_ERR_INTERNAL, "generator: %d frames, expected %d", x.L, N);
         return NULL;
     }
     /* conv_post(LeakyReLU(x, 0.01)) -> [2*nb][N]: log-magnitude rows, then phase rows */
@@ -290,11 +502,16 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     float *post = kk_arena_floats(&f->arena, (size_t)cp->out * N);
     {
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
-        float *sc = kk_arena_floats(&f->arena, kk_conv1d_scratch(Cx, cp->out, N, cp->k, 1, cp->k / 2, 1, f->threads));
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x.C, cp->out, N, cp->k, 1,
+                                                                     cp->k / 2, 1, f->threads));
         kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.01f, NULL};
-        kk_conv1d(x, Cx, N, &leaky, cp->w, cp->b, cp->out, cp->k, 1, cp->k / 2, 1, post, 0, sc, f->threads);
+        kk_buf pb = kk_buf_f32(post, cp->out, N);
+        kk_conv1d_buf(&x, &leaky, cp->w, cp->b, cp->out, cp->k, 1, cp->k / 2, 1, &pb, 0, sc,
+                      f->threads);
         kk_arena_release(&f->arena, m);
     }
+    if (c->n_upsamples > 0)
+        free_buf(f, &x);
     kk_dump(f, "dbg_gen_conv_post", post, 0, 3, 1, cp->out, N);
     f->seconds[KK_T_GENERATOR] += kk_wall_seconds() - t0;
     t0 = kk_wall_seconds();

@@ -142,6 +142,28 @@ void kk_dump_transposed(kk_forward *f, const char *name, const float *x, int T, 
 
 /* ------------------------------------------------------------------ the forward pass */
 
+/* Releases the arena to m, keeping only *a (na floats) and *b (nb floats), which move: the
+ * generator's peak then holds no dead text-side tensors. 0 when out of memory. */
+static int keep_only(kk_forward *f, kk_arena_mark_t m, float **a, size_t na, float **b, size_t nb)
+{
+    float *ta = malloc(na * sizeof(float)), *tb = malloc(nb * sizeof(float));
+    if (!ta || !tb) {
+        free(ta);
+        free(tb);
+        return 0;
+    }
+    memcpy(ta, *a, na * sizeof(float));
+    memcpy(tb, *b, nb * sizeof(float));
+    kk_arena_release(&f->arena, m);
+    *a = kk_arena_floats(&f->arena, na);
+    *b = kk_arena_floats(&f->arena, nb);
+    memcpy(*a, ta, na * sizeof(float));
+    memcpy(*b, tb, nb * sizeof(float));
+    free(ta);
+    free(tb);
+    return 1;
+}
+
 kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const float *ref_s,
                              float speed, float **audio_out, size_t *n_samples, int32_t *pred_dur)
 {
@@ -160,6 +182,7 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
     kk_dump(f, "input_ids", ids, 1, 2, 1, T);
     kk_dump(f, "ref_s", ref_s, 0, 2, 1, 2 * S);
 
+    kk_arena_mark_t m_start = kk_arena_mark(&f->arena);
     double t0 = kk_wall_seconds();
     float *bert = kk_albert(f, ids, T);
     kk_dump(f, "bert_out", bert, 0, 3, 1, T, w->bert.hidden);
@@ -194,6 +217,9 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
     t0 = kk_wall_seconds();
     float *x = kk_decoder(f, asr, F0, N, F, s_dec);
     f->seconds[KK_T_DECODER] += kk_wall_seconds() - t0;
+    if (!keep_only(f, m_start, &x, (size_t)w->cfg.upsample_initial_channel * 2 * F, &F0,
+                   2 * (size_t)F))
+        return kk_fail(f->err, KOKORO_ERR_NO_MEMORY, "out of memory during synthesis");
 
     float *audio = kk_generator(f, x, F0, F, s_dec);
     f->arena.on_fail = NULL;

@@ -4,15 +4,25 @@
 
 #include "engine/forward.h"
 
-void kk_adain_prepare(kk_forward *f, const kk_adain_w *a, const float *x, int L,
-                      const float *style, float *scale, float *shift)
+void kk_adain_prepare_buf(kk_forward *f, const kk_adain_w *a, const kk_buf *x,
+                          const float *style, float *scale, float *shift)
 {
     int C = a->channels;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *gb = kk_arena_floats(&f->arena, 2 * (size_t)C);
     kk_linear(style, 1, a->fc.in, a->fc.w, a->fc.b, 2 * C, gb, f->threads);
-    kk_adain_coeffs(x, C, L, gb, a->norm_w, a->norm_b, scale, shift, f->threads);
+    if (x)
+        kk_adain_coeffs_buf(x, gb, a->norm_w, a->norm_b, scale, shift, f->threads);
+    else
+        kk_adain_fold(C, gb, a->norm_w, a->norm_b, scale, shift);
     kk_arena_release(&f->arena, m);
+}
+
+void kk_adain_prepare(kk_forward *f, const kk_adain_w *a, const float *x, int L,
+                      const float *style, float *scale, float *shift)
+{
+    kk_buf b = kk_buf_f32((float *)x, a->channels, L);
+    kk_adain_prepare_buf(f, a, &b, style, scale, shift);
 }
 
 /* residual: IN1 -> LeakyReLU(0.2) -> [pool: depthwise ConvTranspose x2] -> conv1 -> IN2 ->

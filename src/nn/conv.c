@@ -79,34 +79,68 @@ size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int
 }
 
 /* Copies x[c][lo .. lo+span) (zero outside [0, L)) through pre into dst[c][span]. */
-static void gather_input(const float *x, int in, int L, const kk_pre *pre, long lo, size_t span,
-                         float *dst)
+static void gather_input(const kk_buf *x, const kk_pre *pre, long lo, size_t span, float *dst)
 {
     long a = lo < 0 ? 0 : lo;
     long e = lo + (long)span;
-    if (e > L)
-        e = L;
-    for (int c = 0; c < in; c++) {
+    if (e > x->L)
+        e = x->L;
+    for (int c = 0; c < x->C; c++) {
         float *d = dst + (size_t)c * span;
-        const float *s = x + (size_t)c * L;
         size_t nl = (size_t)(a - lo);
         memset(d, 0, sizeof(float) * (nl < span ? nl : span));
-        if (e > a) {
-            if (pre)
-                kk_apply_pre_row(pre, c, s + a, d + nl, (int)(e - a));
-            else
-                memcpy(d + nl, s + a, sizeof(float) * (size_t)(e - a));
-        }
+        if (e > a)
+            kk_buf_read_pre(x, pre, c, a, (int)(e - a), d + nl);
         size_t done = nl + (size_t)(e > a ? e - a : 0);
         if (done < span)
             memset(d + done, 0, sizeof(float) * (span - done));
     }
 }
 
+/* Output block [t0, t0+n) of y: float32 outputs are computed in place (row stride Lout); packed
+ * ones in the worker's tile (row stride n), loaded first when accumulating. Rows start at the
+ * bias (or, accumulating, get it added). */
+static float *output_begin(kk_buf *y, const float *b, int t0, int n, int accumulate, float *tile,
+                           size_t *ldy)
+{
+    float *base;
+    if (y->f32) {
+        base = y->f32 + t0;
+        *ldy = (size_t)y->L;
+    } else {
+        base = tile;
+        *ldy = (size_t)n;
+    }
+    for (int o = 0; o < y->C; o++) {
+        float *row = base + (size_t)o * *ldy;
+        float bias = b ? b[o] : 0.0f;
+        if (!accumulate)
+            for (int t = 0; t < n; t++)
+                row[t] = bias;
+        else {
+            if (!y->f32)
+                kk_buf_read(y, o, t0, n, row);
+            if (b)
+                for (int t = 0; t < n; t++)
+                    row[t] += bias;
+        }
+    }
+    return base;
+}
+
+static void output_end(kk_buf *y, int t0, int n, const float *tile)
+{
+    if (!y->f32)
+        for (int o = 0; o < y->C; o++)
+            kk_buf_write(y, o, t0, n, tile + (size_t)o * n);
+}
+
 typedef struct {
-    const float *x, *W, *b;
+    const kk_buf *x;
+    kk_buf *y;
+    const float *W, *b;
     const kk_pre *pre;
-    float *y, *scratch;
+    float *scratch;
     int in, L, out, k, stride, pad, dil, Lout, nb, accumulate;
     size_t per;
 } conv_job;
@@ -117,22 +151,15 @@ static void conv_blocks(void *p, int begin, int end, int worker)
     int IK = j->in * j->k;
     float *col = j->scratch + j->per * (size_t)worker;
     float *xin = col + (size_t)IK * j->nb;
+    float *tile = xin + (size_t)j->in * span_of(j->nb, j->k, j->stride, j->dil) + 16;
     for (int blk = begin; blk < end; blk++) {
         int t0 = blk * j->nb;
         int n = j->Lout - t0 < j->nb ? j->Lout - t0 : j->nb;
-        for (int o = 0; o < j->out; o++) {
-            float *row = j->y + (size_t)o * j->Lout + t0;
-            float bias = j->b ? j->b[o] : 0.0f;
-            if (!j->accumulate)
-                for (int t = 0; t < n; t++)
-                    row[t] = bias;
-            else if (j->b)
-                for (int t = 0; t < n; t++)
-                    row[t] += bias;
-        }
+        size_t ldy;
+        float *yb = output_begin(j->y, j->b, t0, n, j->accumulate, tile, &ldy);
         long lo = (long)t0 * j->stride - j->pad;
         size_t span = span_of(n, j->k, j->stride, j->dil);
-        gather_input(j->x, j->in, j->L, j->pre, lo, span, xin);
+        gather_input(j->x, j->pre, lo, span, xin);
         for (int c = 0; c < j->in; c++) {
             const float *src = xin + (size_t)c * span;
             for (int q = 0; q < j->k; q++) {
@@ -146,59 +173,56 @@ static void conv_blocks(void *p, int begin, int end, int worker)
             }
         }
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, IK, 1.0f, j->W, IK, col,
-                    n, 1.0f, j->y + t0, j->Lout);
+                    n, 1.0f, yb, (int)ldy);
+        output_end(j->y, t0, n, tile);
     }
+}
+
+size_t kk_conv1d_cols_scratch(int in, int n, int k, int dil)
+{
+    return (size_t)in * span_of(n, k, 1, dil) + 16;
+}
+
+void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out, int k, int pad,
+                    int dil, long t0, int n, float *y, size_t ldy, float *scratch)
+{
+    size_t span = span_of(n, k, 1, dil);
+    gather_input(x, pre, t0 - pad, span, scratch);
+    for (int q = 0; q < k; q++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, n, x->C, 1.0f,
+                    Wk + (size_t)q * out * x->C, x->C, scratch + (size_t)q * dil, (int)span, 1.0f,
+                    y, (int)ldy);
 }
 
 static void shifted_blocks(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
-    size_t span_max = span_of(j->nb, j->k, 1, j->dil);
-    float *xin = j->scratch + (size_t)worker * ((size_t)j->in * span_max + 16);
-    const float *Wk = j->W; /* [k][out][in] here */
+    float *xin = j->scratch + (size_t)worker * j->per;
+    float *tile = xin + kk_conv1d_cols_scratch(j->in, j->nb, j->k, j->dil);
     for (int blk = begin; blk < end; blk++) {
         int t0 = blk * j->nb;
         int n = j->Lout - t0 < j->nb ? j->Lout - t0 : j->nb;
-        for (int o = 0; o < j->out; o++) {
-            float *row = j->y + (size_t)o * j->Lout + t0;
-            float bias = j->b ? j->b[o] : 0.0f;
-            if (!j->accumulate)
-                for (int t = 0; t < n; t++)
-                    row[t] = bias;
-            else if (j->b)
-                for (int t = 0; t < n; t++)
-                    row[t] += bias;
-        }
-        size_t span = span_of(n, j->k, 1, j->dil);
-        gather_input(j->x, j->in, j->L, j->pre, (long)t0 - j->pad, span, xin);
-        for (int q = 0; q < j->k; q++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, j->in, 1.0f,
-                        Wk + (size_t)q * j->out * j->in, j->in, xin + (size_t)q * j->dil,
-                        (int)span, 1.0f, j->y + t0, j->Lout);
+        size_t ldy;
+        float *yb = output_begin(j->y, j->b, t0, n, j->accumulate, tile, &ldy);
+        kk_conv1d_cols(j->x, j->pre, j->W, j->out, j->k, j->pad, j->dil, t0, n, yb, ldy, xin);
+        output_end(j->y, t0, n, tile);
     }
 }
 
-/* 1x1 convolution without an input transform: a GEMM straight on x, split over time. */
+/* 1x1 convolution of float32 x without an input transform into float32 y: a GEMM straight on x,
+ * split over time. */
 static void pointwise_cols(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
     (void)worker;
     int n = end - begin;
-    for (int o = 0; o < j->out; o++) {
-        float *row = j->y + (size_t)o * j->Lout + begin;
-        float bias = j->b ? j->b[o] : 0.0f;
-        if (!j->accumulate)
-            for (int t = 0; t < n; t++)
-                row[t] = bias;
-        else if (j->b)
-            for (int t = 0; t < n; t++)
-                row[t] += bias;
-    }
+    size_t ldy;
+    float *yb = output_begin(j->y, j->b, begin, n, j->accumulate, NULL, &ldy);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, j->in, 1.0f, j->W, j->in,
-                j->x + begin, j->L, 1.0f, j->y + begin, j->Lout);
+                j->x->f32 + begin, j->L, 1.0f, yb, (int)ldy);
 }
 
-static void rearrange(const float *W, int out, int in, int k, float *Wk)
+void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk)
 {
     for (int o = 0; o < out; o++)
         for (int i = 0; i < in; i++)
@@ -206,17 +230,48 @@ static void rearrange(const float *W, int out, int in, int k, float *Wk)
                 Wk[((size_t)q * out + o) * in + i] = W[((size_t)o * in + i) * k + q];
 }
 
-void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
-               int out, int k, int stride, int pad, int dil, float *y, int accumulate,
-               float *scratch, int threads)
+/* Columns per block when the output is packed: the worker's float32 tile of out x nb is bounded
+ * like the im2col block. */
+static int packed_cols(int nb, int out)
+{
+    long cap = KK_COL_FLOATS / (out > 0 ? out : 1);
+    if (cap < 64)
+        cap = 64;
+    return nb < cap ? nb : (int)cap;
+}
+
+size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                             int threads)
 {
     int Lout = kk_conv1d_len(L, k, stride, pad, dil);
+    if (Lout <= 0)
+        return 0;
+    if (threads < 1)
+        threads = 1;
+    if (use_shifted(k, stride)) {
+        int nb = shift_cols(Lout, threads);
+        return (size_t)out * in * k +
+               (size_t)threads * (kk_conv1d_cols_scratch(in, nb, k, dil) + (size_t)out * nb);
+    }
+    /* enough for either storage of the output: float32 blocks are wider but need no tile */
+    int nb = block_cols(in, k, Lout, threads), np = packed_cols(nb, out);
+    size_t f32 = per_worker(in, k, stride, dil, nb);
+    size_t packed = per_worker(in, k, stride, dil, np) + (size_t)out * np;
+    return (f32 > packed ? f32 : packed) * (size_t)threads;
+}
+
+void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
+                   int k, int stride, int pad, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads)
+{
+    int Lout = kk_conv1d_len(x->L, k, stride, pad, dil);
     if (Lout <= 0)
         return;
     if (threads < 1)
         threads = 1;
-    conv_job j = {x, W, b, pre, y, scratch, in, L, out, k, stride, pad, dil, Lout, 0, accumulate, 0};
-    if (k == 1 && stride == 1 && pad == 0 && !pre) {
+    conv_job j = {x, y, W, b, pre, scratch, x->C, x->L, out, k, stride, pad, dil, Lout, 0,
+                  accumulate, 0};
+    if (k == 1 && stride == 1 && pad == 0 && !pre && x->f32 && y->f32) {
         int per = 256; /* columns per share at least, so tiny convolutions stay on one thread */
         int t = Lout / per < threads ? (Lout / per > 0 ? Lout / per : 1) : threads;
         kk_parallel_for(t, Lout, pointwise_cols, &j);
@@ -224,17 +279,29 @@ void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
     }
     if (use_shifted(k, stride)) {
         float *Wk = scratch;
-        rearrange(W, out, in, k, Wk);
+        kk_conv1d_rearrange(W, out, x->C, k, Wk);
         j.W = Wk;
-        j.scratch = scratch + (size_t)out * in * k;
         j.nb = shift_cols(Lout, threads);
+        j.scratch = scratch + (size_t)out * x->C * k;
+        j.per = kk_conv1d_cols_scratch(x->C, j.nb, k, dil) + (y->f32 ? 0 : (size_t)out * j.nb);
         kk_parallel_for(threads, (Lout + j.nb - 1) / j.nb, shifted_blocks, &j);
         return;
     }
-    j.nb = block_cols(in, k, Lout, threads);
-    j.per = per_worker(in, k, stride, dil, j.nb);
+    j.nb = block_cols(x->C, k, Lout, threads);
+    if (!y->f32)
+        j.nb = packed_cols(j.nb, out);
+    j.per = per_worker(x->C, k, stride, dil, j.nb) + (y->f32 ? 0 : (size_t)out * j.nb);
     int blocks = (Lout + j.nb - 1) / j.nb;
     kk_parallel_for(threads, blocks, conv_blocks, &j);
+}
+
+void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
+               int out, int k, int stride, int pad, int dil, float *y, int accumulate,
+               float *scratch, int threads)
+{
+    kk_buf xa = kk_buf_f32((float *)x, in, L);
+    kk_buf ya = kk_buf_f32(y, out, kk_conv1d_len(L, k, stride, pad, dil));
+    kk_conv1d_buf(&xa, pre, W, b, out, k, stride, pad, dil, &ya, accumulate, scratch, threads);
 }
 
 int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad)
@@ -264,7 +331,8 @@ size_t kk_conv_transpose1d_scratch(int in, int out, int L, int k, int threads)
 }
 
 typedef struct {
-    const float *x, *W, *b;
+    const kk_buf *x;
+    const float *W, *b;
     const kk_pre *pre;
     float *y, *scratch;
     int in, L, out, k, stride, pad, Lout, nb;
@@ -288,13 +356,13 @@ static void tconv_channels(void *p, int o0, int o1, int worker)
         int n = j->L - s0 < j->nb ? j->L - s0 : j->nb;
         const float *xb;
         int ldx;
-        if (j->pre) {
+        if (j->pre || !j->x->f32) {
             for (int c = 0; c < j->in; c++)
-                kk_apply_pre_row(j->pre, c, j->x + (size_t)c * j->L + s0, xin + (size_t)c * n, n);
+                kk_buf_read_pre(j->x, j->pre, c, s0, n, xin + (size_t)c * n);
             xb = xin;
             ldx = n;
         } else {
-            xb = j->x + s0;
+            xb = j->x->f32 + s0;
             ldx = j->L;
         }
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, rows, n, j->in, 1.0f,
@@ -312,14 +380,22 @@ static void tconv_channels(void *p, int o0, int o1, int worker)
     }
 }
 
+void kk_conv_transpose1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
+                             int out, int k, int stride, int pad, int outpad, float *y,
+                             float *scratch, int threads)
+{
+    tconv_job j = {x, W, b, pre, y, scratch, x->C, x->L, out, k, stride, pad,
+                   kk_conv_transpose1d_len(x->L, k, stride, pad, outpad),
+                   block_in_cols(out, k, x->L), tr_per_worker(x->C, out, x->L, k)};
+    kk_parallel_for(threads < 1 ? 1 : threads, out, tconv_channels, &j);
+}
+
 void kk_conv_transpose1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
                          const float *b, int out, int k, int stride, int pad, int outpad, float *y,
                          float *scratch, int threads)
 {
-    tconv_job j = {x, W, b, pre, y, scratch, in, L, out, k, stride, pad,
-                   kk_conv_transpose1d_len(L, k, stride, pad, outpad), block_in_cols(out, k, L),
-                   tr_per_worker(in, out, L, k)};
-    kk_parallel_for(threads < 1 ? 1 : threads, out, tconv_channels, &j);
+    kk_buf xa = kk_buf_f32((float *)x, in, L);
+    kk_conv_transpose1d_buf(&xa, pre, W, b, out, k, stride, pad, outpad, y, scratch, threads);
 }
 
 typedef struct {

@@ -11,6 +11,7 @@
 #define KOKORO_NN_NN_H
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
 void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
@@ -28,6 +29,38 @@ typedef struct {
     const float *alpha;         /* KK_ACT_SNAKE, per channel */
 } kk_pre;
 
+/* An activation [C][L] (channel-major) in one of two storages:
+ *  - float32 (f32 != NULL);
+ *  - packed: each float32 rounded to nearest on its upper 24 bits (sign, exponent, 15 mantissa
+ *    bits: relative error <= 2^-16) and kept as a 16-bit high plane hi[C][L] plus an 8-bit low
+ *    plane lo[C][L], 3 bytes a value.
+ * The generator's stage buffers run at audio-sample rate and several are alive at once; packing
+ * them is what keeps a 40-second utterance's peak memory near the weights' own size. The planes
+ * make packing and unpacking plain shifts that vectorise. Values are read and written through the
+ * functions below, in float32. */
+typedef struct {
+    float *f32;
+    uint16_t *hi;
+    uint8_t *lo;
+    int C, L;
+} kk_buf;
+
+kk_buf kk_buf_f32(float *x, int C, int L);
+/* Bytes of packed storage for [C][L]; kk_buf_packed lays the planes out in mem (that many bytes). */
+size_t kk_buf_packed_bytes(int C, int L);
+kk_buf kk_buf_packed(void *mem, int C, int L);
+/* dst[0..n) = a[c][t0..t0+n) */
+void kk_buf_read(const kk_buf *a, int c, long t0, int n, float *dst);
+/* dst[0..n) = pre(a[c][t0..t0+n)) */
+void kk_buf_read_pre(const kk_buf *a, const kk_pre *pre, int c, long t0, int n, float *dst);
+/* a[c][t0..t0+n) = src, or (add) += src */
+void kk_buf_write(kk_buf *a, int c, long t0, int n, const float *src);
+void kk_buf_add(kk_buf *a, int c, long t0, int n, const float *src);
+/* Whole-tensor passes split over the workers (dst and src of one shape):
+ * dst = src;  dst = (dst + src) / divisor (divisor 1: a plain sum). */
+void kk_buf_copy(kk_buf *dst, const kk_buf *src, int threads);
+void kk_buf_sum(kk_buf *dst, const kk_buf *src, float divisor, int threads);
+
 /* Output length of a Conv1d. */
 int kk_conv1d_len(int L, int k, int stride, int pad, int dil);
 /* Scratch floats kk_conv1d needs for these sizes. */
@@ -37,6 +70,21 @@ size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
                int out, int k, int stride, int pad, int dil, float *y, int accumulate,
                float *scratch, int threads);
+/* The same over kk_buf tensors, input and output in either storage (x->C inputs, y [out][Lout]);
+ * scratch: kk_conv1d_buf_scratch floats. */
+size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                             int threads);
+void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
+                   int k, int stride, int pad, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads);
+/* Output columns [t0, t0+n) of a stride-1 conv1d, on the calling thread, for callers that tile
+ * time themselves: y[o*ldy + t] += sum_q Wk[q] . pre(x)[:, t0 + t - pad + q*dil] (y holds the
+ * bias or whatever is to be added to). Wk is W rearranged by kk_conv1d_rearrange to [k][out][in];
+ * scratch: kk_conv1d_cols_scratch floats. */
+void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk);
+size_t kk_conv1d_cols_scratch(int in, int n, int k, int dil);
+void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out, int k, int pad,
+                    int dil, long t0, int n, float *y, size_t ldy, float *scratch);
 
 /* ConvTranspose1d (groups 1): W[in][out][k]; y[out][Lout], Lout = (L-1)*stride - 2*pad + k + outpad. */
 int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad);
@@ -44,6 +92,10 @@ size_t kk_conv_transpose1d_scratch(int in, int out, int L, int k, int threads);
 void kk_conv_transpose1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
                          const float *b, int out, int k, int stride, int pad, int outpad, float *y,
                          float *scratch, int threads);
+/* The same with x in either storage. */
+void kk_conv_transpose1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
+                             int out, int k, int stride, int pad, int outpad, float *y,
+                             float *scratch, int threads);
 
 /* Depthwise ConvTranspose1d (groups = channels): W[C][1][k]. pre is applied to x as it is read. */
 void kk_conv_transpose1d_depthwise(const float *x, int C, int L, const kk_pre *pre, const float *W,
@@ -73,6 +125,14 @@ void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, flo
  * = x*scale + shift. gb = fc(style) = [gamma(C) | beta(C)]; norm_w/norm_b may be NULL (1, 0). */
 void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
                      const float *norm_b, float *scale, float *shift, int threads);
+/* The same two over a kk_buf. */
+void kk_instance_stats_buf(const kk_buf *x, float eps, float *mean, float *invstd, int threads);
+void kk_adain_coeffs_buf(const kk_buf *x, const float *gb, const float *norm_w,
+                         const float *norm_b, float *scale, float *shift, int threads);
+/* The folding step alone, for statistics gathered elsewhere: on entry scale = invstd and
+ * shift = mean; on return the AdaIN scale and shift. */
+void kk_adain_fold(int C, const float *gb, const float *norm_w, const float *norm_b, float *scale,
+                   float *shift);
 
 /* y[c][t] = pre(x[c][t]) for every element (in place allowed). */
 void kk_apply_pre(const float *x, int C, int L, const kk_pre *pre, float *y, int threads);

@@ -63,39 +63,64 @@ static double sqdev8(const float *r, int L, float m)
 }
 
 typedef struct {
-    const float *x;
-    int L;
+    const kk_buf *x;
     float eps;
     float *mean, *invstd;
 } stats_job;
 
+#define KK_STATS_COLS 2048
+
 static void stats_channels(void *p, int c0, int c1, int worker)
 {
     const stats_job *j = p;
-    const float *x = j->x;
-    int L = j->L;
-    float eps = j->eps, *mean = j->mean, *invstd = j->invstd;
+    const kk_buf *x = j->x;
+    int L = x->L;
+    float buf[KK_STATS_COLS];
     (void)worker;
     for (int c = c0; c < c1; c++) {
-        const float *r = x + (size_t)c * L;
-        float m = (float)(sum8(r, L) / L);
-        double v = sqdev8(r, L, m);
-        mean[c] = m;
-        invstd[c] = (float)(1.0 / sqrt(v / L + eps));
+        double v;
+        float m;
+        if (x->f32) {
+            const float *r = x->f32 + (size_t)c * L;
+            m = (float)(sum8(r, L) / L);
+            v = sqdev8(r, L, m);
+        } else {
+            /* packed rows are read in pieces; the sums are the same double sums */
+            double s = 0.0;
+            for (long t = 0; t < L; t += KK_STATS_COLS) {
+                int n = L - t < KK_STATS_COLS ? (int)(L - t) : KK_STATS_COLS;
+                kk_buf_read(x, c, t, n, buf);
+                s += sum8(buf, n);
+            }
+            m = (float)(s / L);
+            v = 0.0;
+            for (long t = 0; t < L; t += KK_STATS_COLS) {
+                int n = L - t < KK_STATS_COLS ? (int)(L - t) : KK_STATS_COLS;
+                kk_buf_read(x, c, t, n, buf);
+                v += sqdev8(buf, n, m);
+            }
+        }
+        j->mean[c] = m;
+        j->invstd[c] = (float)(1.0 / sqrt(v / L + j->eps));
     }
+}
+
+void kk_instance_stats_buf(const kk_buf *x, float eps, float *mean, float *invstd, int threads)
+{
+    stats_job j = {x, eps, mean, invstd};
+    kk_parallel_for((long)x->C * x->L < 65536 ? 1 : threads, x->C, stats_channels, &j);
 }
 
 void kk_instance_stats(const float *x, int C, int L, float eps, float *mean, float *invstd,
                        int threads)
 {
-    stats_job j = {x, L, eps, mean, invstd};
-    kk_parallel_for((long)C * L < 65536 ? 1 : threads, C, stats_channels, &j);
+    kk_buf b = kk_buf_f32((float *)x, C, L);
+    kk_instance_stats_buf(&b, eps, mean, invstd, threads);
 }
 
-void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
-                     const float *norm_b, float *scale, float *shift, int threads)
+void kk_adain_fold(int C, const float *gb, const float *norm_w, const float *norm_b, float *scale,
+                   float *shift)
 {
-    kk_instance_stats(x, C, L, 1e-5f, shift, scale, threads);
     for (int c = 0; c < C; c++) {
         float mean = shift[c];
         float a = scale[c] * (norm_w ? norm_w[c] : 1.0f);
@@ -104,4 +129,18 @@ void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float 
         scale[c] = g1 * a;
         shift[c] = g1 * b0 + gb[C + c];
     }
+}
+
+void kk_adain_coeffs_buf(const kk_buf *x, const float *gb, const float *norm_w,
+                         const float *norm_b, float *scale, float *shift, int threads)
+{
+    kk_instance_stats_buf(x, 1e-5f, shift, scale, threads);
+    kk_adain_fold(x->C, gb, norm_w, norm_b, scale, shift);
+}
+
+void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float *norm_w,
+                     const float *norm_b, float *scale, float *shift, int threads)
+{
+    kk_buf b = kk_buf_f32((float *)x, C, L);
+    kk_adain_coeffs_buf(&b, gb, norm_w, norm_b, scale, shift, threads);
 }

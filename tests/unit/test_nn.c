@@ -83,12 +83,64 @@ static void conv_case(int in, int out, int L, int k, int stride, int pad, int di
                 }
             ref[o * Lout + t] = (float)s;
         }
+    float *y0 = malloc(sizeof(float) * out * Lout);
+    memcpy(y0, y, sizeof(float) * out * Lout);
     float *scratch = malloc(sizeof(float) * (kk_conv1d_scratch(in, out, L, k, stride, pad, dil, 3) + 1));
     kk_conv1d(x, in, L, pp, W, b, out, k, stride, pad, dil, y, acc, scratch, 3);
     double d = maxdiff(y, ref, (size_t)out * Lout);
     CHECK_MSG(d < 1e-4, "conv1d in %d out %d L %d k %d s %d p %d d %d pre %d: %g", in, out, L, k,
               stride, pad, dil, use_pre, d);
-    free(x), free(W), free(b), free(sc), free(sh), free(al), free(y), free(ref), free(scratch);
+    free(scratch);
+
+    /* the same through kk_buf, each side float32 or packed: packing rounds every value it stores
+     * by at most 2^-16 of itself, so the result stays within that of the sums of magnitudes */
+    double mag = 0.0;
+    for (size_t i = 0; i < (size_t)out * Lout; i++)
+        mag = fabs(ref[i]) > mag ? fabs(ref[i]) : mag;
+    scratch = malloc(sizeof(float) * (kk_conv1d_buf_scratch(in, out, L, k, stride, pad, dil, 3) + 1));
+    for (int mode = 1; mode < 4; mode++) {
+        void *xm = malloc(kk_buf_packed_bytes(in, L)), *ym = malloc(kk_buf_packed_bytes(out, Lout));
+        kk_buf xb = kk_buf_f32(x, in, L), yb = kk_buf_f32(y, out, Lout);
+        if (mode & 1) {
+            kk_buf xf = xb;
+            xb = kk_buf_packed(xm, in, L);
+            kk_buf_copy(&xb, &xf, 2);
+        }
+        memcpy(y, y0, sizeof(float) * out * Lout);
+        if (mode & 2) {
+            yb = kk_buf_packed(ym, out, Lout);
+            kk_buf yf = kk_buf_f32(y, out, Lout);
+            kk_buf_copy(&yb, &yf, 2);
+        }
+        kk_conv1d_buf(&xb, pp, W, b, out, k, stride, pad, dil, &yb, acc, scratch, 3);
+        if (mode & 2)
+            for (int o = 0; o < out; o++)
+                kk_buf_read(&yb, o, 0, Lout, y + (size_t)o * Lout);
+        d = maxdiff(y, ref, (size_t)out * Lout);
+        double bound = 1e-4 + 4e-5 * mag * (in * k > 1 ? sqrt((double)in * k) : 1.0);
+        CHECK_MSG(d < bound, "conv1d_buf mode %d in %d out %d L %d k %d: %g > %g", mode, in, out,
+                  L, k, d, bound);
+        free(xm), free(ym);
+    }
+    /* column ranges computed by the caller, as the recomputing resblock does */
+    if (stride == 1 && k > 1) {
+        float *Wk = malloc(sizeof(float) * out * in * k);
+        kk_conv1d_rearrange(W, out, in, k, Wk);
+        kk_buf xb = kk_buf_f32(x, in, L);
+        int t0 = Lout / 3, n = Lout - t0 < 37 ? Lout - t0 : 37;
+        float *part = malloc(sizeof(float) * out * n);
+        float *cs = malloc(sizeof(float) * kk_conv1d_cols_scratch(in, n, k, dil));
+        for (int o = 0; o < out; o++)
+            for (int t = 0; t < n; t++)
+                part[o * n + t] = b[o] + (acc ? y0[o * Lout + t0 + t] : 0.0f);
+        kk_conv1d_cols(&xb, pp, Wk, out, k, pad, dil, t0, n, part, (size_t)n, cs);
+        for (int o = 0; o < out; o++)
+            for (int t = 0; t < n; t++)
+                CHECK_NEAR(part[o * n + t], ref[o * Lout + t0 + t], 1e-4);
+        free(Wk), free(part), free(cs);
+    }
+    free(x), free(W), free(b), free(sc), free(sh), free(al), free(y), free(y0), free(ref),
+        free(scratch);
 }
 
 static void test_conv1d(void)
@@ -278,6 +330,64 @@ static void test_stft(void)
     free(x), free(mag), free(ph), free(y), free(scratch);
 }
 
+static void test_packed(void)
+{
+    int C = 3, L = 5000;
+    float *v = malloc(sizeof(float) * C * L), *back = malloc(sizeof(float) * L);
+    for (int i = 0; i < C * L; i++)
+        v[i] = frand() * powf(10.0f, (float)(i % 13) - 6.0f);
+    v[0] = 0.0f;
+    v[1] = -1.0f;
+    v[2] = 65536.0f + 3.0f; /* needs more than 15 mantissa bits: rounds */
+    void *mem = malloc(kk_buf_packed_bytes(C, L));
+    kk_buf p = kk_buf_packed(mem, C, L), f = kk_buf_f32(v, C, L);
+    kk_buf_copy(&p, &f, 2);
+    double worst = 0.0;
+    for (int c = 0; c < C; c++) {
+        kk_buf_read(&p, c, 0, L, back);
+        for (int t = 0; t < L; t++) {
+            float x = v[(size_t)c * L + t];
+            double r = x == 0.0f ? fabs(back[t]) : fabs((double)back[t] - x) / fabs(x);
+            worst = r > worst ? r : worst;
+        }
+    }
+    CHECK_MSG(worst <= ldexp(1.0, -16), "packed relative error %g > 2^-16", worst);
+    kk_buf_read(&p, 0, 0, 3, back);
+    CHECK(back[0] == 0.0f && back[1] == -1.0f && back[2] == 65536.0f + 4.0f);
+
+    /* sum with a divisor: (dst + src) / 3, then read back rounded */
+    float *w = rnd((size_t)C * L), *sumref = malloc(sizeof(float) * C * L);
+    void *mem2 = malloc(kk_buf_packed_bytes(C, L));
+    kk_buf q = kk_buf_packed(mem2, C, L), wf = kk_buf_f32(w, C, L);
+    kk_buf_copy(&q, &wf, 1);
+    for (int c = 0; c < C; c++) {
+        kk_buf_read(&p, c, 0, L, back);
+        for (int t = 0; t < L; t++) {
+            float a = back[t];
+            kk_buf_read(&q, c, t, 1, &sumref[(size_t)c * L + t]);
+            sumref[(size_t)c * L + t] = (a + sumref[(size_t)c * L + t]) / 3.0f;
+        }
+    }
+    kk_buf_sum(&p, &q, 3.0f, 2);
+    for (int c = 0; c < C; c++) {
+        kk_buf_read(&p, c, 0, L, back);
+        for (int t = 0; t < L; t++) {
+            float e = sumref[(size_t)c * L + t];
+            CHECK(fabsf(back[t] - e) <= ldexpf(fabsf(e), -16));
+        }
+    }
+    /* statistics of packed rows agree with those of the float32 rows they came from */
+    float m1[3], s1[3], m2[3], s2[3];
+    kk_buf_copy(&q, &wf, 2);
+    kk_instance_stats(w, C, L, 1e-5f, m1, s1, 2);
+    kk_instance_stats_buf(&q, 1e-5f, m2, s2, 2);
+    for (int c = 0; c < C; c++) {
+        CHECK_NEAR(m1[c], m2[c], 1e-5);
+        CHECK_NEAR(s1[c], s2[c], 1e-4 * s1[c]);
+    }
+    free(v), free(back), free(mem), free(w), free(sumref), free(mem2);
+}
+
 static void test_arena(void)
 {
     kk_arena a;
@@ -294,7 +404,21 @@ static void test_arena(void)
     CHECK(r == q); /* released memory is reused */
     float *z = kk_arena_zeros(&a, 1000);
     CHECK(z[0] == 0.0f && z[999] == 0.0f);
-    kk_arena_free(&a);
+    /* buffers outside the stack: freed in any order, counted in held/peak */
+    size_t held = a.held;
+    float *g1 = kk_arena_big_alloc(&a, (size_t)3 << 20), *g2 = kk_arena_big_alloc(&a, 4096);
+    CHECK(g1 && g2 && a.held == held + ((size_t)3 << 20) + 4096 && a.peak >= a.held);
+    g1[0] = g2[1023] = 2.0f;
+    kk_arena_big_free(&a, g1);
+    CHECK(a.held == held + 4096);
+    /* trimming keeps what is in use */
+    z[999] = 5.0f;
+    kk_arena_trim(&a);
+    CHECK(z[999] == 5.0f);
+    float *after = kk_arena_floats(&a, 100);
+    after[99] = 1.0f;
+    kk_arena_free(&a); /* frees g2 too */
+    CHECK(a.held == 0 && a.bigs == NULL);
 }
 
 int main(void)
@@ -306,6 +430,7 @@ int main(void)
     test_norms();
     test_activations();
     test_stft();
+    test_packed();
     test_arena();
     return HARNESS_RETURN();
 }

@@ -1,0 +1,156 @@
+/* kk_buf: reading and writing activations in float32 or packed 24-bit storage (see nn.h). */
+#include <string.h>
+
+#include "nn/nn.h"
+#include "nn/parallel.h"
+
+kk_buf kk_buf_f32(float *x, int C, int L)
+{
+    kk_buf a = {x, NULL, NULL, C, L};
+    return a;
+}
+
+size_t kk_buf_packed_bytes(int C, int L)
+{
+    return (size_t)C * L * 3;
+}
+
+kk_buf kk_buf_packed(void *mem, int C, int L)
+{
+    kk_buf a = {NULL, mem, (uint8_t *)mem + (size_t)C * L * 2, C, L};
+    return a;
+}
+
+static inline float unpack(uint16_t hi, uint8_t lo)
+{
+    uint32_t u = (uint32_t)hi << 16 | (uint32_t)lo << 8;
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+/* Round to nearest on bit 8 (ties away from zero in magnitude; a carry into the exponent is the
+ * correct rounding up to the next binade). */
+static inline void pack(float v, uint16_t *hi, uint8_t *lo)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    u += 0x80u;
+    *hi = (uint16_t)(u >> 16);
+    *lo = (uint8_t)(u >> 8);
+}
+
+void kk_buf_read(const kk_buf *a, int c, long t0, int n, float *dst)
+{
+    size_t o = (size_t)c * a->L + (size_t)t0;
+    if (a->f32) {
+        memcpy(dst, a->f32 + o, sizeof(float) * (size_t)n);
+        return;
+    }
+    const uint16_t *hi = a->hi + o;
+    const uint8_t *lo = a->lo + o;
+    for (int i = 0; i < n; i++)
+        dst[i] = unpack(hi[i], lo[i]);
+}
+
+void kk_buf_read_pre(const kk_buf *a, const kk_pre *pre, int c, long t0, int n, float *dst)
+{
+    if (!pre) {
+        kk_buf_read(a, c, t0, n, dst);
+        return;
+    }
+    if (a->f32) {
+        kk_apply_pre_row(pre, c, a->f32 + (size_t)c * a->L + (size_t)t0, dst, n);
+        return;
+    }
+    float tmp[512];
+    for (int i = 0; i < n; i += 512) {
+        int m = n - i < 512 ? n - i : 512;
+        kk_buf_read(a, c, t0 + i, m, tmp);
+        kk_apply_pre_row(pre, c, tmp, dst + i, m);
+    }
+}
+
+void kk_buf_write(kk_buf *a, int c, long t0, int n, const float *src)
+{
+    size_t o = (size_t)c * a->L + (size_t)t0;
+    if (a->f32) {
+        memcpy(a->f32 + o, src, sizeof(float) * (size_t)n);
+        return;
+    }
+    uint16_t *hi = a->hi + o;
+    uint8_t *lo = a->lo + o;
+    for (int i = 0; i < n; i++)
+        pack(src[i], &hi[i], &lo[i]);
+}
+
+void kk_buf_add(kk_buf *a, int c, long t0, int n, const float *src)
+{
+    size_t o = (size_t)c * a->L + (size_t)t0;
+    if (a->f32) {
+        float *d = a->f32 + o;
+        for (int i = 0; i < n; i++)
+            d[i] += src[i];
+        return;
+    }
+    uint16_t *hi = a->hi + o;
+    uint8_t *lo = a->lo + o;
+    for (int i = 0; i < n; i++)
+        pack(unpack(hi[i], lo[i]) + src[i], &hi[i], &lo[i]);
+}
+
+typedef struct {
+    kk_buf *dst;
+    const kk_buf *src;
+    float divisor;
+    int sum;
+} pass_job;
+
+#define KK_PASS_COLS 2048
+
+static void pass_rows(void *p, int r0, int r1, int worker)
+{
+    const pass_job *j = p;
+    float a[KK_PASS_COLS], b[KK_PASS_COLS];
+    int L = j->dst->L;
+    (void)worker;
+    if (j->dst->f32 && j->src->f32) {
+        size_t i0 = (size_t)r0 * L, i1 = (size_t)r1 * L;
+        float *d = j->dst->f32;
+        const float *s = j->src->f32;
+        if (!j->sum)
+            memcpy(d + i0, s + i0, sizeof(float) * (i1 - i0));
+        else if (j->divisor == 1.0f)
+            for (size_t i = i0; i < i1; i++)
+                d[i] += s[i];
+        else
+            for (size_t i = i0; i < i1; i++)
+                d[i] = (d[i] + s[i]) / j->divisor;
+        return;
+    }
+    for (int c = r0; c < r1; c++)
+        for (long t = 0; t < L; t += KK_PASS_COLS) {
+            int n = L - t < KK_PASS_COLS ? (int)(L - t) : KK_PASS_COLS;
+            kk_buf_read(j->src, c, t, n, b);
+            if (j->sum) {
+                kk_buf_read(j->dst, c, t, n, a);
+                for (int i = 0; i < n; i++)
+                    a[i] = j->divisor == 1.0f ? a[i] + b[i] : (a[i] + b[i]) / j->divisor;
+                kk_buf_write(j->dst, c, t, n, a);
+            } else {
+                kk_buf_write(j->dst, c, t, n, b);
+            }
+        }
+}
+
+void kk_buf_copy(kk_buf *dst, const kk_buf *src, int threads)
+{
+    pass_job j = {dst, src, 1.0f, 0};
+    kk_parallel_for(threads, dst->C, pass_rows, &j);
+}
+
+void kk_buf_sum(kk_buf *dst, const kk_buf *src, float divisor, int threads)
+{
+    pass_job j = {dst, src, divisor, 1};
+    kk_parallel_for(threads, dst->C, pass_rows, &j);
+}
