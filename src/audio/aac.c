@@ -3,15 +3,14 @@
  * The encoder wants planar float frames of exactly 1024 samples, so pushed samples are gathered
  * here until a frame is full; each packet it returns is sent at once behind its own 7-byte ADTS
  * header (no CRC), which makes the stream decodable from any frame boundary. ADTS cannot signal
- * the encoder's 1024-sample priming delay, so decoders play that much extra silence first. */
-#include <libavcodec/avcodec.h>
-#include <libavutil/channel_layout.h>
-#include <libavutil/error.h>
+ * the encoder's 1024-sample priming delay, so decoders play that much extra silence first.
+ * FFmpeg is reached only through the table of audio/libav.h, loaded by the first encoder. */
 #include <libavutil/log.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "audio/encoder.h"
+#include "audio/libav.h"
 #include "util/error.h"
 
 #define ADTS_HEADER_BYTES 7
@@ -21,6 +20,7 @@ static const int adts_rates[] = {96000, 88200, 64000, 48000, 44100, 32000, 24000
                                  22050, 16000, 12000, 11025, 8000,  7350};
 
 typedef struct {
+    const kk_libav *av;
     AVCodecContext *ctx;
     AVFrame *frame;
     AVPacket *pkt;
@@ -53,27 +53,31 @@ static kokoro_status aac_check(const kokoro_encoder_options *opt, int sample_rat
     return KOKORO_OK;
 }
 
-static kokoro_status av_fail(const char *what, int code, kokoro_error *err)
+static kokoro_status av_fail(const aac_state *s, const char *what, int code, kokoro_error *err)
 {
     char msg[AV_ERROR_MAX_STRING_SIZE];
-    av_strerror(code, msg, sizeof msg);
+    s->av->av_strerror(code, msg, sizeof msg);
     return kk_fail(err, code == AVERROR(ENOMEM) ? KOKORO_ERR_NO_MEMORY : KOKORO_ERR_INTERNAL,
                    "aac encoder: %s failed (%s)", what, msg);
 }
 
 static kokoro_status aac_open(kokoro_encoder *enc, kokoro_error *err)
 {
+    const kk_libav *av = kk_libav_get(err);
+    if (!av)
+        return KOKORO_ERR_UNSUPPORTED;
     aac_state *s = calloc(1, sizeof *s);
     if (!s)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory creating an aac encoder");
     enc->codec = s;
+    s->av = av;
     s->rate_index = rate_index(enc->sample_rate);
-    const AVCodec *codec = avcodec_find_encoder_by_name("aac");
+    const AVCodec *codec = s->av->avcodec_find_encoder_by_name("aac");
     if (!codec)
         return kk_fail(err, KOKORO_ERR_UNSUPPORTED, "aac encoder: libavcodec was built without its aac encoder");
-    s->ctx = avcodec_alloc_context3(codec);
-    s->frame = av_frame_alloc();
-    s->pkt = av_packet_alloc();
+    s->ctx = s->av->avcodec_alloc_context3(codec);
+    s->frame = s->av->av_frame_alloc();
+    s->pkt = s->av->av_packet_alloc();
     if (!s->ctx || !s->frame || !s->pkt)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory creating an aac encoder");
     s->ctx->sample_fmt = AV_SAMPLE_FMT_FLTP;
@@ -81,14 +85,14 @@ static kokoro_status aac_open(kokoro_encoder *enc, kokoro_error *err)
     s->ctx->bit_rate = (int64_t)enc->opt.bitrate_kbps * 1000;
     s->ctx->profile = FF_PROFILE_AAC_LOW;
     s->ctx->time_base = (AVRational){1, enc->sample_rate};
-    av_channel_layout_default(&s->ctx->ch_layout, 1);
+    s->av->av_channel_layout_default(&s->ctx->ch_layout, 1);
     /* The encoder logs statistics and queue warnings on close (also when a client hangs up);
      * our return codes carry every failure, so shift its messages two levels down: only its
      * errors still reach the application's log. This touches no global libav setting. */
     s->ctx->log_level_offset = AV_LOG_VERBOSE - AV_LOG_WARNING;
-    int code = avcodec_open2(s->ctx, codec, NULL);
+    int code = s->av->avcodec_open2(s->ctx, codec, NULL);
     if (code < 0)
-        return av_fail("opening the codec", code, err);
+        return av_fail(s, "opening the codec", code, err);
     s->frame_size = s->ctx->frame_size > 0 ? s->ctx->frame_size : 1024;
     s->pending = malloc(sizeof(float) * (size_t)s->frame_size);
     if (!s->pending)
@@ -113,19 +117,19 @@ static void adts_header(uint8_t h[ADTS_HEADER_BYTES], int rate_index, size_t fra
 static kokoro_status drain_packets(kokoro_encoder *enc, aac_state *s, kokoro_error *err)
 {
     for (;;) {
-        int code = avcodec_receive_packet(s->ctx, s->pkt);
+        int code = s->av->avcodec_receive_packet(s->ctx, s->pkt);
         if (code == AVERROR(EAGAIN) || code == AVERROR_EOF)
             return KOKORO_OK;
         if (code < 0)
-            return av_fail("encoding", code, err);
+            return av_fail(s, "encoding", code, err);
         size_t len = (size_t)s->pkt->size + ADTS_HEADER_BYTES;
         if (len > ADTS_MAX_FRAME) {
-            av_packet_unref(s->pkt);
+            s->av->av_packet_unref(s->pkt);
             return kk_fail(err, KOKORO_ERR_INTERNAL, "aac encoder: a %zu-byte frame does not fit ADTS", len);
         }
         adts_header(s->out, s->rate_index, len);
         memcpy(s->out + ADTS_HEADER_BYTES, s->pkt->data, (size_t)s->pkt->size);
-        av_packet_unref(s->pkt);
+        s->av->av_packet_unref(s->pkt);
         kokoro_status st = kk_encoder_emit(enc, s->out, len, err);
         if (st != KOKORO_OK)
             return st;
@@ -135,22 +139,22 @@ static kokoro_status drain_packets(kokoro_encoder *enc, aac_state *s, kokoro_err
 static kokoro_status send_pending(kokoro_encoder *enc, aac_state *s, kokoro_error *err)
 {
     AVFrame *f = s->frame;
-    av_frame_unref(f);
+    s->av->av_frame_unref(f);
     f->format = AV_SAMPLE_FMT_FLTP;
     f->sample_rate = enc->sample_rate;
     f->nb_samples = s->fill;
-    int code = av_channel_layout_copy(&f->ch_layout, &s->ctx->ch_layout);
+    int code = s->av->av_channel_layout_copy(&f->ch_layout, &s->ctx->ch_layout);
     if (code >= 0)
-        code = av_frame_get_buffer(f, 0);
+        code = s->av->av_frame_get_buffer(f, 0);
     if (code < 0)
-        return av_fail("allocating a frame", code, err);
+        return av_fail(s, "allocating a frame", code, err);
     memcpy(f->data[0], s->pending, sizeof(float) * (size_t)s->fill);
     f->pts = s->pts;
     s->pts += s->fill;
     s->fill = 0;
-    code = avcodec_send_frame(s->ctx, f);
+    code = s->av->avcodec_send_frame(s->ctx, f);
     if (code < 0)
-        return av_fail("encoding", code, err);
+        return av_fail(s, "encoding", code, err);
     return drain_packets(enc, s, err);
 }
 
@@ -182,9 +186,9 @@ static kokoro_status aac_finish(kokoro_encoder *enc, kokoro_error *err)
         if (st != KOKORO_OK)
             return st;
     }
-    int code = avcodec_send_frame(s->ctx, NULL);
+    int code = s->av->avcodec_send_frame(s->ctx, NULL);
     if (code < 0)
-        return av_fail("flushing", code, err);
+        return av_fail(s, "flushing", code, err);
     return drain_packets(enc, s, err);
 }
 
@@ -193,9 +197,9 @@ static void aac_close(kokoro_encoder *enc)
     aac_state *s = enc->codec;
     if (!s)
         return;
-    avcodec_free_context(&s->ctx);
-    av_frame_free(&s->frame);
-    av_packet_free(&s->pkt);
+    s->av->avcodec_free_context(&s->ctx);
+    s->av->av_frame_free(&s->frame);
+    s->av->av_packet_free(&s->pkt);
     free(s->pending);
     free(s);
     enc->codec = NULL;

@@ -63,6 +63,19 @@ libs=$(chroot "$rootfs" /lib64/ld-linux-x86-64.so.2 --list /usr/local/bin/kokoro
 hits=$(awk '$2 == "=>" {print $1; print $3}' <<<"$libs" | gpu_filter)
 [ -z "$hits" ] || fail "GPU libraries in kokoro's closure inside the image: $hits"
 
+echo "== the libraries kokoro loads at run time (dlopen: libavcodec for AAC) resolve inside the image"
+runtime=$(strings -a "$kokoro" | grep -xE 'lib(avcodec|avutil)\.so\.[0-9]+' | sort -u)
+[ "$(wc -w <<<"$runtime")" -eq 2 ] || fail "cannot tell kokoro's run-time libraries (found: $runtime)"
+for name in $runtime; do
+  path=$(chroot "$rootfs" /sbin/ldconfig -p | awk -v n="$name" '$1 == n {print $NF; exit}')
+  [ -n "$path" ] || fail "$name is not in the image's loader cache"
+  libs=$(chroot "$rootfs" /lib64/ld-linux-x86-64.so.2 --list "$path")
+  ! grep -q 'not found' <<<"$libs" || { echo "$libs"; fail "unresolved libraries of $name in the image"; }
+  hits=$(awk '$2 == "=>" {print $1; print $3}' <<<"$libs" | gpu_filter)
+  [ -z "$hits" ] || fail "GPU libraries in the closure of $name inside the image: $hits"
+  echo "$name: $path, $(wc -l <<<"$libs") libraries"
+done
+
 echo "== kokoro --version as user kokoro"
 id=$(in_image /usr/bin/id -u)
 [ "$id" = 10001 ] || fail "user kokoro has uid $id"
