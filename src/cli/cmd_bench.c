@@ -28,7 +28,8 @@ static const char *const builtin_inputs[] = {
     "wˈʊdʧˌʌk kʊd ʧˈʌk wˈʊd? hi wʊd ʧˈʌk, hi wʊd, æz mˈʌʧ æz hi kʊd.",
 };
 
-static double peak_rss_mb(void)
+/* The process's peak resident set so far, MiB (2^20 bytes). */
+static double peak_rss_mib(void)
 {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
@@ -91,7 +92,7 @@ int cmd_bench(int argc, char **argv)
     cli_model_args ma;
     cli_model_args_init(&ma);
     const char *voice_expr = NULL, *inputs_path = NULL;
-    int threads = 0, runs = 3;
+    int threads = 0, runs = 3, compact = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int used = cli_model_args_parse(&ma, argv[i], v);
@@ -114,6 +115,17 @@ int cmd_bench(int argc, char **argv)
             threads = (int)strtol(v, &end, 10);
             if (*end || threads < 0) {
                 fprintf(stderr, "kokoro bench: --threads wants a count, got '%s'\n", v);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--compact")) {
+            if (!strcmp(v, "auto"))
+                compact = 0;
+            else if (!strcmp(v, "on"))
+                compact = 1;
+            else if (!strcmp(v, "off"))
+                compact = -1;
+            else {
+                fprintf(stderr, "kokoro bench: --compact wants auto, on or off, got '%s'\n", v);
                 return 2;
             }
         } else if (!strcmp(argv[i], "--runs")) {
@@ -208,15 +220,18 @@ int cmd_bench(int argc, char **argv)
                (double)model->n_params / 1e6);
     }
     t_load = kk_wall_seconds() - t_load;
-    printf("load %.2f s, threads %d, runs %d (median after one warm-up), RSS after load %.0f MB\n",
-           t_load, threads, runs, peak_rss_mb());
+    printf("load %.2f s, threads %d, runs %d (median after one warm-up), compact %s, RSS after "
+           "load %.0f MiB\n",
+           t_load, threads, runs, compact > 0 ? "on" : (compact < 0 ? "off" : "auto"),
+           peak_rss_mib());
 
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
     opt.threads = threads;
     opt.seed = 1;
-    printf("%-8s %6s %6s %7s %7s %6s %7s %8s %6s |", "input", "tokens", "frames", "audio_s",
-           "wall_s", "RTF", "cpu_s", "scratchMB", "GF/s");
+    opt.compact = compact;
+    printf("%-8s %6s %6s %7s %7s %6s %7s %10s %7s %6s |", "input", "tokens", "frames", "audio_s",
+           "wall_s", "RTF", "cpu_s", "scratchMiB", "peakMiB", "GF/s");
     for (int k = 0; k < KK_T_COUNT; k++)
         printf(" %s", kk_timer_names[k]);
     printf("\n");
@@ -255,9 +270,9 @@ int cmd_bench(int argc, char **argv)
                 frames += audio.durations[k];
             double audio_s = (double)audio.n_samples / KOKORO_SAMPLE_RATE;
             double conv_t = best_secs[KK_T_DECODER] + best_secs[KK_T_GENERATOR];
-            printf("%-8s %6zu %6d %7.2f %7.3f %6.3f %7.2f %8.0f %6.1f |", inputs[i].name,
+            printf("%-8s %6zu %6d %7.2f %7.3f %6.3f %7.2f %10.0f %7.0f %6.1f |", inputs[i].name,
                    audio.n_tokens - 2, frames, audio_s, med, med / audio_s, best_cpu,
-                   (double)scratch / 1048576.0,
+                   (double)scratch / 1048576.0, peak_rss_mib(),
                    conv_t > 0 ? conv_flops(&model->w, frames) / conv_t / 1e9 : 0.0);
             for (int k = 0; k < KK_T_COUNT; k++)
                 printf(" %.3f", best_secs[k]);
@@ -268,7 +283,7 @@ int cmd_bench(int argc, char **argv)
         free(wall);
         free(walls_sorted);
     }
-    printf("peak RSS %.0f MB\n", peak_rss_mb());
+    printf("peak RSS %.0f MiB (%.0f MB)\n", peak_rss_mib(), peak_rss_mib() * 1.048576);
     if (voice != &random_voice)
         kokoro_voice_free(voice);
     free(random_voice.data);

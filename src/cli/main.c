@@ -46,11 +46,13 @@ static const kokoro_command commands[] = {
     {"bench", cmd_bench, "measure synthesis speed and memory",
      "usage: kokoro bench [--model FILE | --model-dir DIR] [--config FILE] [--voices-dir DIR]\n"
      "                    [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"
+     "                    [--compact auto|on|off]\n"
      "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
      "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
      "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
-     "warm-up), RTF, process CPU seconds, scratch memory, conv GFLOP/s (decoder and generator\n"
-     "convolutions over their wall time), seconds per module; then peak RSS.\n"},
+     "warm-up), RTF, process CPU seconds, scratch memory, the process's peak RSS so far, conv\n"
+     "GFLOP/s (decoder and generator convolutions over their wall time), seconds per module;\n"
+     "then peak RSS. --compact: the generator's stage-buffer mode (kokoro_synth_options.compact).\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
      "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"

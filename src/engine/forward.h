@@ -65,7 +65,8 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T);
 /* Decoder up to the generator input: asr [hidden][F], F0/N [2F] -> x [upsample_initial][2F]. */
 float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float *N, int F,
                   const float *s_dec);
-/* Generator (harmonic source, upsampling stages, iSTFT): -> audio [600F] (arena). */
+/* Generator (harmonic source, upsampling stages, iSTFT): -> audio [600F] (arena). x and F0 may be
+ * kk_arena_big_alloc buffers: the generator frees them once read. */
 float *kk_generator(kk_forward *f, const float *x, const float *F0, int F, const float *s_dec);
 
 /* AdainResBlk1d shared by prosody.c and decoder.c: x [dim_in][L] -> [dim_out][L or 2L]. */

@@ -396,6 +396,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
         float *src = kk_arena_floats(&f->arena, L);
         harmonic_source(f, F0, nF0, up_total, src);
+        kk_arena_big_free(&f->arena, (void *)F0); /* no-op unless F0 was moved out of the stack */
         kk_dump(f, "dbg_gen_har_source", src, 0, 3, 1, (int)L, 1);
         kk_stft(src, (int)L, nf, hop, har, har + (size_t)nb * N);
         kk_arena_release(&f->arena, m);
@@ -469,6 +470,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         }
         if (i > 0)
             free_buf(f, &x); /* the previous stage's output */
+        else
+            kk_arena_big_free(&f->arena, (void *)x0); /* as F0 */
         /* x = mean of the stage's resblocks */
         int order[KK_MAX_RESBLOCK_KERNELS];
         resblock_order(w, i, order);

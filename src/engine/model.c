@@ -142,26 +142,18 @@ void kk_dump_transposed(kk_forward *f, const char *name, const float *x, int T, 
 
 /* ------------------------------------------------------------------ the forward pass */
 
-/* Releases the arena to m, keeping only *a (na floats) and *b (nb floats), which move: the
- * generator's peak then holds no dead text-side tensors. 0 when out of memory. */
-static int keep_only(kk_forward *f, kk_arena_mark_t m, float **a, size_t na, float **b, size_t nb)
+/* Moves *a (na floats) and *b (nb floats) out of the arena's stack into buffers of their own and
+ * releases the stack to m: the generator's peak then holds no dead text-side tensors, and it frees
+ * these two as soon as it has read them. */
+static void move_out(kk_forward *f, kk_arena_mark_t m, float **a, size_t na, float **b, size_t nb)
 {
-    float *ta = malloc(na * sizeof(float)), *tb = malloc(nb * sizeof(float));
-    if (!ta || !tb) {
-        free(ta);
-        free(tb);
-        return 0;
-    }
-    memcpy(ta, *a, na * sizeof(float));
-    memcpy(tb, *b, nb * sizeof(float));
+    float *ma = kk_arena_big_alloc(&f->arena, na * sizeof(float));
+    float *mb = kk_arena_big_alloc(&f->arena, nb * sizeof(float));
+    memcpy(ma, *a, na * sizeof(float));
+    memcpy(mb, *b, nb * sizeof(float));
     kk_arena_release(&f->arena, m);
-    *a = kk_arena_floats(&f->arena, na);
-    *b = kk_arena_floats(&f->arena, nb);
-    memcpy(*a, ta, na * sizeof(float));
-    memcpy(*b, tb, nb * sizeof(float));
-    free(ta);
-    free(tb);
-    return 1;
+    *a = ma;
+    *b = mb;
 }
 
 kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const float *ref_s,
@@ -217,9 +209,7 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
     t0 = kk_wall_seconds();
     float *x = kk_decoder(f, asr, F0, N, F, s_dec);
     f->seconds[KK_T_DECODER] += kk_wall_seconds() - t0;
-    if (!keep_only(f, m_start, &x, (size_t)w->cfg.upsample_initial_channel * 2 * F, &F0,
-                   2 * (size_t)F))
-        return kk_fail(f->err, KOKORO_ERR_NO_MEMORY, "out of memory during synthesis");
+    move_out(f, m_start, &x, (size_t)w->cfg.upsample_initial_channel * 2 * F, &F0, 2 * (size_t)F);
 
     float *audio = kk_generator(f, x, F0, F, s_dec);
     f->arena.on_fail = NULL;

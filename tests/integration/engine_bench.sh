@@ -13,9 +13,19 @@ echo "$out"
 grep -q '^input .*tokens .*frames .*audio_s .*wall_s .*RTF .*cpu_s' <<<"$out"
 [ "$(grep -c '^input  *[0-9]' <<<"$out")" -eq 2 ]
 grep -q '^input  *12  *19  *0.47 ' <<<"$out"   # a_short: 12 phonemes, 19 frames, 0.475 s
-grep -q '^peak RSS [0-9]* MB$' <<<"$out"
+grep -q '^peak RSS [0-9]* MiB ([0-9]* MB)$' <<<"$out"
+# compact stage buffers give the same lengths
+out2=$("$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha --inputs "$tmp/in.json" \
+       --runs 1 --threads 2 --compact on)
+echo "$out2"
+grep -q 'compact on' <<<"$out2"
+grep -q '^input  *12  *19  *0.47 ' <<<"$out2"
 set +e
 msg=$("$kokoro" bench --runs 0 2>&1); rc=$?
 set -e
 [ $rc -ne 0 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] || { echo "bad --runs accepted: $msg"; exit 1; }
+set +e
+msg=$("$kokoro" bench --compact maybe 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] || { echo "bad --compact accepted: $msg"; exit 1; }
 echo ok

@@ -118,8 +118,20 @@ static void test_threads(void)
     CHECK(synth(&o, PH, &b) == KOKORO_OK);
     double d = max_rel_diff(&a, &b);
     CHECK_MSG(d < 1e-4, "1 vs 3 threads differ by %g", d);
+    kokoro_audio_free(&b);
+    /* compact stage buffers: the same with any thread count, and close to float32 ones */
+    kokoro_audio c;
+    o.compact = 1;
+    CHECK(synth(&o, PH, &b) == KOKORO_OK);
+    o.threads = 1;
+    CHECK(synth(&o, PH, &c) == KOKORO_OK);
+    d = max_rel_diff(&b, &c);
+    CHECK_MSG(d < 1e-4, "compact: 1 vs 3 threads differ by %g", d);
+    d = max_rel_diff(&a, &c);
+    CHECK_MSG(d < 1e-3, "compact vs float32 stage buffers differ by %g", d);
     kokoro_audio_free(&a);
     kokoro_audio_free(&b);
+    kokoro_audio_free(&c);
 }
 
 typedef struct {
