@@ -118,16 +118,8 @@ int cmd_bench(int argc, char **argv)
                 return 2;
             }
         } else if (!strcmp(argv[i], "--compact")) {
-            if (!strcmp(v, "auto"))
-                compact = 0;
-            else if (!strcmp(v, "on"))
-                compact = 1;
-            else if (!strcmp(v, "off"))
-                compact = -1;
-            else {
-                fprintf(stderr, "kokoro bench: --compact wants auto, on or off, got '%s'\n", v);
+            if (cli_parse_compact("bench", v, &compact) != 0)
                 return 2;
-            }
         } else if (!strcmp(argv[i], "--runs")) {
             runs = (int)strtol(v, &end, 10);
             if (*end || runs < 1 || runs > 1000) {

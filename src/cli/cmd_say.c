@@ -85,6 +85,10 @@ int cmd_say(int argc, char **argv)
             opt.dump_dir = argv[++i];
         else if (!strcmp(a, "--inject-har"))
             opt.inject_har_dir = argv[++i];
+        else if (!strcmp(a, "--compact")) {
+            if (cli_parse_compact("say", argv[++i], &opt.compact) != 0)
+                return 2;
+        }
         else if (!strcmp(a, "--speed")) {
             opt.speed = strtof(argv[++i], &end);
             if (!end || *end || !(opt.speed > 0.0f)) {

@@ -13,7 +13,8 @@ static const kokoro_command commands[] = {
      "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
      "                  --voice VOICE (TEXT | - | --phonemes P) [--lang L] [--no-normalize]\n"
      "                  [--speed S] [--zero-noise] [--seed N]\n"
-     "                  [--threads N] [--dump-dir D] [--inject-har CASE_DIR]\n"
+     "                  [--threads N] [--compact auto|on|off] [--dump-dir D]\n"
+     "                  [--inject-har CASE_DIR]\n"
      "                  [-f mp3|opus|aac|flac|wav|pcm] [--bitrate KBPS] [--compression 0..8]\n"
      "                  [--volume V] -o FILE\n"
      "Without -f the extension of FILE picks the format ('-' writes wav to stdout). Defaults:\n"
@@ -25,6 +26,8 @@ static const kokoro_command commands[] = {
      "of VOICE (a, b, e, f, h, i, p).\n"
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
      "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"
+     "--compact: the generator's stage buffers, 24-bit and partly recomputed to save memory\n"
+     "(auto: for long utterances only).\n"
      "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"
      "config.json and voices/ default to the checkpoint's folder.\n"},
     {"voices", cmd_voices, "list the voices of the model folder",

@@ -96,3 +96,18 @@ int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out)
     }
     return 0;
 }
+
+int cli_parse_compact(const char *cmd, const char *val, int *compact)
+{
+    if (!strcmp(val, "auto"))
+        *compact = 0;
+    else if (!strcmp(val, "on"))
+        *compact = 1;
+    else if (!strcmp(val, "off"))
+        *compact = -1;
+    else {
+        fprintf(stderr, "kokoro %s: --compact wants auto, on or off, got '%s'\n", cmd, val);
+        return -1;
+    }
+    return 0;
+}

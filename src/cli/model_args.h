@@ -19,4 +19,7 @@ int cli_model_args_parse(cli_model_args *a, const char *opt, const char *val);
  * directory (--voices-dir, else voices/ next to the model), and loads the model. Prints a one-line
  * error prefixed with cmd and returns -1 on failure. */
 int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out);
+/* --compact auto|on|off -> kokoro_synth_options.compact (0, 1, -1); prints an error prefixed with
+ * cmd and returns -1 for anything else. */
+int cli_parse_compact(const char *cmd, const char *val, int *compact);
 #endif
