@@ -63,21 +63,6 @@ static int shift_cols(int Lout, int threads)
     return (int)(nb > 0 ? nb : 1);
 }
 
-size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int dil, int threads)
-{
-    int Lout = kk_conv1d_len(L, k, stride, pad, dil);
-    if (Lout <= 0)
-        return 0;
-    if (threads < 1)
-        threads = 1;
-    if (use_shifted(k, stride)) {
-        int nb = shift_cols(Lout, threads);
-        return (size_t)out * in * k + (size_t)threads * ((size_t)in * span_of(nb, k, 1, dil) + 16);
-    }
-    int nb = block_cols(in, k, Lout, threads);
-    return per_worker(in, k, stride, dil, nb) * (size_t)threads;
-}
-
 /* Copies x[c][lo .. lo+span) (zero outside [0, L)) through pre into dst[c][span]. */
 static void gather_input(const kk_buf *x, const kk_pre *pre, long lo, size_t span, float *dst)
 {
@@ -240,8 +225,9 @@ static int packed_cols(int nb, int out)
     return nb < cap ? nb : (int)cap;
 }
 
-size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
-                             int threads)
+/* Scratch floats of kk_conv1d_buf; packed_out: room for the output tiles of a packed y. */
+static size_t conv_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                           int threads, int packed_out)
 {
     int Lout = kk_conv1d_len(L, k, stride, pad, dil);
     if (Lout <= 0)
@@ -251,13 +237,25 @@ size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad,
     if (use_shifted(k, stride)) {
         int nb = shift_cols(Lout, threads);
         return (size_t)out * in * k +
-               (size_t)threads * (kk_conv1d_cols_scratch(in, nb, k, dil) + (size_t)out * nb);
+               (size_t)threads * (kk_conv1d_cols_scratch(in, nb, k, dil) +
+                                  (packed_out ? (size_t)out * nb : 0));
     }
-    /* enough for either storage of the output: float32 blocks are wider but need no tile */
+    /* a packed output takes narrower blocks plus a tile; enough for either */
     int nb = block_cols(in, k, Lout, threads), np = packed_cols(nb, out);
     size_t f32 = per_worker(in, k, stride, dil, nb);
     size_t packed = per_worker(in, k, stride, dil, np) + (size_t)out * np;
-    return (f32 > packed ? f32 : packed) * (size_t)threads;
+    return (packed_out && packed > f32 ? packed : f32) * (size_t)threads;
+}
+
+size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int dil, int threads)
+{
+    return conv_scratch(in, out, L, k, stride, pad, dil, threads, 0);
+}
+
+size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                             int threads)
+{
+    return conv_scratch(in, out, L, k, stride, pad, dil, threads, 1);
 }
 
 void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
