@@ -207,14 +207,21 @@ static void rc_stats(void *p, int b0, int b1, int worker)
         rc_conv1(j, t0, n, y, (size_t)n, cs);
         double *sum = j->sums + (size_t)blk * 2 * j->C, *sq = sum + j->C;
         for (int c = 0; c < j->C; c++) {
+            /* eight independent lanes so the loop vectorises (one accumulator is a serial chain) */
             const float *r = y + (size_t)c * n;
-            double a = 0.0, b = 0.0;
-            for (int t = 0; t < n; t++) {
-                a += r[t];
-                b += (double)r[t] * r[t];
+            double a[8] = {0}, b[8] = {0};
+            int t = 0;
+            for (; t + 8 <= n; t += 8)
+                for (int u = 0; u < 8; u++) {
+                    a[u] += r[t + u];
+                    b[u] += (double)r[t + u] * r[t + u];
+                }
+            for (; t < n; t++) {
+                a[0] += r[t];
+                b[0] += (double)r[t] * r[t];
             }
-            sum[c] = a;
-            sq[c] = b;
+            sum[c] = ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]));
+            sq[c] = ((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7]));
         }
     }
 }
