@@ -133,6 +133,14 @@ static kokoro_status load_injected(kk_forward *f, const char *name, int nb, int 
     return KOKORO_OK;
 }
 
+static int max_dilation(const kk_resblock1_w *r)
+{
+    int maxd = 1;
+    for (int j = 0; j < r->n_dil; j++)
+        maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
+    return maxd;
+}
+
 /* AdaINResBlock1, in place on x [C][L]: for each dilation,
  * x += conv2(snake(IN2(conv1(snake(IN1(x)))))), with conv1's output in a stage buffer. */
 static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
@@ -141,9 +149,7 @@ static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const f
     int C = r->channels, k = r->k, L = x->L;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
-    int maxd = 1;
-    for (int j = 0; j < r->n_dil; j++)
-        maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
+    int maxd = max_dilation(r);
     float *scratch = kk_arena_floats(
         &f->arena, kk_conv1d_buf_scratch(C, C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
     kk_buf t = stage_buf(f, C, L, compact);
@@ -281,9 +287,7 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
     float *sc2 = kk_arena_floats(&f->arena, (size_t)C), *sh2 = kk_arena_floats(&f->arena, (size_t)C);
-    int maxd = 1;
-    for (int j = 0; j < r->n_dil; j++)
-        maxd = r->dil[j] > maxd ? r->dil[j] : maxd;
+    int maxd = max_dilation(r);
     int cols = KK_RC_COLS, reach = h2 + maxd * h2;
     if (cols < reach)
         cols = reach;
