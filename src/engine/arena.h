@@ -2,10 +2,11 @@
  * arena — the per-call scratch memory of one synthesis (the "State" of the llama2.c split).
  *
  * A stack of large blocks: kk_arena_floats bumps a pointer, kk_arena_mark/kk_arena_release pop
- * everything allocated since the mark. Released blocks stay mapped and are reused, so the big
- * generator temporaries do not fault in fresh pages each layer; only when no free block is large
- * enough are the free ones returned to the system and a larger one taken. Buffers whose lifetimes
- * do not nest (the generator's stage buffers) are mapped separately with kk_arena_big_alloc.
+ * everything allocated since the mark. Released blocks stay mapped and are reused, so layer
+ * temporaries do not fault in fresh pages each time; only when no free block is large enough (or
+ * on kk_arena_trim) are free ones returned to the system. Buffers whose lifetimes do not nest (the
+ * generator's audio-rate stage buffers) are mapped separately with kk_arena_big_alloc and unmapped
+ * the moment they die, so the call's peak is what is live.
  * An arena belongs to one call on one thread. When on_fail is set, running out of memory
  * longjmps there (the forward pass then unwinds in one place instead of checking every buffer).
  */
