@@ -93,6 +93,8 @@ typedef struct {
                                  * value's 32 bits (relative rounding <= 2^-16) and one resblock per
                                  * stage recomputes a convolution instead of storing it: about 40 %
                                  * less peak memory on long inputs for ~10 % more generator time. */
+    int direct_conv;            /* 1: every convolution by the direct method (the reference path
+                                 * the fast FFT convolutions are tested against); 0 = fastest. */
 } kokoro_synth_options;
 
 void kokoro_synth_options_init(kokoro_synth_options *opt);

@@ -92,7 +92,7 @@ int cmd_bench(int argc, char **argv)
     cli_model_args ma;
     cli_model_args_init(&ma);
     const char *voice_expr = NULL, *inputs_path = NULL;
-    int threads = 0, runs = 3, compact = 0;
+    int threads = 0, runs = 3, compact = 0, direct_conv = 0;
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int used = cli_model_args_parse(&ma, argv[i], v);
@@ -119,6 +119,9 @@ int cmd_bench(int argc, char **argv)
             }
         } else if (!strcmp(argv[i], "--compact")) {
             if (cli_parse_compact("bench", v, &compact) != 0)
+                return 2;
+        } else if (!strcmp(argv[i], "--conv")) {
+            if (cli_parse_conv("bench", v, &direct_conv) != 0)
                 return 2;
         } else if (!strcmp(argv[i], "--runs")) {
             runs = (int)strtol(v, &end, 10);
@@ -222,6 +225,7 @@ int cmd_bench(int argc, char **argv)
     opt.threads = threads;
     opt.seed = 1;
     opt.compact = compact;
+    opt.direct_conv = direct_conv;
     printf("%-8s %6s %6s %7s %7s %6s %7s %10s %7s %6s |", "input", "tokens", "frames", "audio_s",
            "wall_s", "RTF", "cpu_s", "scratchMiB", "peakMiB", "GF/s");
     for (int k = 0; k < KK_T_COUNT; k++)

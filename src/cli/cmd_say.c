@@ -89,6 +89,10 @@ int cmd_say(int argc, char **argv)
             if (cli_parse_compact("say", argv[++i], &opt.compact) != 0)
                 return 2;
         }
+        else if (!strcmp(a, "--conv")) {
+            if (cli_parse_conv("say", argv[++i], &opt.direct_conv) != 0)
+                return 2;
+        }
         else if (!strcmp(a, "--speed")) {
             opt.speed = strtof(argv[++i], &end);
             if (!end || *end || !(opt.speed > 0.0f)) {

@@ -13,7 +13,8 @@ static const kokoro_command commands[] = {
      "usage: kokoro say (--model FILE | --model-dir DIR) [--config FILE] [--voices-dir DIR]\n"
      "                  --voice VOICE (TEXT | - | --phonemes P) [--lang L] [--no-normalize]\n"
      "                  [--speed S] [--zero-noise] [--seed N]\n"
-     "                  [--threads N] [--compact auto|on|off] [--dump-dir D]\n"
+     "                  [--threads N] [--compact auto|on|off] [--conv fast|direct]\n"
+     "                  [--dump-dir D]\n"
      "                  [--inject-har CASE_DIR]\n"
      "                  [-f mp3|opus|aac|flac|wav|pcm] [--bitrate KBPS] [--compression 0..8]\n"
      "                  [--volume V] -o FILE\n"
@@ -27,7 +28,8 @@ static const kokoro_command commands[] = {
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
      "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"
      "--compact: the generator's stage buffers, 24-bit and partly recomputed to save memory\n"
-     "(auto: for long utterances only).\n"
+     "(auto: for long utterances only). --conv direct: every convolution by the direct method\n"
+     "(the reference the FFT convolutions are tested against).\n"
      "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"
      "config.json and voices/ default to the checkpoint's folder.\n"},
     {"voices", cmd_voices, "list the voices of the model folder",
@@ -49,13 +51,15 @@ static const kokoro_command commands[] = {
     {"bench", cmd_bench, "measure synthesis speed and memory",
      "usage: kokoro bench [--model FILE | --model-dir DIR] [--config FILE] [--voices-dir DIR]\n"
      "                    [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"
-     "                    [--compact auto|on|off]\n"
+     "                    [--compact auto|on|off] [--conv fast|direct]\n"
      "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
      "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
      "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
      "warm-up), RTF, process CPU seconds, scratch memory, the process's peak RSS so far, conv\n"
      "GFLOP/s (decoder and generator convolutions over their wall time), seconds per module;\n"
-     "then peak RSS. --compact: the generator's stage-buffer mode (kokoro_synth_options.compact).\n"},
+     "then peak RSS. --compact: the generator's stage-buffer mode (kokoro_synth_options.compact);\n"
+     "--conv direct: no FFT convolutions (kokoro_synth_options.direct_conv).\n"
+     "KOKORO_CONV_SPECTRA_MB caps the filter spectra precomputed at load (default 40, 'all').\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
      "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"

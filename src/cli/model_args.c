@@ -111,3 +111,16 @@ int cli_parse_compact(const char *cmd, const char *val, int *compact)
     }
     return 0;
 }
+
+int cli_parse_conv(const char *cmd, const char *val, int *direct)
+{
+    if (!strcmp(val, "fast"))
+        *direct = 0;
+    else if (!strcmp(val, "direct"))
+        *direct = 1;
+    else {
+        fprintf(stderr, "kokoro %s: --conv wants fast or direct, got '%s'\n", cmd, val);
+        return -1;
+    }
+    return 0;
+}

@@ -22,4 +22,6 @@ int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out);
 /* --compact auto|on|off -> kokoro_synth_options.compact (0, 1, -1); prints an error prefixed with
  * cmd and returns -1 for anything else. */
 int cli_parse_compact(const char *cmd, const char *val, int *compact);
+/* --conv fast|direct -> kokoro_synth_options.direct_conv. */
+int cli_parse_conv(const char *cmd, const char *val, int *direct);
 #endif

@@ -141,28 +141,49 @@ static int max_dilation(const kk_resblock1_w *r)
     return maxd;
 }
 
+/* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
+ * layer has a plan (its spectra from load, or made here), else direct. Scratch from the arena. */
+static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
+                      int d, kk_buf *y, int accumulate)
+{
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    if (cw->fast && !f->opt->direct_conv) {
+        const kk_conv_fft *p = &cw->fast->plan;
+        const float *spec = cw->fast->spec;
+        if (!spec) {
+            float *s = kk_arena_floats(&f->arena, kk_conv_fft_spectra_floats(p));
+            kk_conv_fft_spectra(p, cw->w, s);
+            spec = s;
+        }
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
+        kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+    } else {
+        int k = cw->k;
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x->C, cw->out, x->L, k, 1,
+                                                                     d * (k - 1) / 2, d,
+                                                                     f->threads));
+        kk_conv1d_buf(x, pre, cw->w, cw->b, cw->out, k, 1, d * (k - 1) / 2, d, y, accumulate, sc,
+                      f->threads);
+    }
+    kk_arena_release(&f->arena, m);
+}
+
 /* AdaINResBlock1, in place on x [C][L]: for each dilation,
  * x += conv2(snake(IN2(conv1(snake(IN1(x)))))), with conv1's output in a stage buffer. */
 static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
 {
     int compact = x->f32 == NULL;
-    int C = r->channels, k = r->k, L = x->L;
+    int C = r->channels, L = x->L;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
-    int maxd = max_dilation(r);
-    float *scratch = kk_arena_floats(
-        &f->arena, kk_conv1d_buf_scratch(C, C, L, k, 1, maxd * (k - 1) / 2, maxd, f->threads));
     kk_buf t = stage_buf(f, C, L, compact);
     for (int j = 0; j < r->n_dil; j++) {
-        int d = r->dil[j];
         kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
-        kk_conv1d_buf(x, &p1, r->convs1[j].w, r->convs1[j].b, C, k, 1, d * (k - 1) / 2, d, &t, 0,
-                      scratch, f->threads);
+        same_conv(f, &r->convs1[j], x, &p1, r->dil[j], &t, 0);
         kk_adain_prepare_buf(f, &r->adain2[j], &t, s, sc, sh);
         kk_pre p2 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha2[j]};
-        kk_conv1d_buf(&t, &p2, r->convs2[j].w, r->convs2[j].b, C, k, 1, (k - 1) / 2, 1, x, 1,
-                      scratch, f->threads);
+        same_conv(f, &r->convs2[j], &t, &p2, 1, x, 1);
     }
     free_buf(f, &t);
     kk_arena_release(&f->arena, m);

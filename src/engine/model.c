@@ -77,6 +77,8 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
         kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
         kk_weight_source src = {ckpt_get, m->ckpt};
         st = kk_weights_build(&m->w, cfg, &src, err);
+        if (st == KOKORO_OK)
+            st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
     }
     free(cfg);
     if (st != KOKORO_OK) {
@@ -91,6 +93,7 @@ void kokoro_model_free(kokoro_model *model)
 {
     if (!model)
         return;
+    kk_weights_free_fast(&model->w);
     kk_checkpoint_free(model->ckpt);
     for (size_t i = 0; i < model->n_owned; i++)
         free(model->owned[i]);

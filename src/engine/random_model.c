@@ -193,6 +193,8 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
     random_source r = {m, seed * 2654435761u + 1, 0, NULL, NULL};
     kk_weight_source src = {random_get, &r};
     kokoro_status st = kk_weights_build(&m->w, cfg, &src, err);
+    if (st == KOKORO_OK)
+        st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
     for (size_t i = 0; i < m->n_owned; i++)
         free(r.names[i]);
     free(r.names);

@@ -7,6 +7,7 @@
 #define KOKORO_ENGINE_WEIGHTS_H
 #include "kokoro.h"
 #include "model/config.h"
+#include "nn/conv_fft.h"
 #include "nn/nn.h"
 
 #define KK_MAX_LAYERS 16
@@ -17,9 +18,17 @@ typedef struct {
     int in, out;
 } kk_lin_w;
 
+/* A convolution's FFT plan (nn/conv_fft.h) and, when the model's budget covered it, its filter
+ * spectra computed at load (NULL: computed per call). */
+typedef struct {
+    kk_conv_fft plan;
+    float *spec;
+} kk_fast_conv;
+
 typedef struct {
     const float *w, *b; /* Conv1d: w [out][in][k]; ConvTranspose1d: w [in][out][k] */
     int in, out, k;
+    const kk_fast_conv *fast; /* set by kk_weights_prepare_fast for the layers it speeds up */
 } kk_conv_w;
 
 typedef struct {
@@ -92,6 +101,10 @@ typedef struct {
         kk_resblock1_w resblocks[KK_MAX_UPSAMPLES * KK_MAX_RESBLOCK_KERNELS];
         kk_conv_w conv_post;
     } gen;
+
+    kk_fast_conv *fast;     /* owned: the plans kk_conv_w.fast point to */
+    int n_fast;
+    size_t fast_spec_bytes; /* held by the spectra computed at load */
 } kk_weights;
 
 /* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.
@@ -106,4 +119,14 @@ typedef struct {
 
 kokoro_status kk_weights_build(kk_weights *w, const kk_config *cfg, const kk_weight_source *src,
                                kokoro_error *err);
+
+/* Gives the generator's resblock convolutions that the FFT method speeds up (k >= 5) their plans,
+ * and precomputes filter spectra for as many as spectra_budget bytes hold, the layers that save
+ * the most time per byte first (engine/fast_conv.c). Free with kk_weights_free_fast. */
+kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, kokoro_error *err);
+void kk_weights_free_fast(kk_weights *w);
+
+/* The spectra budget a model gets at load: KOKORO_CONV_SPECTRA_MB from the environment if set
+ * (a number of MiB, "all" or 0), else the default of fast_conv.c. */
+size_t kk_fast_spectra_budget(void);
 #endif

@@ -6,6 +6,8 @@
 
 #include "engine/arena.h"
 #include "harness.h"
+#include "nn/conv_fft.h"
+#include "nn/fft.h"
 #include "nn/nn.h"
 
 static uint32_t rng_state = 12345;
@@ -421,10 +423,123 @@ static void test_arena(void)
     CHECK(a.held == 0 && a.bigs == NULL);
 }
 
+/* The batched real FFT against a double DFT, both directions, several lengths. */
+static void test_rfft(void)
+{
+    for (int N = 4; N <= 64; N *= 2) {
+        kk_rfft t;
+        CHECK(kk_rfft_init(&t, N) == 0);
+        int M = N / 2, B = 5;
+        float *x = rnd((size_t)N * B), *zr = malloc(sizeof(float) * M * B);
+        float *zi = malloc(sizeof(float) * M * B), *Xr = malloc(sizeof(float) * (M + 1) * B);
+        float *Xi = malloc(sizeof(float) * (M + 1) * B);
+        for (int b = 0; b < B; b++)
+            for (int n = 0; n < N; n++)
+                (n & 1 ? zi : zr)[t.rev[n >> 1] * B + b] = x[b * N + n];
+        kk_rfft_forward(&t, zr, zi, B, Xr, Xi);
+        double worst = 0.0;
+        for (int b = 0; b < B; b++)
+            for (int f = 0; f <= M; f++) {
+                double re = 0, im = 0;
+                for (int n = 0; n < N; n++) {
+                    re += x[b * N + n] * cos(2 * M_PI * f * n / N);
+                    im -= x[b * N + n] * sin(2 * M_PI * f * n / N);
+                }
+                worst = fmax(worst, fabs(Xr[f * B + b] - 2 * re));
+                if (f > 0 && f < M)
+                    worst = fmax(worst, fabs(Xi[f * B + b] - 2 * im));
+            }
+        CHECK_MSG(worst < 1e-4, "rfft forward N %d error %g", N, worst);
+        /* inverse of 2X is 2N x */
+        kk_rfft_inverse(&t, Xr, Xi, B, zr, zi);
+        worst = 0.0;
+        for (int b = 0; b < B; b++)
+            for (int n = 0; n < N; n++)
+                worst = fmax(worst, fabs((n & 1 ? zi : zr)[(n >> 1) * B + b] / (2.0 * N) -
+                                         x[b * N + n]));
+        CHECK_MSG(worst < 1e-5, "rfft round trip N %d error %g", N, worst);
+        free(x), free(zr), free(zi), free(Xr), free(Xi);
+        kk_rfft_free(&t);
+    }
+    kk_rfft t;
+    CHECK(kk_rfft_init(&t, 48) != 0);
+    CHECK(kk_rfft_init(&t, 2) != 0);
+}
+
+/* The FFT convolution against the direct one: kernels, dilations, lengths (shorter than a block,
+ * a few units, many units), float32 and packed storage, accumulation, thread counts; and the
+ * result identical for 1 and 3 threads. */
+static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc)
+{
+    float *x = rnd((size_t)C * L), *W = rnd((size_t)C * C * k), *b = rnd(C);
+    float *sc = rnd(C), *sh = rnd(C), *al = rnd(C);
+    for (int c = 0; c < C; c++)
+        al[c] = 0.5f + fabsf(al[c]);
+    kk_pre pre = {sc, sh, KK_ACT_SNAKE, 0.0f, al};
+    kk_conv_fft p;
+    CHECK(kk_conv_fft_init(&p, C, C, k, N) == 0);
+    float *spec = malloc(sizeof(float) * kk_conv_fft_spectra_floats(&p));
+    kk_conv_fft_spectra(&p, W, spec);
+    size_t n = (size_t)C * L;
+    float *y0 = rnd(n), *ref = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);
+    float *y3 = malloc(sizeof(float) * n);
+    memcpy(ref, y0, sizeof(float) * n);
+    kk_buf xb = kk_buf_f32(x, C, L), rb = kk_buf_f32(ref, C, L);
+    float *s = malloc(sizeof(float) * kk_conv1d_buf_scratch(C, C, L, k, 1, d * (k - 1) / 2, d, 2));
+    kk_conv1d_buf(&xb, &pre, W, b, C, k, 1, d * (k - 1) / 2, d, &rb, acc, s, 2);
+    free(s);
+    void *pm = packed ? malloc(kk_buf_packed_bytes(C, L)) : NULL;
+    double mag = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mag = fmax(mag, fabs(ref[i]));
+    float *outs[2] = {y1, y3};
+    int threads[2] = {1, 3};
+    for (int r = 0; r < 2; r++) {
+        memcpy(outs[r], y0, sizeof(float) * n);
+        kk_buf yb = kk_buf_f32(outs[r], C, L);
+        if (packed) {
+            yb = kk_buf_packed(pm, C, L);
+            for (int c = 0; c < C; c++)
+                kk_buf_write(&yb, c, 0, L, y0 + (size_t)c * L);
+        }
+        s = malloc(sizeof(float) * kk_conv1d_fft_scratch(&p, L, d, threads[r]));
+        kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, acc, s, threads[r]);
+        free(s);
+        if (packed)
+            for (int c = 0; c < C; c++)
+                kk_buf_read(&yb, c, 0, L, outs[r] + (size_t)c * L);
+    }
+    double err = maxdiff(y1, ref, n), bound = packed ? 1e-4 : 1e-5;
+    CHECK_MSG(err <= bound * mag, "fft conv C %d L %d k %d d %d N %d packed %d acc %d: %g x max",
+              C, L, k, d, N, packed, acc, err / mag);
+    CHECK_MSG(memcmp(y1, y3, sizeof(float) * n) == 0, "fft conv C %d L %d k %d d %d: 1 vs 3 threads",
+              C, L, k, d);
+    free(pm);
+    free(x), free(W), free(b), free(sc), free(sh), free(al), free(spec);
+    free(y0), free(ref), free(y1), free(y3);
+    kk_conv_fft_free(&p);
+}
+
+static void test_conv_fft(void)
+{
+    CHECK(kk_conv_fft_cost(11, 32) < 2.9 && kk_conv_fft_cost(11, 32) > 2.8);
+    kk_conv_fft p;
+    CHECK(kk_conv_fft_init(&p, 4, 4, 4, 32) != 0);  /* even kernel */
+    CHECK(kk_conv_fft_init(&p, 4, 4, 33, 32) != 0); /* longer than the block */
+    fft_conv_case(8, 5, 7, 1, 16, 0, 0);             /* shorter than one block */
+    fft_conv_case(16, 300, 11, 5, 32, 0, 1);
+    fft_conv_case(16, 301, 7, 3, 32, 1, 1);
+    fft_conv_case(12, 97, 3, 1, 8, 0, 0);
+    fft_conv_case(32, 6000, 11, 3, 32, 0, 0);       /* many units: whole units per worker */
+    fft_conv_case(8, 2000, 5, 2, 16, 1, 0);
+}
+
 int main(void)
 {
     test_linear();
     test_conv1d();
+    test_rfft();
+    test_conv_fft();
     test_conv_transpose();
     test_lstm();
     test_norms();

@@ -1,0 +1,127 @@
+/*
+ * fast_conv — which convolutions run by FFT, and which of them keep their spectra from load.
+ *
+ * The FFT method (nn/conv_fft.h) pays off for the generator's AdaIN resblocks with kernels 7 and
+ * 11 (k = 3 stays direct: (2N-2)/(N-2) multiply-adds per output is barely under 3, and the
+ * transforms cost more than the difference). N = 32 for both: 2.4 and 2.8 multiply-adds per
+ * output and channel pair against 7 and 11; N = 64 saves a little more arithmetic (2.2, 2.3) for
+ * twice the spectra and scratch, and measured no faster.
+ *
+ * Spectra take N/k times a layer's weights (4.6x at k = 7, 2.9x at k = 11): all of Kokoro-82M's
+ * would add 189 MB. So they are precomputed for the layers that save the most time per byte
+ * (the 128-channel stage, whose weights are a quarter of the size and run at six times the
+ * rate) up to a budget, and the rest are made per call in the call's arena by one GEMM of
+ * N x (out*in) x k multiply-adds, a few percent of the layer's own work. The same GEMM makes
+ * both, so the budget never changes the output.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/weights.h"
+#include "util/error.h"
+
+#define KK_FAST_N 32
+#define KK_FAST_MIN_K 5
+/* Default spectra budget: the 128-channel stage's layers of Kokoro-82M (36 MiB) fit. */
+#define KK_FAST_DEFAULT_MB 40
+
+size_t kk_fast_spectra_budget(void)
+{
+    const char *e = getenv("KOKORO_CONV_SPECTRA_MB");
+    if (!e || !*e)
+        return (size_t)KK_FAST_DEFAULT_MB << 20;
+    if (!strcmp(e, "all"))
+        return (size_t)-1;
+    char *end;
+    long mb = strtol(e, &end, 10);
+    if (*end || mb < 0)
+        return (size_t)KK_FAST_DEFAULT_MB << 20;
+    return (size_t)mb << 20;
+}
+
+typedef struct {
+    kk_conv_w *conv;
+    double gain_per_byte; /* multiply-adds saved per second of audio, per byte of spectra */
+} candidate;
+
+static int by_gain(const void *a, const void *b)
+{
+    double x = ((const candidate *)a)->gain_per_byte, y = ((const candidate *)b)->gain_per_byte;
+    return x < y ? 1 : (x > y ? -1 : 0);
+}
+
+static int collect(kk_resblock1_w *r, double rate, candidate *out, int n)
+{
+    if (r->k < KK_FAST_MIN_K || r->k >= KK_FAST_N)
+        return n;
+    for (int j = 0; j < r->n_dil; j++) {
+        kk_conv_w *cs[2] = {&r->convs1[j], &r->convs2[j]};
+        for (int i = 0; i < 2; i++) {
+            double saved = rate * cs[i]->in * cs[i]->out * (r->k - kk_conv_fft_cost(r->k, KK_FAST_N));
+            double bytes = (double)KK_FAST_N * cs[i]->in * cs[i]->out * sizeof(float);
+            out[n].conv = cs[i];
+            out[n].gain_per_byte = saved / bytes;
+            n++;
+        }
+    }
+    return n;
+}
+
+kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, kokoro_error *err)
+{
+    const kk_config *c = &w->cfg;
+    int K = w->gen.n_kernels, max = (K + 1) * KK_MAX_UPSAMPLES * 2 * KK_MAX_DILATIONS;
+    candidate *cand = malloc(sizeof *cand * (size_t)max);
+    if (!cand)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+    int n = 0;
+    double rate = 1.0; /* relative columns per second of audio at each stage */
+    for (int i = 0; i < w->gen.n_ups; i++) {
+        rate *= c->upsample_rates[i];
+        n = collect(&w->gen.noise_res[i], rate, cand, n);
+        for (int j = 0; j < K; j++)
+            n = collect(&w->gen.resblocks[i * K + j], rate, cand, n);
+    }
+    qsort(cand, (size_t)n, sizeof *cand, by_gain);
+    w->fast = calloc((size_t)(n > 0 ? n : 1), sizeof *w->fast);
+    if (!w->fast) {
+        free(cand);
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+    }
+    size_t used = 0;
+    for (int i = 0; i < n; i++) {
+        kk_conv_w *cv = cand[i].conv;
+        kk_fast_conv *fc = &w->fast[i];
+        if (kk_conv_fft_init(&fc->plan, cv->out, cv->in, cv->k, KK_FAST_N) != 0) {
+            free(cand);
+            kk_weights_free_fast(w);
+            return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+        }
+        w->n_fast = i + 1;
+        size_t bytes = kk_conv_fft_spectra_floats(&fc->plan) * sizeof(float);
+        if (bytes <= spectra_budget - used && spectra_budget >= used) {
+            fc->spec = malloc(bytes);
+            if (fc->spec) {
+                kk_conv_fft_spectra(&fc->plan, cv->w, fc->spec);
+                used += bytes;
+            }
+        }
+        cv->fast = fc;
+    }
+    w->fast_spec_bytes = used;
+    free(cand);
+    return KOKORO_OK;
+}
+
+void kk_weights_free_fast(kk_weights *w)
+{
+    /* the kk_conv_w pointing here are cleared by the callers' own teardown (the model is freed) */
+    for (int i = 0; i < w->n_fast; i++) {
+        kk_conv_fft_free(&w->fast[i].plan);
+        free(w->fast[i].spec);
+    }
+    free(w->fast);
+    w->fast = NULL;
+    w->n_fast = 0;
+    w->fast_spec_bytes = 0;
+}

@@ -1,0 +1,425 @@
+/*
+ * FFT convolution (see conv_fft.h).
+ *
+ * Work is cut into units of whole "block rows": row i holds, for every phase p < d, the block of
+ * decimated outputs [i*m, (i+1)*m) of x[p::d], i.e. outputs p + (i*m + j)*d. A unit of rows
+ * [i0, i1) therefore covers the contiguous outputs [i0*m*d, i1*m*d) and reads the contiguous
+ * inputs from (i0*m - h)*d on, so both ends are plain row copies. Block b = (i - i0)*d + p is
+ * column b of the unit's per-bin GEMMs.
+ *
+ * The unit size depends only on the layer and the input length, never on the thread count, and
+ * every block is computed the same way in any unit: the output is thread-count independent.
+ * Long inputs give many units and each worker runs whole units; when there are few (short
+ * inputs), each unit's three steps (forward FFTs over input channels, GEMMs over bins, inverse
+ * FFTs over output channels) are split over the workers instead, so no core idles.
+ *
+ * Numerics: float32 FFTs of length N add a rounding error that grows like log2(N) (about 1e-7
+ * relative here), far inside the 1e-4 bounds the goldens hold the engine to.
+ */
+#include "nn/conv_fft.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/parallel.h"
+#include "nn/simd.h"
+
+/* The unit's X operand (all bins) stays under 8 MB and its GEMMs at most 2 x 128 columns: wide
+ * enough that packing each bin's weights is amortised (measured: 1.25x over 64 columns). */
+#define KK_FFT_X_FLOATS (1 << 21)
+#define KK_FFT_MAX_BLOCKS 128
+
+double kk_conv_fft_cost(int k, int N)
+{
+    return (2.0 * N - 2.0) / (double)(N - k + 1);
+}
+
+int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
+{
+    memset(p, 0, sizeof *p);
+    if (k < 1 || !(k & 1) || N <= k || kk_rfft_init(&p->fft, N) != 0)
+        return -1;
+    p->in = in;
+    p->out = out;
+    p->k = k;
+    p->N = N;
+    p->m = N - k + 1;
+    p->table = malloc(sizeof(float) * (size_t)N * k);
+    if (!p->table) {
+        kk_conv_fft_free(p);
+        return -1;
+    }
+    /* Correlation y[j] = sum_q W_q s[j+q] is conj(DFT(W)) * DFT(s) per bin: plane 2f-1 (f = 0:
+     * plane 0) holds Re = s sum_q W_q cos(2 pi f q / N), the next Im = s sum_q W_q sin(...); bin
+     * N/2 is the last plane. The 1/(2N) undoes the forward transform's factor 2 and the
+     * inverse's factor N (fft.h). */
+    const double two_pi = 6.283185307179586476925286766559, sc = 1.0 / (2.0 * N);
+    int M = N / 2;
+    for (int f = 0; f <= M; f++)
+        for (int q = 0; q < k; q++) {
+            double ph = two_pi * f * q / N;
+            if (f == 0 || f == M) {
+                p->table[(size_t)(f == 0 ? 0 : N - 1) * k + q] = (float)(sc * cos(ph));
+                continue;
+            }
+            p->table[(size_t)(2 * f - 1) * k + q] = (float)(sc * cos(ph));
+            p->table[(size_t)(2 * f) * k + q] = (float)(sc * sin(ph));
+        }
+    return 0;
+}
+
+size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
+{
+    return (size_t)p->N * p->out * p->in;
+}
+
+void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec)
+{
+    /* one GEMM: spec[plane][(o,i)] = sum_q table[plane][q] * W[o][i][q] */
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p->N, p->out * p->in, p->k, 1.0f,
+                p->table, p->k, W, p->k, 0.0f, spec, p->out * p->in);
+}
+
+void kk_conv_fft_free(kk_conv_fft *p)
+{
+    kk_rfft_free(&p->fft);
+    free(p->table);
+    p->table = NULL;
+}
+
+/* Plane of bin f (real part; the imaginary part is the next plane for 0 < f < N/2). */
+static const float *bin_plane(const kk_conv_fft *p, const float *spec, int f)
+{
+    int plane = f == 0 ? 0 : (f == p->N / 2 ? p->N - 1 : 2 * f - 1);
+    return spec + (size_t)plane * p->out * p->in;
+}
+
+typedef struct {
+    const kk_conv_fft *p;
+    const float *spec;
+    const kk_buf *x;
+    const kk_pre *pre;
+    const float *b;
+    kk_buf *y;
+    int dil, accumulate, L, h;
+    int rows;      /* block rows: ceil(ceil(L/d) / m) */
+    int unit_rows; /* rows per unit */
+    int units;
+    int max_blocks;                   /* unit_rows * d: GEMM columns of a full unit */
+    size_t x_bin, y_bin, ws, per;     /* floats: X and Y per bin, FFT workspace, worker share */
+    float *scratch;
+    int unit;                         /* split mode: the unit being computed */
+    float *X, *Y;                     /* split mode: its operands */
+} fft_job;
+
+/* The unit's rows [i0, i1), block count and output range [t0, t0 + width). */
+typedef struct {
+    int i0, nrows, nb;
+    long t0;
+    int width;
+} unit_span;
+
+static unit_span span_of_unit(const fft_job *j, int u)
+{
+    unit_span s;
+    s.i0 = u * j->unit_rows;
+    s.nrows = j->rows - s.i0 < j->unit_rows ? j->rows - s.i0 : j->unit_rows;
+    s.nb = s.nrows * j->dil;
+    s.t0 = (long)s.i0 * j->p->m * j->dil;
+    long w = (long)s.nrows * j->p->m * j->dil;
+    s.width = (int)(j->L - s.t0 < w ? j->L - s.t0 : w);
+    return s;
+}
+
+/* FFT workspace of a worker: a row of input or output, zr/zi [M][nb], Xr/Xi [M+1][nb]. */
+typedef struct {
+    float *row, *zr, *zi, *Xr, *Xi;
+} workspace;
+
+static workspace workspace_of(const fft_job *j, float *base)
+{
+    int M = j->p->N / 2, nb = j->max_blocks;
+    size_t row = (size_t)(j->unit_rows * j->p->m + j->p->k - 1) * j->dil + 16;
+    workspace w;
+    w.row = base;
+    w.zr = w.row + row;
+    w.zi = w.zr + (size_t)M * nb;
+    w.Xr = w.zi + (size_t)M * nb;
+    w.Xi = w.Xr + (size_t)(M + 1) * nb;
+    return w;
+}
+
+static size_t workspace_floats(const kk_conv_fft *p, int unit_rows, int dil, int max_blocks)
+{
+    int M = p->N / 2;
+    return (size_t)(unit_rows * p->m + p->k - 1) * dil + 16 + 2 * (size_t)M * max_blocks +
+           2 * (size_t)(M + 1) * max_blocks;
+}
+
+/* dst[ii*d + q] = src[ii*stride + q] for ii < rows, q < d (one sample of every block). */
+static inline void gather_blocks(float *restrict dst, const float *restrict src, int rows,
+                                 int stride, int d)
+{
+    if (d == 1) {
+        for (int ii = 0; ii < rows; ii++)
+            dst[ii] = src[(size_t)ii * stride];
+        return;
+    }
+    for (int ii = 0; ii < rows; ii++)
+        for (int q = 0; q < d; q++)
+            dst[ii * d + q] = src[(size_t)ii * stride + q];
+}
+
+/* dst[ii*stride + q] += src[ii*d + q], the inverse of gather_blocks. */
+static inline void scatter_blocks(float *restrict dst, const float *restrict src, int rows,
+                                  int stride, int d)
+{
+    if (d == 1) {
+        for (int ii = 0; ii < rows; ii++)
+            dst[(size_t)ii * stride] += src[ii];
+        return;
+    }
+    for (int ii = 0; ii < rows; ii++)
+        for (int q = 0; q < d; q++)
+            dst[(size_t)ii * stride + q] += src[ii * d + q];
+}
+
+/* A complex bin's two GEMM rows for one channel: [Xr | Xi] and [-Xi | Xr]. */
+static inline void put_complex(float *restrict r0, float *restrict r1, const float *restrict xr,
+                               const float *restrict xi, int nb)
+{
+    for (int b = 0; b < nb; b++) {
+        r0[b] = xr[b];
+        r0[nb + b] = xi[b];
+        r1[b] = -xi[b];
+        r1[nb + b] = xr[b];
+    }
+}
+
+KK_SIMD_CLONES
+static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, int c1,
+                             workspace w)
+{
+    const kk_conv_fft *p = j->p;
+    int N = p->N, M = N / 2, d = j->dil, nb = s.nb, in = p->in;
+    long lo = (long)(s.i0 * p->m - j->h) * d;
+    size_t span = (size_t)(s.nrows * p->m + p->k - 1) * d;
+    long a = lo < 0 ? 0 : lo, e = lo + (long)span;
+    if (e > j->L)
+        e = j->L;
+    for (int c = c0; c < c1; c++) {
+        /* the unit's input row through pre, zero outside [0, L) (PyTorch pads after pre) */
+        memset(w.row, 0, sizeof(float) * span);
+        if (e > a)
+            kk_buf_read_pre(j->x, j->pre, c, a, (int)(e - a), w.row + (a - lo));
+        /* block b = ii*d + p reads row[p + (ii*m + n)*d]: contiguous in p for each (ii, n) */
+        for (int n = 0; n < N; n++)
+            gather_blocks((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb, w.row + n * d,
+                          s.nrows, p->m * d, d);
+        kk_rfft_forward(&p->fft, w.zr, w.zi, nb, w.Xr, w.Xi);
+        /* bin f's GEMM operand: real bins X[in][nb]; complex bins [Xr | Xi] over [-Xi | Xr], each
+         * [in][2nb], so that Wr and Wi times them sum to [Yr | Yi] */
+        for (int f = 0; f <= M; f++) {
+            float *xf = X + (size_t)f * j->x_bin;
+            const float *xr = w.Xr + (size_t)f * nb, *xi = w.Xi + (size_t)f * nb;
+            if (f == 0 || f == M) {
+                memcpy(xf + (size_t)c * nb, xr, sizeof(float) * nb);
+                continue;
+            }
+            put_complex(xf + (size_t)c * 2 * nb, xf + (size_t)(in + c) * 2 * nb, xr, xi, nb);
+        }
+    }
+}
+
+/* Bin f: Y = W X, complex as [Yr | Yi] = Wr [Xr | Xi] + Wi [-Xi | Xr]. */
+static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, int f0, int f1)
+{
+    const kk_conv_fft *p = j->p;
+    int M = p->N / 2, nb = s.nb, in = p->in;
+    for (int f = f0; f < f1; f++) {
+        const float *wr = bin_plane(p, j->spec, f), *xf = X + (size_t)f * j->x_bin;
+        float *yf = Y + (size_t)f * j->y_bin;
+        if (f == 0 || f == M) {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr, in,
+                        xf, nb, 0.0f, yf, nb);
+            continue;
+        }
+        const float *wi = wr + (size_t)p->out * in;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, 2 * nb, in, 1.0f, wr, in,
+                    xf, 2 * nb, 0.0f, yf, 2 * nb);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, 2 * nb, in, 1.0f, wi, in,
+                    xf + (size_t)in * 2 * nb, 2 * nb, 1.0f, yf, 2 * nb);
+    }
+}
+
+KK_SIMD_CLONES
+static void inverse_channels(const fft_job *j, unit_span s, const float *Y, int o0, int o1,
+                             workspace w)
+{
+    const kk_conv_fft *p = j->p;
+    int M = p->N / 2, d = j->dil, nb = s.nb, m = p->m;
+    for (int o = o0; o < o1; o++) {
+        for (int f = 0; f <= M; f++) {
+            const float *yf = Y + (size_t)f * j->y_bin;
+            float *xr = w.Xr + (size_t)f * nb, *xi = w.Xi + (size_t)f * nb;
+            if (f == 0 || f == M) {
+                memcpy(xr, yf + (size_t)o * nb, sizeof(float) * nb);
+                continue;
+            }
+            memcpy(xr, yf + (size_t)o * 2 * nb, sizeof(float) * nb);
+            memcpy(xi, yf + (size_t)o * 2 * nb + nb, sizeof(float) * nb);
+        }
+        kk_rfft_inverse(&p->fft, w.Xr, w.Xi, nb, w.zr, w.zi);
+        float bias = j->b ? j->b[o] : 0.0f;
+        if (j->accumulate) {
+            kk_buf_read(j->y, o, s.t0, s.width, w.row);
+            for (int t = 0; t < s.width; t++)
+                w.row[t] += bias;
+        } else {
+            for (int t = 0; t < s.width; t++)
+                w.row[t] = bias;
+        }
+        /* output j of block (ii, q) is row[q + (ii*m + jj)*d]; the block's first m values of the
+         * circular result are the valid ones */
+        int full = s.width / (m * d); /* rows whose outputs all lie inside the range */
+        for (int jj = 0; jj < m; jj++) {
+            const float *src = (jj & 1 ? w.zi : w.zr) + (size_t)(jj >> 1) * nb;
+            scatter_blocks(w.row + jj * d, src, full, m * d, d);
+            for (int ii = full; ii < s.nrows; ii++) {
+                long t = (long)(ii * m + jj) * d;
+                for (int q = 0; q < d && t + q < s.width; q++)
+                    w.row[t + q] += src[ii * d + q];
+            }
+        }
+        kk_buf_write(j->y, o, s.t0, s.width, w.row);
+    }
+}
+
+/* A worker's share of the scratch: its X and Y operands, then its FFT workspace. */
+static float *share_X(const fft_job *j, int worker)
+{
+    return j->scratch + (size_t)worker * j->per;
+}
+
+static float *share_Y(const fft_job *j, int worker)
+{
+    return share_X(j, worker) + (size_t)(j->p->N / 2 + 1) * j->x_bin;
+}
+
+static workspace share_ws(const fft_job *j, int worker)
+{
+    return workspace_of(j, share_Y(j, worker) + (size_t)(j->p->N / 2 + 1) * j->y_bin);
+}
+
+/* Whole units per worker. */
+static void run_units(void *ctx, int u0, int u1, int worker)
+{
+    const fft_job *j = ctx;
+    float *X = share_X(j, worker), *Y = share_Y(j, worker);
+    workspace w = share_ws(j, worker);
+    for (int u = u0; u < u1; u++) {
+        unit_span s = span_of_unit(j, u);
+        forward_channels(j, s, X, 0, j->p->in, w);
+        mix_bins(j, s, X, Y, 0, j->p->N / 2 + 1);
+        inverse_channels(j, s, Y, 0, j->p->out, w);
+    }
+}
+
+/* One unit, its steps split over the workers. */
+static void split_forward(void *ctx, int c0, int c1, int worker)
+{
+    const fft_job *j = ctx;
+    forward_channels(j, span_of_unit(j, j->unit), j->X, c0, c1, share_ws(j, worker));
+}
+
+static void split_mix(void *ctx, int f0, int f1, int worker)
+{
+    const fft_job *j = ctx;
+    (void)worker;
+    mix_bins(j, span_of_unit(j, j->unit), j->X, j->Y, f0, f1);
+}
+
+static void split_inverse(void *ctx, int o0, int o1, int worker)
+{
+    const fft_job *j = ctx;
+    inverse_channels(j, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
+}
+
+/* The unit layout for this layer and length (thread-independent). */
+static void plan_units(const kk_conv_fft *p, int L, int dil, int *rows, int *unit_rows)
+{
+    int M = p->N / 2;
+    long dec = (L + dil - 1) / dil;
+    *rows = (int)((dec + p->m - 1) / p->m);
+    long blocks = KK_FFT_X_FLOATS / ((long)(M + 1) * 4 * p->in);
+    if (blocks > KK_FFT_MAX_BLOCKS)
+        blocks = KK_FFT_MAX_BLOCKS;
+    int ur = (int)(blocks / dil);
+    if (ur < 1)
+        ur = 1;
+    if (ur > *rows)
+        ur = *rows > 0 ? *rows : 1;
+    *unit_rows = ur;
+}
+
+static void sizes(const kk_conv_fft *p, int unit_rows, int dil, size_t *x_bin, size_t *y_bin,
+                  size_t *per)
+{
+    int M = p->N / 2;
+    size_t nb = (size_t)unit_rows * dil;
+    *x_bin = 4 * (size_t)p->in * nb;
+    *y_bin = 2 * (size_t)p->out * nb;
+    *per = (size_t)(M + 1) * (*x_bin + *y_bin) + workspace_floats(p, unit_rows, dil, (int)nb);
+}
+
+size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads)
+{
+    int rows, ur;
+    if (L <= 0)
+        return 0;
+    plan_units(p, L, dil, &rows, &ur);
+    size_t xb, yb, per;
+    sizes(p, ur, dil, &xb, &yb, &per);
+    return per * (size_t)(threads < 1 ? 1 : threads);
+}
+
+void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
+                   const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads)
+{
+    if (x->L <= 0)
+        return;
+    if (threads < 1)
+        threads = 1;
+    fft_job j;
+    memset(&j, 0, sizeof j);
+    j.p = p;
+    j.spec = spec;
+    j.x = x;
+    j.pre = pre;
+    j.b = b;
+    j.y = y;
+    j.dil = dil;
+    j.accumulate = accumulate;
+    j.L = x->L;
+    j.h = (p->k - 1) / 2;
+    j.scratch = scratch;
+    plan_units(p, x->L, dil, &j.rows, &j.unit_rows);
+    j.units = (j.rows + j.unit_rows - 1) / j.unit_rows;
+    j.max_blocks = j.unit_rows * dil;
+    sizes(p, j.unit_rows, dil, &j.x_bin, &j.y_bin, &j.per);
+    if (threads == 1 || j.units >= 2 * threads) {
+        kk_parallel_for(threads, j.units, run_units, &j);
+        return;
+    }
+    j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
+    j.Y = share_Y(&j, 0);
+    for (int u = 0; u < j.units; u++) {
+        j.unit = u;
+        kk_parallel_for(threads, p->in, split_forward, &j);
+        kk_parallel_for(threads, p->N / 2 + 1, split_mix, &j);
+        kk_parallel_for(threads, p->out, split_inverse, &j);
+    }
+}

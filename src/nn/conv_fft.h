@@ -1,0 +1,51 @@
+/*
+ * conv_fft — exact fast convolution: a stride-1, "same"-padded Conv1d (odd k, pad = dil*(k-1)/2)
+ * computed by FFT overlap-save, with the channel mixing done per frequency bin by BLAS.
+ *
+ * A dilated convolution with dilation d is d undilated ones over the decimated sequences
+ * x[p::d]; each is cut into blocks of N inputs that give m = N-k+1 outputs. Per block the real
+ * FFT of every input channel is taken, each of the N/2+1 bins is one complex GEMM
+ * Y_f[out][blocks] = W_f[out][in] X_f[in][blocks] (bins 0 and N/2 are real), and an inverse FFT
+ * per output channel keeps the block's m valid outputs. Direct convolution costs k multiply-adds
+ * per output and channel pair; this costs (2N-2)/m, e.g. 2.8 for k = 11 at N = 32 (3.9x fewer).
+ *
+ * The filter spectra W_f depend only on the weights: the model computes them once at load for the
+ * layers its memory budget covers and keeps them read-only for every thread; other layers get
+ * theirs per call, by the same GEMM, at ~1-3 % of the layer's time (engine/weights.c).
+ */
+#ifndef KOKORO_NN_CONV_FFT_H
+#define KOKORO_NN_CONV_FFT_H
+#include <stddef.h>
+
+#include "nn/fft.h"
+#include "nn/nn.h"
+
+typedef struct {
+    int in, out, k, N, m; /* m = N - k + 1 valid outputs per block */
+    kk_rfft fft;
+    float *table;         /* [N][k]: the DFT rows that turn W into its spectra (scaled) */
+} kk_conv_fft;
+
+/* Multiply-adds per output and channel pair of the FFT method (GEMMs only). */
+double kk_conv_fft_cost(int k, int N);
+
+/* The shape-only part of a plan for W[out][in][k] (k odd) at FFT length N (a power of two > k).
+ * 0 on success, -1 out of memory or bad sizes. */
+int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N);
+void kk_conv_fft_free(kk_conv_fft *p);
+
+/* The filter spectra of W: N planes of [out][in] (bin 0; Re, Im of bins 1 .. N/2-1; bin N/2),
+ * computed by one GEMM, so a spectrum made at load and one made per call are the same bits. */
+size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
+void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec);
+
+/* Scratch floats kk_conv1d_fft needs for a length-L input at dilation dil. */
+size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);
+
+/* y[out][L] (+)= conv1d(pre(x), W, b) with stride 1, dilation dil, pad dil*(k-1)/2, as
+ * kk_conv1d_buf computes it (same arguments; x, y in either storage; spec from
+ * kk_conv_fft_spectra). The result does not depend on the thread count. */
+void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
+                   const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads);
+#endif
