@@ -35,8 +35,10 @@ closure_selftest
 
 ldconfig=$(command -v ldconfig || echo /sbin/ldconfig)
 # resolve SONAME: the path the dynamic loader's cache gives for this architecture.
+# awk reads the whole listing: exiting early would kill ldconfig with SIGPIPE, and under pipefail
+# that failed the assignment and ended the script silently now and then.
 resolve() {
-  "$ldconfig" -p | awk -v n="$1" '$1 == n && /x86-64/ {print $NF; exit}'
+  "$ldconfig" -p | awk -v n="$1" '$1 == n && /x86-64/ && !done {print $NF; done = 1}'
 }
 
 status=0
