@@ -99,7 +99,7 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
         }
         w->n_fast = i + 1;
         size_t bytes = kk_conv_fft_spectra_floats(&fc->plan) * sizeof(float);
-        if (bytes <= spectra_budget - used && spectra_budget >= used) {
+        if (bytes <= spectra_budget - used) { /* used <= spectra_budget throughout */
             fc->spec = malloc(bytes);
             if (fc->spec) {
                 kk_conv_fft_spectra(&fc->plan, cv->w, fc->spec);
@@ -108,14 +108,14 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
         }
         cv->fast = fc;
     }
-    w->fast_spec_bytes = used;
     free(cand);
     return KOKORO_OK;
 }
 
 void kk_weights_free_fast(kk_weights *w)
 {
-    /* the kk_conv_w pointing here are cleared by the callers' own teardown (the model is freed) */
+    /* on teardown, or after a failed prepare that fails the model load: the kk_conv_w.fast
+     * pointing here are not reset */
     for (int i = 0; i < w->n_fast; i++) {
         kk_conv_fft_free(&w->fast[i].plan);
         free(w->fast[i].spec);
@@ -123,5 +123,4 @@ void kk_weights_free_fast(kk_weights *w)
     free(w->fast);
     w->fast = NULL;
     w->n_fast = 0;
-    w->fast_spec_bytes = 0;
 }

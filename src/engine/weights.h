@@ -102,9 +102,8 @@ typedef struct {
         kk_conv_w conv_post;
     } gen;
 
-    kk_fast_conv *fast;     /* owned: the plans kk_conv_w.fast point to */
+    kk_fast_conv *fast; /* owned: the plans kk_conv_w.fast point to */
     int n_fast;
-    size_t fast_spec_bytes; /* held by the spectra computed at load */
 } kk_weights;
 
 /* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.

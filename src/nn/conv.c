@@ -66,20 +66,8 @@ static int shift_cols(int Lout, int threads)
 /* Copies x[c][lo .. lo+span) (zero outside [0, L)) through pre into dst[c][span]. */
 static void gather_input(const kk_buf *x, const kk_pre *pre, long lo, size_t span, float *dst)
 {
-    long a = lo < 0 ? 0 : lo;
-    long e = lo + (long)span;
-    if (e > x->L)
-        e = x->L;
-    for (int c = 0; c < x->C; c++) {
-        float *d = dst + (size_t)c * span;
-        size_t nl = (size_t)(a - lo);
-        memset(d, 0, sizeof(float) * (nl < span ? nl : span));
-        if (e > a)
-            kk_buf_read_pre(x, pre, c, a, (int)(e - a), d + nl);
-        size_t done = nl + (size_t)(e > a ? e - a : 0);
-        if (done < span)
-            memset(d + done, 0, sizeof(float) * (span - done));
-    }
+    for (int c = 0; c < x->C; c++)
+        kk_buf_read_pre_padded(x, pre, c, lo, span, dst + (size_t)c * span);
 }
 
 /* Output block [t0, t0+n) of y: float32 outputs are computed in place (row stride Lout); packed

@@ -108,7 +108,7 @@ typedef struct {
     int unit_rows; /* rows per unit */
     int units;
     int max_blocks;                   /* unit_rows * d: GEMM columns of a full unit */
-    size_t x_bin, y_bin, ws, per;     /* floats: X and Y per bin, FFT workspace, worker share */
+    size_t x_bin, y_bin, per;         /* floats: X and Y per bin, a worker's share */
     float *scratch;
     int unit;                         /* split mode: the unit being computed */
     float *X, *Y;                     /* split mode: its operands */
@@ -206,14 +206,8 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
     int N = p->N, M = N / 2, d = j->dil, nb = s.nb, in = p->in;
     long lo = (long)(s.i0 * p->m - j->h) * d;
     size_t span = (size_t)(s.nrows * p->m + p->k - 1) * d;
-    long a = lo < 0 ? 0 : lo, e = lo + (long)span;
-    if (e > j->L)
-        e = j->L;
     for (int c = c0; c < c1; c++) {
-        /* the unit's input row through pre, zero outside [0, L) (PyTorch pads after pre) */
-        memset(w.row, 0, sizeof(float) * span);
-        if (e > a)
-            kk_buf_read_pre(j->x, j->pre, c, a, (int)(e - a), w.row + (a - lo));
+        kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, w.row);
         /* block b = ii*d + p reads row[p + (ii*m + n)*d]: contiguous in p for each (ii, n) */
         for (int n = 0; n < N; n++)
             gather_blocks((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb, w.row + n * d,

@@ -53,6 +53,10 @@ kk_buf kk_buf_packed(void *mem, int C, int L);
 void kk_buf_read(const kk_buf *a, int c, long t0, int n, float *dst);
 /* dst[0..n) = pre(a[c][t0..t0+n)) */
 void kk_buf_read_pre(const kk_buf *a, const kk_pre *pre, int c, long t0, int n, float *dst);
+/* dst[0..span) = pre(a[c][lo..lo+span)), zero where the index is outside [0, L): the input of a
+ * padded convolution (PyTorch pads the transformed tensor). */
+void kk_buf_read_pre_padded(const kk_buf *a, const kk_pre *pre, int c, long lo, size_t span,
+                            float *dst);
 /* a[c][t0..t0+n) = src, or (add) += src */
 void kk_buf_write(kk_buf *a, int c, long t0, int n, const float *src);
 void kk_buf_add(kk_buf *a, int c, long t0, int n, const float *src);

@@ -71,6 +71,22 @@ void kk_buf_read_pre(const kk_buf *a, const kk_pre *pre, int c, long t0, int n, 
     }
 }
 
+void kk_buf_read_pre_padded(const kk_buf *a, const kk_pre *pre, int c, long lo, size_t span,
+                            float *dst)
+{
+    long s = lo < 0 ? 0 : lo, e = lo + (long)span;
+    if (e > a->L)
+        e = a->L;
+    if (e <= s) {
+        memset(dst, 0, sizeof(float) * span);
+        return;
+    }
+    size_t left = (size_t)(s - lo), mid = (size_t)(e - s);
+    memset(dst, 0, sizeof(float) * left);
+    kk_buf_read_pre(a, pre, c, s, (int)mid, dst + left);
+    memset(dst + left + mid, 0, sizeof(float) * (span - left - mid));
+}
+
 void kk_buf_write(kk_buf *a, int c, long t0, int n, const float *src)
 {
     size_t o = (size_t)c * a->L + (size_t)t0;

@@ -2,8 +2,8 @@
  * simd — runtime ISA dispatch for hand-written loops.
  *
  * Release builds target x86-64-v3 (AVX2 + FMA), so one binary runs on every such machine. A
- * function marked KK_SIMD_CLONES is compiled twice more, once with AVX-512, and the dynamic loader
- * picks the clone for the CPU it runs on (GCC/clang target_clones: an ifunc resolved by CPUID).
+ * function marked KK_SIMD_CLONES is compiled a second time with AVX-512, and the dynamic loader
+ * picks the version for the CPU it runs on (GCC/clang target_clones: an ifunc resolved by CPUID).
  * Only loops that vectorise well and matter for speed are marked.
  */
 #ifndef KOKORO_NN_SIMD_H
