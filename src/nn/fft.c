@@ -98,7 +98,7 @@ static inline void split_bin(const float *restrict ar, const float *restrict ai,
 }
 
 KK_SIMD_CLONES
-void kk_rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi)
+static void rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi)
 {
     int M = t->M;
     complex_fft(t, zr, zi, B, -1.0f);
@@ -126,8 +126,8 @@ static inline void merge_bin(const float *restrict ar, const float *restrict ai,
 }
 
 KK_SIMD_CLONES
-void kk_rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
-                     float *zi)
+static void rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
+                         float *zi)
 {
     int M = t->M;
     for (int f = 0; f < M; f++) {
@@ -144,4 +144,18 @@ void kk_rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, 
         merge_bin(Xr + a, Xi + a, Xr + c, Xi + c, t->pr[f], t->pi[f], zr + r, zi + r, B);
     }
     complex_fft(t, zr, zi, B, 1.0f);
+}
+
+/* The exported entry points are plain functions around the cloned bodies: clang resolves a
+ * target_clones function only where its every declaration carries the attribute, so a clone
+ * must not be called by its name from another file. */
+void kk_rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi)
+{
+    rfft_forward(t, zr, zi, B, Xr, Xi);
+}
+
+void kk_rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
+                     float *zi)
+{
+    rfft_inverse(t, Xr, Xi, B, zr, zi);
 }
