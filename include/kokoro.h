@@ -76,15 +76,28 @@ void kokoro_voice_free(kokoro_voice *voice);
 
 /* ---------------------------------------------------------------- synthesis (engine issue) */
 
+/* A pool of compute threads that synthesis calls share. A call given a pool splits its parallel
+ * work between its own thread and the pool's, and concurrent calls on one pool queue their work
+ * first come first served: a lone call uses every thread, several share them, none oversubscribes
+ * the machine. Without a pool a call starts `threads` - 1 threads of its own for its duration.
+ * Thread-safe; must outlive the calls that use it. */
+typedef struct kokoro_pool kokoro_pool;
+
+/* threads: the threads a call on this pool computes with, its own included (0 = the CPUs the
+ * process may use); the pool starts threads - 1. */
+kokoro_status kokoro_pool_new(int threads, kokoro_pool **out, kokoro_error *err);
+void kokoro_pool_free(kokoro_pool *pool);
+
 typedef struct {
     float speed;                /* 1.0 = normal; durations are divided by it */
     int zero_noise;             /* 1: the harmonic source draws zeros instead of random numbers */
     uint64_t seed;              /* seed of the per-call RNG when zero_noise == 0 */
-    int threads;                /* worker threads for this call; 0 = the CPUs the process may use.
-                                 * libkokoro parallelises each call itself and runs OpenBLAS
-                                 * single-threaded (set once when a model is loaded, since
-                                 * OpenBLAS's thread count is process-wide), so concurrent calls
-                                 * never share or resize a thread pool. */
+    int threads;                /* ways this call splits its parallel work; 0 = the pool's threads
+                                 * (its workers + the caller), or without a pool the CPUs the
+                                 * process may use. libkokoro parallelises each call itself and
+                                 * runs OpenBLAS single-threaded (set once when a model is loaded,
+                                 * since OpenBLAS's thread count is process-wide). The audio does
+                                 * not depend on it. */
     const char *dump_dir;       /* if set, every intermediate tensor is written there as .npy */
     const char *inject_har_dir; /* test hook: golden dbg_gen_har_spec/phase.npy replace the source STFT */
     int compact;                /* the generator's audio-rate stage buffers: 0 = automatic (compact
@@ -95,6 +108,7 @@ typedef struct {
                                  * less peak memory on long inputs for ~10 % more generator time. */
     int direct_conv;            /* 1: every convolution by the direct method (the reference path
                                  * the fast FFT convolutions are tested against); 0 = fastest. */
+    kokoro_pool *pool;          /* shared compute threads (kokoro_pool_new); NULL = the call's own */
 } kokoro_synth_options;
 
 void kokoro_synth_options_init(kokoro_synth_options *opt);

@@ -223,6 +223,13 @@ int cmd_bench(int argc, char **argv)
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
     opt.threads = threads;
+    /* one pool for every run, as a server or an embedder keeps one */
+    kokoro_pool *pool = NULL;
+    if (kokoro_pool_new(threads, &pool, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro bench: %s\n", err.message);
+        return 1;
+    }
+    opt.pool = pool;
     opt.seed = 1;
     opt.compact = compact;
     opt.direct_conv = direct_conv;
@@ -280,6 +287,7 @@ int cmd_bench(int argc, char **argv)
         free(walls_sorted);
     }
     printf("peak RSS %.0f MiB (%.0f MB)\n", peak_rss_mib(), peak_rss_mib() * 1.048576);
+    kokoro_pool_free(pool);
     if (voice != &random_voice)
         kokoro_voice_free(voice);
     free(random_voice.data);

@@ -149,6 +149,12 @@ int cmd_say(int argc, char **argv)
         }
         text = text_buf;
     }
+    kokoro_pool *pool = NULL; /* shared by the chunks of a text */
+    if (!rc && kokoro_pool_new(opt.threads, &pool, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro say: %s\n", err.message);
+        rc = 1;
+    }
+    opt.pool = pool;
     if (rc) {
     } else if (text) {
         float *pcm = NULL;
@@ -166,6 +172,7 @@ int cmd_say(int argc, char **argv)
             rc = 1;
         kokoro_audio_free(&audio);
     }
+    kokoro_pool_free(pool);
     kokoro_voice_free(voice);
     kokoro_model_free(model);
     free(text_buf);

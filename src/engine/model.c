@@ -234,6 +234,24 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
 
 /* ------------------------------------------------------------------ public synthesis */
 
+kokoro_status kokoro_pool_new(int threads, kokoro_pool **out, kokoro_error *err)
+{
+    *out = NULL;
+    if (threads < 0)
+        return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "threads must be >= 0, got %d", threads);
+    if (threads == 0)
+        threads = kk_default_threads();
+    *out = kk_pool_new(threads - 1);
+    if (!*out)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+    return KOKORO_OK;
+}
+
+void kokoro_pool_free(kokoro_pool *pool)
+{
+    kk_pool_free(pool);
+}
+
 void kokoro_synth_options_init(kokoro_synth_options *opt)
 {
     if (!opt)
@@ -301,12 +319,24 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
     f->w = w;
     f->opt = opt;
     f->err = err;
-    f->threads = opt->threads > 0 ? opt->threads : kk_default_threads();
+    /* The call's parallel work runs on the caller's pool, or on one started for this call
+     * alone (threads are started once per call, not per parallel step). */
+    kk_pool *own = NULL, *pool = opt->pool;
+    if (pool)
+        f->threads = opt->threads > 0 ? opt->threads : kk_pool_workers(pool) + 1;
+    else {
+        f->threads = opt->threads > 0 ? opt->threads : kk_default_threads();
+        if (f->threads > 1)
+            pool = own = kk_pool_new(f->threads - 1);
+    }
+    kk_pool *prev = kk_pool_attach(pool);
     kk_arena_init(&f->arena);
     const float *ref_s = kk_voice_row(voice, n_cp);
     float *audio = NULL;
     size_t n = 0;
     st = kk_forward_run(f, ids, T, ref_s, opt->speed, &audio, &n, dur);
+    kk_pool_attach(prev);
+    kk_pool_free(own);
     if (seconds)
         memcpy(seconds, f->seconds, sizeof f->seconds);
     if (arena_bytes)

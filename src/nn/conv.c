@@ -13,19 +13,53 @@ int kk_conv1d_len(int L, int k, int stride, int pad, int dil)
     return (L + 2 * pad - dil * (k - 1) - 1) / stride + 1;
 }
 
-/* Output columns per block: bounded by the im2col budget, and small enough that every worker
- * gets blocks. */
-static int block_cols(int in, int k, int Lout, int threads)
+/*
+ * Work tiles: output columns in blocks of `cols`, output channels in groups of `rows`. Both come
+ * from the layer's shape alone, never from the thread count: the BLAS rounds differently for
+ * different GEMM shapes (kernel choice, edge handling), so a split that followed the thread
+ * count would make the audio depend on it — and the harmonic source integrates F0 over the
+ * whole utterance, which turns a 1e-7 difference there into a different waveform. There are at
+ * least KK_MIN_TILES tiles where the shape allows, so short inputs still keep every core busy.
+ */
+#define KK_MIN_TILES 8
+
+typedef struct {
+    int cols, col_blocks, rows, row_groups;
+} tiling;
+
+static tiling tiles_of(int out, int Lout, long min_cols, long max_cols)
+{
+    tiling t;
+    long cols = ((Lout + KK_MIN_TILES - 1) / KK_MIN_TILES + 15) & ~15L;
+    if (cols < min_cols)
+        cols = min_cols;
+    if (cols > max_cols)
+        cols = max_cols;
+    if (cols > Lout)
+        cols = Lout;
+    if (cols < 1)
+        cols = 1;
+    t.cols = (int)cols;
+    t.col_blocks = (int)((Lout + cols - 1) / cols);
+    int groups = (KK_MIN_TILES + t.col_blocks - 1) / t.col_blocks, most = out / 64;
+    if (groups > most)
+        groups = most;
+    if (groups < 1)
+        groups = 1;
+    t.rows = (((out + groups - 1) / groups) + 15) & ~15;
+    if (t.rows > out)
+        t.rows = out;
+    if (t.rows < 1)
+        t.rows = 1;
+    t.row_groups = (out + t.rows - 1) / t.rows;
+    return t;
+}
+
+/* im2col blocks stay within KK_COL_FLOATS */
+static long im2col_cols(int in, int k)
 {
     long nb = KK_COL_FLOATS / ((long)in * k);
-    long share = (Lout + threads - 1) / (threads > 0 ? threads : 1);
-    if (nb > share)
-        nb = share;
-    if (nb < 64)
-        nb = 64;
-    if (nb > Lout)
-        nb = Lout;
-    return (int)(nb > 0 ? nb : 1);
+    return nb < 64 ? 64 : nb;
 }
 
 static size_t span_of(int n, int k, int stride, int dil)
@@ -41,26 +75,13 @@ static size_t per_worker(int in, int k, int stride, int dil, int nb)
 /* Stride-1 convolutions with k > 1 run as k GEMMs over shifted views of one gathered input block,
  * y[:, t] += W_q . x[:, t + q*dil], with W rearranged per call to [k][out][in]: no im2col copy
  * (OpenBLAS packs its operands anyway), and the rearrangement (out*in*k floats, once per call)
- * is negligible next to the GEMMs. Blocks of KK_SHIFT_COLS output columns keep y's block in cache
- * across the k passes. */
+ * is negligible next to the GEMMs. Blocks of at most KK_SHIFT_COLS output columns keep y's
+ * block in cache across the k passes. */
 #define KK_SHIFT_COLS 1024
 
 static int use_shifted(int k, int stride)
 {
     return stride == 1 && k > 1;
-}
-
-static int shift_cols(int Lout, int threads)
-{
-    long nb = KK_SHIFT_COLS;
-    long share = (Lout + threads - 1) / (threads > 0 ? threads : 1);
-    if (nb > share)
-        nb = share;
-    if (nb < 64)
-        nb = 64;
-    if (nb > Lout)
-        nb = Lout;
-    return (int)(nb > 0 ? nb : 1);
 }
 
 /* Copies x[c][lo .. lo+span) (zero outside [0, L)) through pre into dst[c][span]. */
@@ -73,19 +94,19 @@ static void gather_input(const kk_buf *x, const kk_pre *pre, long lo, size_t spa
 /* Output block [t0, t0+n) of y: float32 outputs are computed in place (row stride Lout); packed
  * ones in the worker's tile (row stride n), loaded first when accumulating. Rows start at the
  * bias (or, accumulating, get it added). */
-static float *output_begin(kk_buf *y, const float *b, int t0, int n, int accumulate, float *tile,
-                           size_t *ldy)
+static float *output_begin(kk_buf *y, const float *b, int r0, int r1, int t0, int n,
+                           int accumulate, float *tile, size_t *ldy)
 {
     float *base;
     if (y->f32) {
-        base = y->f32 + t0;
+        base = y->f32 + (size_t)r0 * y->L + t0;
         *ldy = (size_t)y->L;
     } else {
         base = tile;
         *ldy = (size_t)n;
     }
-    for (int o = 0; o < y->C; o++) {
-        float *row = base + (size_t)o * *ldy;
+    for (int o = r0; o < r1; o++) {
+        float *row = base + (size_t)(o - r0) * *ldy;
         float bias = b ? b[o] : 0.0f;
         if (!accumulate)
             for (int t = 0; t < n; t++)
@@ -101,11 +122,11 @@ static float *output_begin(kk_buf *y, const float *b, int t0, int n, int accumul
     return base;
 }
 
-static void output_end(kk_buf *y, int t0, int n, const float *tile)
+static void output_end(kk_buf *y, int r0, int r1, int t0, int n, const float *tile)
 {
     if (!y->f32)
-        for (int o = 0; o < y->C; o++)
-            kk_buf_write(y, o, t0, n, tile + (size_t)o * n);
+        for (int o = r0; o < r1; o++)
+            kk_buf_write(y, o, t0, n, tile + (size_t)(o - r0) * n);
 }
 
 typedef struct {
@@ -114,22 +135,33 @@ typedef struct {
     const float *W, *b;
     const kk_pre *pre;
     float *scratch;
-    int in, L, out, k, stride, pad, dil, Lout, nb, accumulate;
+    int in, L, out, k, stride, pad, dil, Lout, accumulate;
+    tiling t;
     size_t per;
 } conv_job;
+
+/* Tile i: output rows [*r0, *r1), columns [*t0, *t0 + *n). */
+static void tile_span(const conv_job *j, int i, int *r0, int *r1, int *t0, int *n)
+{
+    int g = i / j->t.col_blocks, blk = i % j->t.col_blocks;
+    *r0 = g * j->t.rows;
+    *r1 = *r0 + j->t.rows < j->out ? *r0 + j->t.rows : j->out;
+    *t0 = blk * j->t.cols;
+    *n = j->Lout - *t0 < j->t.cols ? j->Lout - *t0 : j->t.cols;
+}
 
 static void conv_blocks(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
-    int IK = j->in * j->k;
+    int IK = j->in * j->k, nb = j->t.cols;
     float *col = j->scratch + j->per * (size_t)worker;
-    float *xin = col + (size_t)IK * j->nb;
-    float *tile = xin + (size_t)j->in * span_of(j->nb, j->k, j->stride, j->dil) + 16;
-    for (int blk = begin; blk < end; blk++) {
-        int t0 = blk * j->nb;
-        int n = j->Lout - t0 < j->nb ? j->Lout - t0 : j->nb;
+    float *xin = col + (size_t)IK * nb;
+    float *tile = xin + (size_t)j->in * span_of(nb, j->k, j->stride, j->dil) + 16;
+    for (int i = begin; i < end; i++) {
+        int r0, r1, t0, n;
+        tile_span(j, i, &r0, &r1, &t0, &n);
         size_t ldy;
-        float *yb = output_begin(j->y, j->b, t0, n, j->accumulate, tile, &ldy);
+        float *yb = output_begin(j->y, j->b, r0, r1, t0, n, j->accumulate, tile, &ldy);
         long lo = (long)t0 * j->stride - j->pad;
         size_t span = span_of(n, j->k, j->stride, j->dil);
         gather_input(j->x, j->pre, lo, span, xin);
@@ -145,9 +177,9 @@ static void conv_blocks(void *p, int begin, int end, int worker)
                         dst[t] = s[(size_t)t * j->stride];
             }
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, IK, 1.0f, j->W, IK, col,
-                    n, 1.0f, yb, (int)ldy);
-        output_end(j->y, t0, n, tile);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, n, IK, 1.0f,
+                    j->W + (size_t)r0 * IK, IK, col, n, 1.0f, yb, (int)ldy);
+        output_end(j->y, r0, r1, t0, n, tile);
     }
 }
 
@@ -156,29 +188,38 @@ size_t kk_conv1d_cols_scratch(int in, int n, int k, int dil)
     return (size_t)in * span_of(n, k, 1, dil) + 16;
 }
 
+/* Rows [r0, r1) of the output from the gathered block xin [C][span]. */
+static void shifted_gemms(const float *Wk, int out, int C, int k, int dil, int r0, int r1, int n,
+                          const float *xin, size_t span, float *y, size_t ldy)
+{
+    for (int q = 0; q < k; q++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, n, C, 1.0f,
+                    Wk + ((size_t)q * out + r0) * C, C, xin + (size_t)q * dil, (int)span, 1.0f, y,
+                    (int)ldy);
+}
+
 void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out, int k, int pad,
                     int dil, long t0, int n, float *y, size_t ldy, float *scratch)
 {
     size_t span = span_of(n, k, 1, dil);
     gather_input(x, pre, t0 - pad, span, scratch);
-    for (int q = 0; q < k; q++)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, out, n, x->C, 1.0f,
-                    Wk + (size_t)q * out * x->C, x->C, scratch + (size_t)q * dil, (int)span, 1.0f,
-                    y, (int)ldy);
+    shifted_gemms(Wk, out, x->C, k, dil, 0, out, n, scratch, span, y, ldy);
 }
 
 static void shifted_blocks(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
     float *xin = j->scratch + (size_t)worker * j->per;
-    float *tile = xin + kk_conv1d_cols_scratch(j->in, j->nb, j->k, j->dil);
-    for (int blk = begin; blk < end; blk++) {
-        int t0 = blk * j->nb;
-        int n = j->Lout - t0 < j->nb ? j->Lout - t0 : j->nb;
+    float *tile = xin + kk_conv1d_cols_scratch(j->in, j->t.cols, j->k, j->dil);
+    for (int i = begin; i < end; i++) {
+        int r0, r1, t0, n;
+        tile_span(j, i, &r0, &r1, &t0, &n);
         size_t ldy;
-        float *yb = output_begin(j->y, j->b, t0, n, j->accumulate, tile, &ldy);
-        kk_conv1d_cols(j->x, j->pre, j->W, j->out, j->k, j->pad, j->dil, t0, n, yb, ldy, xin);
-        output_end(j->y, t0, n, tile);
+        float *yb = output_begin(j->y, j->b, r0, r1, t0, n, j->accumulate, tile, &ldy);
+        size_t span = span_of(n, j->k, 1, j->dil);
+        gather_input(j->x, j->pre, (long)t0 - j->pad, span, xin);
+        shifted_gemms(j->W, j->out, j->in, j->k, j->dil, r0, r1, n, xin, span, yb, ldy);
+        output_end(j->y, r0, r1, t0, n, tile);
     }
 }
 
@@ -188,11 +229,14 @@ static void pointwise_cols(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
     (void)worker;
-    int n = end - begin;
-    size_t ldy;
-    float *yb = output_begin(j->y, j->b, begin, n, j->accumulate, NULL, &ldy);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, j->out, n, j->in, 1.0f, j->W, j->in,
-                j->x->f32 + begin, j->L, 1.0f, yb, (int)ldy);
+    for (int i = begin; i < end; i++) {
+        int r0, r1, t0, n;
+        tile_span(j, i, &r0, &r1, &t0, &n);
+        size_t ldy;
+        float *yb = output_begin(j->y, j->b, r0, r1, t0, n, j->accumulate, NULL, &ldy);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, n, j->in, 1.0f,
+                    j->W + (size_t)r0 * j->in, j->in, j->x->f32 + t0, j->L, 1.0f, yb, (int)ldy);
+    }
 }
 
 void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk)
@@ -203,14 +247,29 @@ void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk)
                 Wk[((size_t)q * out + o) * in + i] = W[((size_t)o * in + i) * k + q];
 }
 
-/* Columns per block when the output is packed: the worker's float32 tile of out x nb is bounded
+/* Columns per block when the output is packed: the worker's float32 tile of out x cols is bounded
  * like the im2col block. */
-static int packed_cols(int nb, int out)
+static long packed_cols(int out)
 {
     long cap = KK_COL_FLOATS / (out > 0 ? out : 1);
-    if (cap < 64)
-        cap = 64;
-    return nb < cap ? nb : (int)cap;
+    return cap < 64 ? 64 : cap;
+}
+
+/* The tiling of kk_conv1d_buf (packed_out: y is packed) and the scratch floats one worker needs. */
+static tiling conv_tiles(int in, int out, int Lout, int k, int stride, int packed_out)
+{
+    long cap = use_shifted(k, stride) ? KK_SHIFT_COLS : im2col_cols(in, k);
+    if (packed_out && packed_cols(out) < cap)
+        cap = packed_cols(out);
+    return tiles_of(out, Lout, 64, cap);
+}
+
+static size_t worker_floats(int in, int k, int stride, int dil, tiling t, int packed_out)
+{
+    size_t tile = packed_out ? (size_t)t.rows * t.cols : 0;
+    if (use_shifted(k, stride))
+        return kk_conv1d_cols_scratch(in, t.cols, k, dil) + tile;
+    return per_worker(in, k, stride, dil, t.cols) + tile;
 }
 
 /* Scratch floats of kk_conv1d_buf; packed_out: room for the output tiles of a packed y. */
@@ -222,17 +281,13 @@ static size_t conv_scratch(int in, int out, int L, int k, int stride, int pad, i
         return 0;
     if (threads < 1)
         threads = 1;
-    if (use_shifted(k, stride)) {
-        int nb = shift_cols(Lout, threads);
-        return (size_t)out * in * k +
-               (size_t)threads * (kk_conv1d_cols_scratch(in, nb, k, dil) +
-                                  (packed_out ? (size_t)out * nb : 0));
+    /* enough for either output storage */
+    size_t per = worker_floats(in, k, stride, dil, conv_tiles(in, out, Lout, k, stride, 0), 0);
+    if (packed_out) {
+        size_t p = worker_floats(in, k, stride, dil, conv_tiles(in, out, Lout, k, stride, 1), 1);
+        per = p > per ? p : per;
     }
-    /* a packed output takes narrower blocks plus a tile; enough for either */
-    int nb = block_cols(in, k, Lout, threads), np = packed_cols(nb, out);
-    size_t f32 = per_worker(in, k, stride, dil, nb);
-    size_t packed = per_worker(in, k, stride, dil, np) + (size_t)out * np;
-    return (packed_out && packed > f32 ? packed : f32) * (size_t)threads;
+    return (use_shifted(k, stride) ? (size_t)out * in * k : 0) + per * (size_t)threads;
 }
 
 size_t kk_conv1d_scratch(int in, int out, int L, int k, int stride, int pad, int dil, int threads)
@@ -255,30 +310,27 @@ void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const flo
         return;
     if (threads < 1)
         threads = 1;
-    conv_job j = {x, y, W, b, pre, scratch, x->C, x->L, out, k, stride, pad, dil, Lout, 0,
-                  accumulate, 0};
+    conv_job j = {x, y, W, b, pre, scratch, x->C, x->L, out, k, stride, pad, dil, Lout,
+                  accumulate, {0, 0, 0, 0}, 0};
     if (k == 1 && stride == 1 && pad == 0 && !pre && x->f32 && y->f32) {
-        int per = 256; /* columns per share at least, so tiny convolutions stay on one thread */
-        int t = Lout / per < threads ? (Lout / per > 0 ? Lout / per : 1) : threads;
-        kk_parallel_for(t, Lout, pointwise_cols, &j);
+        /* at least 256 columns a tile, so tiny convolutions stay on one thread */
+        j.t = tiles_of(out, Lout, 256, Lout);
+        kk_parallel_for(threads, j.t.col_blocks * j.t.row_groups, pointwise_cols, &j);
         return;
     }
+    int packed_out = y->f32 == NULL;
+    j.t = conv_tiles(x->C, out, Lout, k, stride, packed_out);
+    j.per = worker_floats(x->C, k, stride, dil, j.t, packed_out);
+    int tiles = j.t.col_blocks * j.t.row_groups;
     if (use_shifted(k, stride)) {
         float *Wk = scratch;
         kk_conv1d_rearrange(W, out, x->C, k, Wk);
         j.W = Wk;
-        j.nb = shift_cols(Lout, threads);
         j.scratch = scratch + (size_t)out * x->C * k;
-        j.per = kk_conv1d_cols_scratch(x->C, j.nb, k, dil) + (y->f32 ? 0 : (size_t)out * j.nb);
-        kk_parallel_for(threads, (Lout + j.nb - 1) / j.nb, shifted_blocks, &j);
+        kk_parallel_for(threads, tiles, shifted_blocks, &j);
         return;
     }
-    j.nb = block_cols(x->C, k, Lout, threads);
-    if (!y->f32)
-        j.nb = packed_cols(j.nb, out);
-    j.per = per_worker(x->C, k, stride, dil, j.nb) + (y->f32 ? 0 : (size_t)out * j.nb);
-    int blocks = (Lout + j.nb - 1) / j.nb;
-    kk_parallel_for(threads, blocks, conv_blocks, &j);
+    kk_parallel_for(threads, tiles, conv_blocks, &j);
 }
 
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
@@ -323,13 +375,13 @@ typedef struct {
     float *y, *scratch;
     int in, L, out, k, stride, pad, Lout, nb;
     size_t per;
+    int group; /* output channels per work item */
 } tconv_job;
 
 /* Output channels [o0, o1): Z = W[:, o0*k .. o1*k)^T x per block of input columns, then a
  * scatter-add of Z into those rows of y (so workers never write the same output). */
-static void tconv_channels(void *p, int o0, int o1, int worker)
+static void tconv_group(const tconv_job *j, int o0, int o1, int worker)
 {
-    const tconv_job *j = p;
     float *Z = j->scratch + j->per * (size_t)worker;
     float *xin = Z + (size_t)j->out * j->k * j->nb;
     int OK = j->out * j->k, rows = (o1 - o0) * j->k;
@@ -366,14 +418,27 @@ static void tconv_channels(void *p, int o0, int o1, int worker)
     }
 }
 
+/* Groups of output channels, sized by the layer alone (see tiles_of). */
+static void tconv_groups(void *p, int g0, int g1, int worker)
+{
+    const tconv_job *j = p;
+    for (int g = g0; g < g1; g++) {
+        int o0 = g * j->group, o1 = o0 + j->group < j->out ? o0 + j->group : j->out;
+        tconv_group(j, o0, o1, worker);
+    }
+}
+
 void kk_conv_transpose1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
                              int out, int k, int stride, int pad, int outpad, float *y,
                              float *scratch, int threads)
 {
     tconv_job j = {x, W, b, pre, y, scratch, x->C, x->L, out, k, stride, pad,
                    kk_conv_transpose1d_len(x->L, k, stride, pad, outpad),
-                   block_in_cols(out, k, x->L), tr_per_worker(x->C, out, x->L, k)};
-    kk_parallel_for(threads < 1 ? 1 : threads, out, tconv_channels, &j);
+                   block_in_cols(out, k, x->L), tr_per_worker(x->C, out, x->L, k), 0};
+    j.group = (out + KK_MIN_TILES - 1) / KK_MIN_TILES;
+    if (j.group < 1)
+        j.group = 1;
+    kk_parallel_for(threads < 1 ? 1 : threads, (out + j.group - 1) / j.group, tconv_groups, &j);
 }
 
 void kk_conv_transpose1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
