@@ -16,4 +16,13 @@ cp "$golden/voices/tv_alpha.pt" "$tmp/voices/jf_test.pt"
 start_server ja --workers 2 --voices-dir "$tmp/voices"
 python3 "$src/tests/integration/lib/server_ja.py" "$server_port" "$src/tests/fixtures/ja/golden.tsv" "$tmp"
 stop_server
+# Without the dictionary, Japanese requests get a clear 400 and the other languages still work.
+phon() { curl -s -o "$tmp/r.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d "{\"text\":\"$1\",\"language\":\"$2\"}" "http://127.0.0.1:$server_port/dev/phonemize"; }
+KOKORO_JA_DICT=/nonexistent/kokoro-no-dictionary start_server nodict --workers 1 --voices-dir "$tmp/voices"
+code=$(phon 東京 j)
+[ "$code" = 400 ] && grep -q 'MeCab dictionary' "$tmp/r.json" || { echo "FAIL: no dictionary -> $code $(cat "$tmp/r.json")"; exit 1; }
+code=$(phon Tokyo a)
+[ "$code" = 200 ] || { echo "FAIL: English without the Japanese dictionary -> $code"; exit 1; }
+stop_server
 echo ok
