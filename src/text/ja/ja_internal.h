@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "kokoro.h"
+#include "text/g2p.h"
 
 /* A code point string; every code point remembers the byte span of the caller's text it came
  * from (a rewrite maps all its output to the whole rewritten span). A failed allocation sets oom
@@ -67,7 +68,6 @@ typedef struct {
     size_t sa, sb;    /* source byte span */
 } kk_ja_token;
 
-#include "text/g2p.h"
 /* Applies the spacing rules, the final clean-up and the ʔ rule to the tokens, and appends the
  * resulting words to out (one per run of a token's phonemes; ws where a space follows).
  * Joining them as ps + ' ' if ws, then stripping, gives misaki's string exactly. */

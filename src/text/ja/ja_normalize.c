@@ -14,15 +14,19 @@ static int is_nd(uint32_t c)
     return c < 0x110000 && utf8proc_category((utf8proc_int32_t)c) == UTF8PROC_CATEGORY_ND;
 }
 
-/* A code point that NFKC may combine with what precedes it: it must stay in the same piece. */
+/* A code point that NFKC may combine with what precedes it (judged on the first code point of
+ * its compatibility decomposition: ﾞ becomes a combining mark): it stays in the same piece. */
 static int joins_previous(uint32_t c)
 {
     if (c >= 0x110000)
         return 0;
-    const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)c);
+    utf8proc_int32_t d[32];
+    utf8proc_ssize_t k = utf8proc_decompose_char((utf8proc_int32_t)c, d, 32, UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT, NULL);
+    uint32_t f = k > 0 ? (uint32_t)d[0] : c;
+    const utf8proc_property_t *p = utf8proc_get_property((utf8proc_int32_t)f);
     /* comb_index >= 0x8000 marks the second code point of a canonical composition pair. */
     return p->combining_class != 0 || (p->comb_index != UINT16_MAX && (p->comb_index & 0x8000)) ||
-           (c >= 0x1160 && c <= 0x11FF);
+           (f >= 0x1160 && f <= 0x11FF);
 }
 
 static kk_ja_str nfkc_piece(const uint32_t *cp, size_t n, int *ok)
@@ -84,28 +88,48 @@ int kk_ja_normalize(const char *text, size_t len, kk_ja_str *out)
     }
     kk_ja_str_free(&a);
     int ok = !b.oom;
-    /* NFKC piece by piece to keep the spans; if that ever differs from NFKC of the whole text,
-     * the whole text wins and every code point maps to the whole input. */
+    /* NFKC piece by piece to keep the spans. A lone ASCII character, 、 or 。 can never combine
+     * with its neighbours, so the text is checked window by window between them against NFKC of
+     * the window, which is what the text always follows. */
     kk_ja_str c;
     kk_ja_str_init(&c, 1);
-    for (size_t i = 0; ok && i < b.n;) {
-        size_t j = i + 1;
-        while (j < b.n && joins_previous(b.cp[j]))
-            j++;
-        kk_ja_str p = nfkc_piece(b.cp + i, j - i, &ok);
-        for (size_t k = 0; k < p.n; k++)
-            kk_ja_str_push(&c, p.cp[k], b.sa[i], b.sb[j - 1]);
-        kk_ja_str_free(&p);
-        i = j;
-    }
-    if (ok && b.n) {
-        kk_ja_str whole = nfkc_piece(b.cp, b.n, &ok);
-        if (ok && (whole.n != c.n || memcmp(whole.cp, c.cp, c.n * sizeof *c.cp) != 0)) {
-            c.n = 0;
-            for (size_t k = 0; k < whole.n; k++)
-                kk_ja_str_push(&c, whole.cp[k], 0, len);
+    for (size_t w = 0; ok && w < b.n;) {
+        size_t base = c.n, e = w;
+        for (;;) {
+            size_t j = e + 1;
+            while (j < b.n && joins_previous(b.cp[j]))
+                j++;
+            kk_ja_str p = nfkc_piece(b.cp + e, j - e, &ok);
+            for (size_t k = 0; k < p.n; k++)
+                kk_ja_str_push(&c, p.cp[k], b.sa[e], b.sb[j - 1]);
+            kk_ja_str_free(&p);
+            int barrier = j - e == 1 && (b.cp[e] < 0x80 || b.cp[e] == 0x3001 || b.cp[e] == 0x3002);
+            e = j;
+            if (!ok || barrier || e >= b.n)
+                break;
+        }
+        if (!ok)
+            break;
+        kk_ja_str whole = nfkc_piece(b.cp + w, e - w, &ok);
+        size_t np = c.n - base;
+        if (ok && !c.oom && np && (whole.n != np || memcmp(whole.cp, c.cp + base, np * sizeof *c.cp) != 0)) {
+            /* The text follows NFKC of the window; the spans, approximately, the pieces (the
+             * k-th code point takes the k-th piece output's span), so they stay local and in
+             * order however long the window. */
+            size_t *sa = malloc(np * sizeof *sa), *sb = malloc(np * sizeof *sb);
+            ok = sa && sb;
+            if (ok) {
+                memcpy(sa, c.sa + base, np * sizeof *sa);
+                memcpy(sb, c.sb + base, np * sizeof *sb);
+                c.n = base;
+                for (size_t k = 0; k < whole.n; k++)
+                    kk_ja_str_push(&c, whole.cp[k], sa[k < np ? k : np - 1], sb[k < np ? k : np - 1]);
+            }
+            free(sa);
+            free(sb);
         }
         kk_ja_str_free(&whole);
+        w = e;
     }
     kk_ja_str_free(&b);
     ok = ok && !c.oom;
