@@ -141,6 +141,22 @@ static void spans(kk_g2p_ja *g)
     }
     CHECK(w.n >= 4);
     kk_pwords_free(&w);
+    /* a long line with half-width kana (NFKC composes ｶﾞ → ガ): every word keeps a local span */
+    const char *unit = "ｶﾞｷﾞのイメージを付ける。ﾊﾟｽﾜｰﾄﾞ、東京 ";
+    size_t ul = strlen(unit), reps = 400;
+    char *big = malloc(ul * reps + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(big + i * ul, unit, ul);
+    big[ul * reps] = '\0';
+    kk_pwords lw = {0};
+    CHECK(kk_g2p_ja_line(g, big, ul * reps, &lw, &err) == KOKORO_OK && lw.n > reps);
+    size_t widest = 0;
+    for (size_t i = 0; i < lw.n; i++)
+        if (lw.v[i].end - lw.v[i].start > widest)
+            widest = lw.v[i].end - lw.v[i].start;
+    CHECK_MSG(widest <= 32, "widest word span %zu bytes", widest);
+    kk_pwords_free(&lw);
+    free(big);
 }
 
 typedef struct {

@@ -80,15 +80,14 @@ int kk_ja_regroup(const kk_ja_wordset *ws, kk_ja_word *w, size_t *n)
     kk_ja_str cat;
     kk_ja_str_init(&cat, 0);
     for (size_t i = 0; i < *n;) {
-        size_t z = i + 1;
-        while (z < *n && w[z].type == w[i].type)
-            z++;
-        /* Longest run i..j-1 (j <= z) whose surfaces, concatenated, are in the list. MeCab skips
-         * spaces, so the surfaces are joined one by one, not read as one span of the text. */
+        /* Longest run i..j-1 of words of one type whose surfaces, concatenated, are in the list
+         * (misaki looks up to the end of the same-type run; entries have at most 24 code points,
+         * so looking further changes nothing). MeCab skips spaces, so the surfaces are joined one
+         * by one, not read as one span of the text. */
         cat.n = 0;
         size_t best = i + 1, lim = i;
         size_t ends[KK_JA_MAX_WORD + 1];
-        while (lim < z && cat.n + w[lim].surf.n <= KK_JA_MAX_WORD) {
+        while (lim < *n && w[lim].type == w[i].type && cat.n + w[lim].surf.n <= KK_JA_MAX_WORD) {
             for (size_t k = 0; k < w[lim].surf.n; k++)
                 kk_ja_str_push(&cat, w[lim].surf.cp[k], 0, 0);
             ends[lim - i] = cat.n;
