@@ -178,8 +178,9 @@ typedef struct kokoro_frontend kokoro_frontend;
 kokoro_status kokoro_frontend_new(kokoro_frontend **out, kokoro_error *err);
 void kokoro_frontend_free(kokoro_frontend *fe);
 
-/* Normalises (per opt), splits and phonemizes text. Language codes as Kokoro: a b e f h i p
- * (j, z: KOKORO_ERR_UNSUPPORTED). No input text is ever dropped. The first chunk is short. */
+/* Normalises (per opt), splits and phonemizes text. Language codes as Kokoro: a b e f h i j p
+ * (z: KOKORO_ERR_UNSUPPORTED; j without its MeCab dictionary, $KOKORO_JA_DICT: likewise). No
+ * input text is ever dropped. The first chunk is short. */
 kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const char *lang,
                                     const kokoro_normalization_options *opt,
                                     kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err);

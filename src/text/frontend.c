@@ -8,6 +8,7 @@
 #include "kokoro.h"
 #include "text/chunker.h"
 #include "text/g2p.h"
+#include "text/ja/g2p_ja.h"
 #include "text/sbuf.h"
 #include "util/error.h"
 
@@ -18,6 +19,7 @@ struct kokoro_frontend {
     pthread_mutex_t lock; /* guards the lazy creation of the English converters */
     kk_g2p_en *en[2];     /* [0] US, [1] GB; built on first use (each holds a lexicon) */
     kk_cache *cache;      /* espeak-ng results per word */
+    kk_g2p_ja *ja;        /* Japanese: one MeCab model for every request; built on first use */
 };
 
 kokoro_status kokoro_frontend_new(kokoro_frontend **out, kokoro_error *err)
@@ -45,6 +47,7 @@ void kokoro_frontend_free(kokoro_frontend *fe)
         return;
     kk_g2p_en_free(fe->en[0]);
     kk_g2p_en_free(fe->en[1]);
+    kk_g2p_ja_free(fe->ja);
     kk_cache_free(fe->cache);
     pthread_mutex_destroy(&fe->lock);
     free(fe);
@@ -66,6 +69,7 @@ typedef struct {
     int english;           /* 1: misaki English */
     int british;
     const char *espeak;    /* espeak-ng language for the others */
+    char code;             /* the language's one-letter code */
 } lang_info;
 
 static kokoro_status resolve_lang(const char *lang, lang_info *li, kokoro_error *err)
@@ -83,7 +87,7 @@ static kokoro_status resolve_lang(const char *lang, lang_info *li, kokoro_error 
         {{"h", "hi", "hindi", NULL}, 0, 0, "hi", NULL},
         {{"i", "it", "italian", NULL}, 0, 0, "it", NULL},
         {{"p", "pt", "pt-br", "portuguese"}, 0, 0, "pt-br", NULL},
-        {{"j", "ja", "japanese", NULL}, 0, 0, NULL, "Japanese"},
+        {{"j", "ja", "japanese", NULL}, 0, 0, NULL, NULL},
         {{"z", "zh", "cmn", "mandarin"}, 0, 0, NULL, "Mandarin Chinese"},
     };
     if (!lang || !*lang)
@@ -97,11 +101,12 @@ static kokoro_status resolve_lang(const char *lang, lang_info *li, kokoro_error 
                 li->english = table[i].english;
                 li->british = table[i].british;
                 li->espeak = table[i].espeak;
+                li->code = table[i].names[0][0];
                 return KOKORO_OK;
             }
     return kk_fail(err, KOKORO_ERR_NOT_FOUND,
-                   "unknown language '%.40s' (use a, b, e, f, h, i or p: US/UK English, Spanish, French, "
-                   "Hindi, Italian, Brazilian Portuguese)", lang);
+                   "unknown language '%.40s' (use a, b, e, f, h, i, j or p: US/UK English, Spanish, French, "
+                   "Hindi, Italian, Japanese, Brazilian Portuguese)", lang);
 }
 
 /* ------------------------------------------------------------------ span map */
@@ -407,6 +412,39 @@ static kokoro_status other_segment(const lang_info *li, const char *s, size_t a,
     return st;
 }
 
+/* Japanese: misaki's cutlet path, line by line (KPipeline never lets a chunk span a line
+ * break); one unit per word, traced back to the caller's bytes. */
+static kokoro_status japanese_segment(kokoro_frontend *fe, const char *s, size_t a, size_t b, kk_units *units,
+                                      kokoro_error *err)
+{
+    kokoro_status st = KOKORO_OK;
+    pthread_mutex_lock(&fe->lock);
+    if (!fe->ja)
+        st = kk_g2p_ja_new(NULL, &fe->ja, err);
+    kk_g2p_ja *g = fe->ja;
+    pthread_mutex_unlock(&fe->lock);
+    for (size_t la = a; st == KOKORO_OK && la < b;) {
+        size_t lb = la;
+        while (lb < b && s[lb] != '\n')
+            lb++;
+        kk_pwords pw = {0};
+        st = kk_g2p_ja_line(g, s + la, lb - la, &pw, err);
+        size_t first = units->n;
+        for (size_t k = 0; st == KOKORO_OK && k < pw.n; k++) {
+            size_t sa = la + pw.v[k].start, sb = la + pw.v[k].end;
+            char *ps = pw.v[k].ps;
+            pw.v[k].ps = NULL;
+            if (!kk_units_push(units, sa, sb, dup_range(s, sa, sb), ps, pw.v[k].ws || k + 1 == pw.n))
+                st = kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+        }
+        kk_pwords_free(&pw);
+        if (st == KOKORO_OK && units->n > first && lb < b)
+            units->v[units->n - 1].hard_break = 1;
+        la = lb + 1;
+    }
+    return st;
+}
+
 /* ------------------------------------------------------------------ public API */
 
 /* [pause:1.5s] (case-insensitive) at s[i]: returns the end and the seconds, or 0. */
@@ -473,7 +511,7 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "text_to_chunks: NULL argument");
     *chunks = NULL;
     *n_chunks = 0;
-    lang_info li = {0, 0, NULL};
+    lang_info li = {0, 0, NULL, 0};
     kokoro_status st = resolve_lang(lang, &li, err);
     if (st != KOKORO_OK)
         return st;
@@ -496,8 +534,9 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
             continue;
         }
         if (i > seg)
-            st = li.english ? english_segment(fe, &li, s, seg, i, opt, &units, err)
-                            : other_segment(&li, s, seg, i, &units, err);
+            st = li.code == 'j' ? japanese_segment(fe, s, seg, i, &units, err)
+                 : li.english   ? english_segment(fe, &li, s, seg, i, opt, &units, err)
+                                : other_segment(&li, s, seg, i, &units, err);
         if (st == KOKORO_OK && pe) {
             if (secs > KK_MAX_PAUSE_S)
                 secs = KK_MAX_PAUSE_S;

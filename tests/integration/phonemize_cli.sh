@@ -27,7 +27,8 @@ check $'nˈO,\nɪt wˈʌzᵊnt.\n[pause 1.5 s]\nbˈʌtn.' "$kokoro" phonemize "N
 check $'ʧˈao!' "$kokoro" phonemize --lang i 'Ciao!'
 # ids: phonemes, a tab, then the ids with the two boundary zeros
 check $'bˈʌtn.\t0 44 156 138 62 56 4 0' "$kokoro" phonemize --ids --config "$config" 'button.'
-fails "$kokoro" phonemize --lang j 'こんにちは'
+check 'koɲɲiʨiβa' "$kokoro" phonemize --lang j 'こんにちは'
+fails env KOKORO_JA_DICT=/nonexistent/kokoro-dic "$kokoro" phonemize --lang j 'こんにちは'
 fails "$kokoro" phonemize --lang xx 'hello'
 fails "$kokoro" phonemize
 fails "$kokoro" phonemize --bogus x

@@ -34,7 +34,16 @@ fail() { # expects failure with a one-line message matching $1
     grep -q -- "$want" <<<"$msg" || { echo "message '$msg' lacks '$want'"; exit 1; }
     echo "error ok: $msg"
 }
-fail "not supported yet" --model "$G/kokoro-tiny.pth" --voice tv_alpha --lang j "こんにちは" -o "$tmp/x.wav"
+# Japanese (misaki's cutlet path over MeCab)
+"$kokoro" say --model "$G/kokoro-tiny.pth" --voice tv_alpha --lang j --zero-noise "こんにちは。東京は晴れです。" -o "$tmp/j.wav"
+j=$(samples "$tmp/j.wav")
+[ "$j" -gt 2400 ] || { echo "Japanese speech too short: $j samples"; exit 1; }
+# ... and from a jf_ voice's first letter (the fixture voice under a Japanese name)
+mkdir -p "$tmp/m/voices"
+cp "$G/config.json" "$G/kokoro-tiny.pth" "$tmp/m/"
+cp "$G/voices/tv_alpha.pt" "$tmp/m/voices/jf_test.pt"
+"$kokoro" say --model-dir "$tmp/m" --voice jf_test --zero-noise "こんにちは。東京は晴れです。" -o "$tmp/j2.wav"
+[ "$(samples "$tmp/j2.wav")" -eq "$j" ] || { echo "jf_ voice: $(samples "$tmp/j2.wav") samples, --lang j: $j"; exit 1; }
 # the language defaults to the voice's first letter: 't' is none
 fail "unknown language 't'" --model "$G/kokoro-tiny.pth" --voice tv_alpha "Hello" -o "$tmp/x.wav"
 fail "either TEXT or --phonemes" --model "$G/kokoro-tiny.pth" --voice tv_alpha --phonemes "ə" "Hello" -o "$tmp/x.wav"

@@ -338,8 +338,17 @@ static void test_languages(void)
     kokoro_chunk *ch = NULL;
     size_t n = 0;
     kokoro_error err;
-    CHECK(kokoro_text_to_chunks(fe, "hi", "j", NULL, &ch, &n, &err) == KOKORO_ERR_UNSUPPORTED);
-    CHECK(strstr(err.message, "not supported yet") != NULL);
+    /* Japanese: misaki's cutlet path; one chunk per line at most, word spans in order */
+    CHECK(kokoro_text_to_chunks(fe, "東京です。\n大阪です。", "j", NULL, &ch, &n, &err) == KOKORO_OK && n == 2);
+    if (n == 2) {
+        CHECK_STR_EQ(ch[0].phonemes, "toːkʲoː desɨ.");
+        CHECK_STR_EQ(ch[1].phonemes, "oːsaka desɨ.");
+    }
+    kokoro_chunks_free(ch, n);
+    char *jps = NULL;
+    CHECK(kokoro_phonemize(fe, "先生、ありがとうございました。", "ja", &jps, &err) == KOKORO_OK);
+    CHECK_STR_EQ(jps, "seɴseː, aɾʲiɡatoːɡoʣaimaɕita.");
+    free(jps);
     CHECK(kokoro_text_to_chunks(fe, "hi", "z", NULL, &ch, &n, &err) == KOKORO_ERR_UNSUPPORTED);
     CHECK(kokoro_text_to_chunks(fe, "hi", "xx", NULL, &ch, &n, &err) == KOKORO_ERR_NOT_FOUND);
     CHECK(kokoro_text_to_chunks(fe, NULL, "a", NULL, &ch, &n, &err) == KOKORO_ERR_INVALID_ARGUMENT);
