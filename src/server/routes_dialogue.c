@@ -104,9 +104,14 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     cJSON *root = object_body(req);
     if (!root)
         return;
-    const char *first = NULL;
-    char *text = turns_text(req, root, &first);
-    if (!text) {
+    const char *first_ref = NULL;
+    char *text = turns_text(req, root, &first_ref);
+    /* A copy: the turns (which hold the string) are deleted from root below. */
+    char *first = text ? strdup(first_ref) : NULL;
+    if (!text || !first) {
+        if (text)
+            kk_send_error(req, 500, "internal_error", "out of memory");
+        free(text);
         cJSON_Delete(root);
         return;
     }
@@ -119,6 +124,7 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     cJSON_AddStringToObject(root, "voice", first);
     cJSON_AddBoolToObject(root, "allow_voice_tags", 1);
     free(text);
+    free(first);
     char *body = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!body) {

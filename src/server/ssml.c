@@ -287,7 +287,7 @@ static void XMLCALL on_end(void *ud, const char *name)
             if (ok) {
                 puts_(s, "](/");
                 puts_(s, f->ph);
-                puts_(s, "/) ");
+                puts_(s, "/)");
             } else if (!s->oom) {
                 s->out[f->capture - 1] = ' '; /* no usable word: keep the text, drop the bracket */
             }
