@@ -117,7 +117,7 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     }
     /* The same body as a speech request: input = the tag text, voice = the first turn's. */
     static const char *const drop[] = {"turns", "inputs", "pause_between_turns", "input", "voice",
-                                       "allow_voice_tags", "ssml", "stream_format"};
+                                       "allow_voice_tags", "ssml"};
     for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
         cJSON_DeleteItemFromObjectCaseSensitive(root, drop[i]);
     cJSON_AddStringToObject(root, "input", text);

@@ -249,7 +249,8 @@ static void XMLCALL on_start(void *ud, const char *name, const char **atts)
         s->suppress++;
     } else if (!strcmp(el, "p") || !strcmp(el, "s")) {
         f->kind = EL_PARA;
-        puts_(s, " ");
+        if (!s->suppress)
+            puts_(s, " ");
     }
 }
 
@@ -300,7 +301,8 @@ static void XMLCALL on_end(void *ud, const char *name)
         s->suppress--;
         break;
     case EL_PARA:
-        puts_(s, " ");
+        if (!s->suppress)
+            puts_(s, " ");
         break;
     default:
         break;

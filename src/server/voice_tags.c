@@ -205,7 +205,7 @@ size_t kk_segment_src(const kk_segment *seg, size_t pos)
         const kk_seg_piece *p = &seg->pieces[i];
         if (pos <= p->seg_off + p->len || i + 1 == seg->n_pieces) {
             if (pos < p->seg_off)
-                return p->src_off; /* the joining space belongs to the next piece's start */
+                return p->src_off; /* unreachable for pieces joined by one space; kept for safety */
             size_t d = pos - p->seg_off;
             return p->src_off + (d > p->len ? p->len : d);
         }

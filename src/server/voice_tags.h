@@ -51,6 +51,7 @@ int kk_tag_voice_chars_ok(const char *s);
 int kk_voice_tags_split(const char *text, const char *request_voice, const kk_alias_set *aliases, int tags_on,
                         kk_segment **out, size_t *n_out, char *msg, size_t msglen);
 void kk_segments_free(kk_segment *segs, size_t n);
-/* Byte offset in the tagged text of byte offset pos of a segment's text. */
+/* Byte offset in the tagged text of byte offset pos of a segment's text. A joining space maps to
+ * the end of the piece before it (right for exclusive word ends; words never start on a space). */
 size_t kk_segment_src(const kk_segment *seg, size_t pos);
 #endif
