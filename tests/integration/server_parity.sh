@@ -12,7 +12,12 @@ unset API_KEYS CORS_ORIGINS
 ENABLE_VOICE_TAGS=false ENABLE_SSML=false start_server off --workers 1
 off_pid=$server_pid off_port=$server_port off_log=$server_log
 server_pid=
-start_server parity --workers 2
+# The fixture voices, plus copies named like American and British voices for per-segment languages.
+mkdir -p "$tmp/voices"
+cp "$golden/voices/tv_alpha.pt" "$golden/voices/tv_beta.pt" "$tmp/voices/"
+cp "$golden/voices/tv_alpha.pt" "$tmp/voices/af_test.pt"
+cp "$golden/voices/tv_alpha.pt" "$tmp/voices/bf_test.pt"
+VOICES_DIR=$tmp/voices start_server parity --workers 2
 python3 "$src/tests/integration/lib/server_parity.py" "$server_port" "$off_port"
 stop_server
 server_pid=$off_pid off_pid=

@@ -86,6 +86,19 @@ t = timing(tagged("One two [voice:tv_beta] three four."))
 check(t is not None and [(e["voice"], e["text"]) for e in t][-2:] == [("tv_alpha", "One two"), ("tv_beta", "three four.")],
       f"mid-sentence speaker change {t}")
 
+# ---- each segment is read in its own voice's language: a bf_ voice inside an af_ request is British
+WORD = "I say tomato and water."
+pa = post("/dev/phonemize", {"text": WORD, "language": "a"}).json().get("phonemes")
+pb = post("/dev/phonemize", {"text": WORD, "language": "b"}).json().get("phonemes")
+check(pa and pb and pa != pb, f"the test text differs between en-us and en-gb ({pa} / {pb})")
+gb = speech({"input": WORD, "voice": "bf_test"})
+us = speech({"input": WORD, "voice": "af_test"})
+mixed = tagged("[voice:bf_test] " + WORD, voice="af_test")
+check(gb.status == us.status == mixed.status == 200 and gb.body != us.body, "bf_ and af_ copies of one voice differ")
+check(mixed.body == gb.body, "[voice:bf_test] inside an af_test request reads British English")
+forced = tagged("[voice:bf_test] " + WORD, voice="af_test", lang_code="a")
+check(forced.body == us.body, "lang_code overrides every segment's language")
+
 # ---- rates: [rate:] multiplies speed, [baserate:], a [voice:] tag resets, clamped to 0.25-4
 plain = tagged("Rates change the pace of speech.")
 fast = tagged("[rate:2] Rates change the pace of speech.")
