@@ -10,6 +10,8 @@
 #include "server/voice_pick.h"
 #include "server/voice_tags.h"
 
+#define KK_PLAN_MAX_VOICES 32
+
 static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
@@ -46,6 +48,10 @@ static long voice_index(kk_server *s, kk_synth_params *p, char ***exprs, const c
             *lang_out = q->lang[0] ? q->lang : kk_lang_from_voice(p->voice_names[i], s->cfg->default_voice_code);
             return (long)i;
         }
+    /* Each distinct voice or mix is a 510 KB style table held for the whole request. */
+    if (p->n_voices >= KK_PLAN_MAX_VOICES)
+        return fail(e, 400, "validation_error", "a request may use at most %d different voices or mixes",
+                    KK_PLAN_MAX_VOICES);
     size_t n = p->n_voices + 1;
     kokoro_voice **nv = realloc(p->voices, n * sizeof *nv);
     if (nv)

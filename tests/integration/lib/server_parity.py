@@ -225,6 +225,9 @@ check(caps.get("rate_range") == [0.25, 4.0] and caps.get("break_strengths", {}).
 check(error_shape_ok(tagged("Hi [voice:tv_nobody] there."), 400), "unknown voice in a tag -> 400")
 check(error_shape_ok(tagged("Hi [voice:tv_alpha++tv_beta] there."), 400), "bad mix in a tag -> 400")
 check(error_shape_ok(tagged("[voice:tv_beta]"), 400), "only tags, no text -> 400")
+many = " ".join(f"[voice:tv_alpha({w})+tv_beta] a." for w in range(1, 40))
+r = tagged(many)
+check(error_shape_ok(r, 400) and "at most 32" in r.json()["error"]["message"], "more than 32 voices -> 400")
 
 # ---- dialogue
 r = post("/dev/dialogue", {"inputs": [{"voice_id": "tv_beta", "text": "Hi."}], "response_format": "wav"})
