@@ -31,8 +31,9 @@ static cJSON *object_body(kk_req *req)
     return root;
 }
 
-/* The turns as tag text; NULL after responding. *first_voice borrows from root. */
-static char *turns_text(kk_req *req, cJSON *root, const char **first_voice)
+/* The turns as tag text; NULL after responding. *first_voice borrows from root; *spans (malloc'd)
+ * receives where each turn's text is in the result. */
+static char *turns_text(kk_req *req, cJSON *root, const char **first_voice, size_t **spans, size_t *n_turns)
 {
     cJSON *turns = cJSON_GetObjectItemCaseSensitive(root, "turns");
     if (!turns || cJSON_IsNull(turns))
@@ -52,6 +53,13 @@ static char *turns_text(kk_req *req, cJSON *root, const char **first_voice)
     }
     kk_sbuf b;
     kk_sbuf_init(&b);
+    size_t n = (size_t)cJSON_GetArraySize(turns);
+    *spans = malloc(2 * n * sizeof **spans);
+    if (!*spans) {
+        kk_send_error(req, 500, "internal_error", "out of memory");
+        return NULL;
+    }
+    *n_turns = n;
     int i = 0;
     for (cJSON *t = turns->child; t; t = t->next, i++) {
         cJSON *v = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "voice") : NULL;
@@ -61,6 +69,8 @@ static char *turns_text(kk_req *req, cJSON *root, const char **first_voice)
         if (!cJSON_IsString(v) || !cJSON_IsString(x)) {
             kk_send_error(req, 422, "validation_error", "turns[%d] must be {\"voice\": string, \"text\": string}", i);
             kk_sbuf_free(&b);
+            free(*spans);
+            *spans = NULL;
             return NULL;
         }
         const char *tx = x->valuestring;
@@ -69,12 +79,16 @@ static char *turns_text(kk_req *req, cJSON *root, const char **first_voice)
         if (!*tx) {
             kk_send_error(req, 422, "validation_error", "turns[%d].text must not be blank", i);
             kk_sbuf_free(&b);
+            free(*spans);
+            *spans = NULL;
             return NULL;
         }
         if (!kk_tag_voice_chars_ok(v->valuestring)) {
             kk_send_error(req, 400, "validation_error", "turns[%d].voice '%.64s' is not a voice name", i,
                           v->valuestring);
             kk_sbuf_free(&b);
+            free(*spans);
+            *spans = NULL;
             return NULL;
         }
         if (i == 0)
@@ -86,12 +100,17 @@ static char *turns_text(kk_req *req, cJSON *root, const char **first_voice)
         kk_sbuf_adds(&b, i ? " [voice:" : "[voice:");
         kk_sbuf_adds(&b, v->valuestring);
         kk_sbuf_adds(&b, "] ");
+        (*spans)[2 * i] = b.len;
         kk_sbuf_adds(&b, x->valuestring);
+        (*spans)[2 * i + 1] = b.len;
     }
     char *out = b.oom ? NULL : kk_sbuf_take(&b);
     kk_sbuf_free(&b);
-    if (!out)
+    if (!out) {
         kk_send_error(req, 500, "internal_error", "out of memory");
+        free(*spans);
+        *spans = NULL;
+    }
     return out;
 }
 
@@ -105,13 +124,15 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     if (!root)
         return;
     const char *first_ref = NULL;
-    char *text = turns_text(req, root, &first_ref);
+    size_t *spans = NULL, n_turns = 0;
+    char *text = turns_text(req, root, &first_ref, &spans, &n_turns);
     /* A copy: the turns (which hold the string) are deleted from root below. */
     char *first = text ? strdup(first_ref) : NULL;
     if (!text || !first) {
         if (text)
             kk_send_error(req, 500, "internal_error", "out of memory");
         free(text);
+        free(spans);
         cJSON_Delete(root);
         return;
     }
@@ -128,6 +149,7 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     char *body = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     if (!body) {
+        free(spans);
         kk_send_error(req, 500, "internal_error", "out of memory");
         return;
     }
@@ -138,15 +160,20 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
     free(body);
     if (rc) {
         kk_send_error(req, pe.status, pe.code, "%s", pe.message);
+        free(spans);
         return;
     }
     kk_synth_params p;
     if (kk_speech_plan(s, &q, 0, &p, &pe)) {
         kk_send_error(req, pe.status, pe.code, "%s", pe.message);
         kk_speech_request_free(&q);
+        free(spans);
         return;
     }
     kk_speech_request_free(&q);
+    /* The plan's input is the turns' tag text itself (no SSML here), so the spans apply as they are. */
+    p.turn_spans = spans;
+    p.n_turns = n_turns;
     kk_synth_respond(s, req, &p);
 }
 

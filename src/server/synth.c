@@ -8,6 +8,7 @@
 
 #include "server/errors.h"
 #include "server/request.h"
+#include "server/timing.h"
 
 /* ------------------------------------------------------------------ worker side */
 
@@ -252,7 +253,8 @@ typedef struct {
     double audio_s; /* seconds of audio produced so far (the running timestamp offset) */
     FILE *tee;
     int counted_stream;
-    cJSON *timing;  /* return_timing: {"chunks": [...]} */
+    kk_timing timing; /* return_timing */
+    int timing_on;
     char timing_name[160]; /* sidecar file in the download store, "" = none */
     size_t tokens;  /* SSE usage */
 } synth_run;
@@ -412,30 +414,13 @@ static int emit_sse_done(synth_run *r)
     return emit_event(r, o);
 }
 
-/* return_timing: one entry per chunk, pauses with empty text. */
-static void add_timing(synth_run *r, const chunk_audio *a)
-{
-    cJSON *chunks = r->timing ? cJSON_GetObjectItemCaseSensitive(r->timing, "chunks") : NULL;
-    const kokoro_chunk *ch = r->ctx.p.phonemes ? NULL : &r->ctx.p.chunks[a->index];
-    cJSON *e = chunks ? cJSON_CreateObject() : NULL;
-    if (!e)
-        return;
-    cJSON_AddStringToObject(e, "text", ch && ch->pause_s <= 0 && ch->text ? ch->text : "");
-    cJSON_AddNumberToObject(e, "start", round(r->audio_s * 1000.0) / 1000.0);
-    cJSON_AddNumberToObject(e, "end", round((r->audio_s + (double)a->n_speech / KOKORO_SAMPLE_RATE) * 1000.0) / 1000.0);
-    const char *voice = chunk_voice_name(&r->ctx.p, a->index);
-    if (voice)
-        cJSON_AddStringToObject(e, "voice", voice);
-    cJSON_AddItemToArray(chunks, e);
-}
-
 static void write_timing_sidecar(synth_run *r)
 {
-    if (!r->timing || !r->timing_name[0])
+    if (!r->timing_on || !r->timing_name[0])
         return;
     char path[4352];
     snprintf(path, sizeof path, "%s/%s", r->s->downloads.dir, r->timing_name);
-    char *txt = cJSON_PrintUnformatted(r->timing);
+    char *txt = kk_timing_print(&r->timing, &r->ctx.p);
     FILE *f = txt ? fopen(path, "wb") : NULL;
     if (f) {
         fputs(txt, f);
@@ -499,8 +484,9 @@ static int step(synth_run *r)
             add_timestamps(r, a);
         if (r->ctx.p.sse_words && emit_sse_words(r, a))
             r->oom = 1;
-        if (r->timing)
-            add_timing(r, a);
+        if (r->timing_on)
+            kk_timing_add(&r->timing, &r->ctx.p, a->index, r->audio_s,
+                          r->audio_s + (double)a->n_speech / KOKORO_SAMPLE_RATE);
         r->tokens += a->n_tokens;
         if (a->n && kokoro_encoder_push(r->enc, a->samples, a->n, &err) != KOKORO_OK) {
             fprintf(stderr, "kokoro serve: encoding failed: %s\n", err.message);
@@ -535,7 +521,7 @@ static void run_free(void *arg)
     free(r->out.p);
     free(r->audio.p);
     cJSON_Delete(r->ts);
-    cJSON_Delete(r->timing);
+    kk_timing_free(&r->timing);
     kk_synth_params_free(&r->ctx.p);
     free(r);
 }
@@ -574,6 +560,7 @@ void kk_synth_params_free(kk_synth_params *p)
     free(p->voice_names);
     free(p->chunk_voice);
     free(p->chunk_speed);
+    free(p->turn_spans);
     memset(p, 0, sizeof *p);
 }
 
@@ -610,11 +597,7 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
     r->ts = cJSON_CreateArray();
     if (r->ctx.p.sse)
         r->ctx.p.stream = 1; /* events are meant to be read as they come */
-    if (r->ctx.p.timing) {
-        r->timing = cJSON_CreateObject();
-        if (r->timing)
-            cJSON_AddArrayToObject(r->timing, "chunks");
-    }
+    r->timing_on = r->ctx.p.timing && kk_timing_init(&r->timing, &r->ctx.p) == 0;
 
     kokoro_encoder_options eo;
     kokoro_encoder_options_init(&eo);
@@ -656,7 +639,7 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
             snprintf(path, sizeof path, "/download/%s", name);
             kk_req_header(req, "X-Download-Path", path);
             /* Kokoro-FastAPI's timing sidecar: written when the stream ends, 404 until then. */
-            if (r->timing && r->ctx.p.stream &&
+            if (r->timing_on && r->ctx.p.stream &&
                 snprintf(r->timing_name, sizeof r->timing_name, "%s.json", name) < (int)sizeof r->timing_name) {
                 snprintf(path, sizeof path, "/download/%s", r->timing_name);
                 kk_req_header(req, "X-Timing-Path", path);
@@ -698,9 +681,9 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
         else
             kk_req_respond(req, 200, ctype, r->out.p, r->out.len);
     } else {
-        if (r->timing) {
+        if (r->timing_on) {
             /* Not streamed: the timing is known before the body goes out. */
-            char *t = cJSON_PrintUnformatted(r->timing);
+            char *t = kk_timing_print(&r->timing, &r->ctx.p);
             if (t)
                 kk_req_header(req, "X-Timing", t);
             free(t);

@@ -32,6 +32,8 @@ typedef struct {
     int has_seed;          /* noise seeds derive from seed (else every chunk uses seed 0) */
     uint64_t seed;
     int timing;            /* return_timing: per-chunk start/end (X-Timing, or a sidecar file) */
+    size_t *turn_spans;    /* owned: /dev/dialogue turn k's text is input[turn_spans[2k], turn_spans[2k+1]) */
+    size_t n_turns;
 } kk_synth_params;
 
 /* Takes ownership of everything in p (also on failure) and answers the request: a streaming

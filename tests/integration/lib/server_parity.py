@@ -66,6 +66,12 @@ check(len(pauses) == 1 and abs((pauses[0]["end"] - pauses[0]["start"]) - 0.5) < 
 check(ta == tb, f"SSML timing equals the tags' ({tb})")
 check(ta == tc, f"dialogue timing equals the tags' ({tc})")
 check(a.body == b.body == c.body and len(a.body) > 0, "tags, SSML and dialogue: the same audio bytes")
+# dialogue: per-turn start/end, the pause between turns in neither
+turns = json.loads(c.header("x-timing") or "{}").get("turns")
+sp = [e for e in tc or [] if e["text"]]
+check(turns == [{"voice": "tv_alpha", "start": 0, "end": sp[-2]["end"] if len(sp) > 1 else -1},
+                {"voice": "tv_beta", "start": sp[-1]["start"] if sp else -1, "end": sp[-1]["end"] if sp else -1}] and
+      turns[1]["start"] - turns[0]["end"] >= 0.5, f"dialogue per-turn timing {turns}")
 # the same again as word timestamps: each word carries its speaker
 r = post("/dev/captioned_speech", {"input": TAGS, "voice": "tv_alpha", "allow_voice_tags": True, "stream": False})
 words = [(w["word"], w.get("voice")) for w in r.json()["timestamps"]] if r.status == 200 else []
@@ -249,7 +255,8 @@ path = r.header("x-timing-path")
 check(r.status == 200 and path and path.endswith(".json") and r.header("x-download-path"), f"timing path {path}")
 if path:
     sc = request(port, "GET", "/v1" + path)
-    check(sc.status == 200 and json.loads(sc.body)["chunks"] == tc, f"timing sidecar {sc.status} {sc.body[:200]}")
+    check(sc.status == 200 and json.loads(sc.body)["chunks"] == tc and json.loads(sc.body)["turns"] == turns,
+          f"timing sidecar {sc.status} {sc.body[:200]}")
 
 # ---- seed: the same seed gives the same bytes, another seed other noise
 x1, x2, x3 = (speech({"input": "Noise test.", "seed": s}) for s in (11, 11, 12))
