@@ -91,14 +91,20 @@ static long voice_index(kk_server *s, kk_synth_params *p, char ***exprs, const c
 static int add_chunks(kk_synth_params *p, const kk_segment *seg, kokoro_chunk *ch, size_t n, size_t vi, float speed,
                       kk_parse_error *e)
 {
-    size_t total = p->n_chunks + n;
-    kokoro_chunk *nc = realloc(p->chunks, (total ? total : 1) * sizeof *nc);
+    /* Capacity is the next power of two of the count, so many small segments grow in O(n). */
+    size_t total = p->n_chunks + n, cap = 1, have = 1;
+    while (cap < total)
+        cap *= 2;
+    while (have < p->n_chunks)
+        have *= 2;
+    int grow = !p->chunks || cap > have;
+    kokoro_chunk *nc = grow ? realloc(p->chunks, cap * sizeof *nc) : p->chunks;
     if (nc)
         p->chunks = nc;
-    size_t *nv = realloc(p->chunk_voice, (total ? total : 1) * sizeof *nv);
+    size_t *nv = grow ? realloc(p->chunk_voice, cap * sizeof *nv) : p->chunk_voice;
     if (nv)
         p->chunk_voice = nv;
-    float *ns = realloc(p->chunk_speed, (total ? total : 1) * sizeof *ns);
+    float *ns = grow ? realloc(p->chunk_speed, cap * sizeof *ns) : p->chunk_speed;
     if (ns)
         p->chunk_speed = ns;
     if (!nc || !nv || !ns) {

@@ -18,7 +18,8 @@ int kk_timing_init(kk_timing *t, const kk_synth_params *p)
         return kk_timing_free(t), -1;
     if (p->n_turns) {
         t->turn_t = malloc(2 * p->n_turns * sizeof *t->turn_t);
-        if (!t->turn_t)
+        t->turn_voice = calloc(p->n_turns, sizeof *t->turn_voice);
+        if (!t->turn_t || !t->turn_voice)
             return kk_timing_free(t), -1;
         for (size_t i = 0; i < 2 * p->n_turns; i++)
             t->turn_t[i] = -1;
@@ -26,13 +27,19 @@ int kk_timing_init(kk_timing *t, const kk_synth_params *p)
     return 0;
 }
 
-/* The turn whose text holds the chunk; pauses between turns belong to none. */
+/* The turn whose text holds the chunk (the spans are in order: a binary search); pauses between
+ * turns belong to none. */
 static long turn_of(const kk_synth_params *p, const kokoro_chunk *ch)
 {
-    for (size_t k = 0; k < p->n_turns; k++)
-        if (ch->src_start >= p->turn_spans[2 * k] && ch->src_start < p->turn_spans[2 * k + 1])
-            return (long)k;
-    return -1;
+    size_t lo = 0, hi = p->n_turns;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p->turn_spans[2 * mid + 1] <= ch->src_start)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < p->n_turns && ch->src_start >= p->turn_spans[2 * lo] ? (long)lo : -1;
 }
 
 void kk_timing_add(kk_timing *t, const kk_synth_params *p, size_t index, double start, double end)
@@ -51,8 +58,10 @@ void kk_timing_add(kk_timing *t, const kk_synth_params *p, size_t index, double 
     cJSON_AddItemToArray(chunks, e);
     long k = ch && !pause && t->turn_t ? turn_of(p, ch) : -1;
     if (k >= 0) {
-        if (t->turn_t[2 * k] < 0)
+        if (t->turn_t[2 * k] < 0) {
             t->turn_t[2 * k] = start;
+            t->turn_voice[k] = p->voice_names ? p->voice_names[p->chunk_voice[index]] : NULL;
+        }
         t->turn_t[2 * k + 1] = end;
     }
 }
@@ -68,13 +77,8 @@ char *kk_timing_print(kk_timing *t, const kk_synth_params *p)
             cJSON *e = cJSON_CreateObject();
             if (!e)
                 break;
-            /* A turn's voice is that of its first chunk (every chunk of a turn has it). */
-            const char *voice = NULL;
-            for (size_t i = 0; i < p->n_chunks && !voice; i++)
-                if (p->chunks[i].pause_s <= 0 && turn_of(p, &p->chunks[i]) == (long)k && p->voice_names)
-                    voice = p->voice_names[p->chunk_voice[i]];
-            if (voice)
-                cJSON_AddStringToObject(e, "voice", voice);
+            if (t->turn_voice[k])
+                cJSON_AddStringToObject(e, "voice", t->turn_voice[k]);
             cJSON_AddNumberToObject(e, "start", ms(t->turn_t[2 * k] < 0 ? 0 : t->turn_t[2 * k]));
             cJSON_AddNumberToObject(e, "end", ms(t->turn_t[2 * k + 1] < 0 ? 0 : t->turn_t[2 * k + 1]));
             cJSON_AddItemToArray(turns, e);
@@ -87,5 +91,6 @@ void kk_timing_free(kk_timing *t)
 {
     cJSON_Delete(t->root);
     free(t->turn_t);
+    free(t->turn_voice);
     memset(t, 0, sizeof *t);
 }

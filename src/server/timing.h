@@ -11,6 +11,7 @@ struct cJSON;
 typedef struct {
     struct cJSON *root;
     double *turn_t; /* start, end per turn; -1 = no chunk yet */
+    const char **turn_voice; /* borrowed from the params: the voice of each turn's first chunk */
 } kk_timing;
 
 /* 0, or -1 out of memory. */

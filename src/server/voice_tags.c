@@ -201,16 +201,21 @@ void kk_segments_free(kk_segment *segs, size_t n)
 
 size_t kk_segment_src(const kk_segment *seg, size_t pos)
 {
-    for (size_t i = 0; i < seg->n_pieces; i++) {
-        const kk_seg_piece *p = &seg->pieces[i];
-        if (pos <= p->seg_off + p->len || i + 1 == seg->n_pieces) {
-            if (pos < p->seg_off)
-                return p->src_off; /* unreachable for pieces joined by one space; kept for safety */
-            size_t d = pos - p->seg_off;
-            return p->src_off + (d > p->len ? p->len : d);
-        }
+    if (!seg->n_pieces)
+        return 0;
+    /* The last piece starting at or before pos (pieces are in order): a binary search, since a
+     * long merged segment may hold thousands of them and every word is mapped. */
+    size_t lo = 0, hi = seg->n_pieces;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (seg->pieces[mid].seg_off <= pos)
+            lo = mid;
+        else
+            hi = mid;
     }
-    return 0;
+    const kk_seg_piece *p = &seg->pieces[lo];
+    size_t d = pos > p->seg_off ? pos - p->seg_off : 0;
+    return p->src_off + (d > p->len ? p->len : d);
 }
 
 typedef struct {
@@ -236,24 +241,37 @@ static int add_piece(seg_list *l, const char *voice, double rate, const char *te
         memset(s, 0, sizeof *s);
         s->voice = strdup(voice);
         s->rate = rate;
-        s->text = calloc(1, 1);
+        s->text = calloc(1, 64);
+        s->text_cap = 64;
         if (!s->voice || !s->text)
             return -1;
     }
-    size_t old = strlen(s->text), sep = old ? 1 : 0;
-    char *nt = realloc(s->text, old + sep + len + 1);
-    if (!nt)
-        return -1;
-    s->text = nt;
+    size_t old = s->text_len, sep = old ? 1 : 0;
+    if (old + sep + len + 1 > s->text_cap) {
+        size_t cap = s->text_cap ? s->text_cap : 64;
+        while (cap < old + sep + len + 1)
+            cap *= 2;
+        char *nt = realloc(s->text, cap);
+        if (!nt)
+            return -1;
+        s->text = nt;
+        s->text_cap = cap;
+    }
+    char *nt = s->text;
     if (sep)
         nt[old] = ' ';
     memcpy(nt + old + sep, text + off, len);
     nt[old + sep + len] = '\0';
-    kk_seg_piece *np = realloc(s->pieces, (s->n_pieces + 1) * sizeof *np);
-    if (!np)
-        return -1;
-    s->pieces = np;
-    np[s->n_pieces++] = (kk_seg_piece){old + sep, off, len};
+    s->text_len = old + sep + len;
+    if (s->n_pieces == s->pieces_cap) {
+        size_t cap = s->pieces_cap ? s->pieces_cap * 2 : 4;
+        kk_seg_piece *np = realloc(s->pieces, cap * sizeof *np);
+        if (!np)
+            return -1;
+        s->pieces = np;
+        s->pieces_cap = cap;
+    }
+    s->pieces[s->n_pieces++] = (kk_seg_piece){old + sep, off, len};
     return 0;
 }
 

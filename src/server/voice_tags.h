@@ -31,6 +31,7 @@ typedef struct {
     char *text;   /* the segment's text without tags (malloc'd) */
     kk_seg_piece *pieces; /* text = pieces joined by single spaces, in order */
     size_t n_pieces;
+    size_t text_len, text_cap, pieces_cap; /* growth bookkeeping */
 } kk_segment;
 
 struct cJSON;
