@@ -34,7 +34,7 @@ async function viaAudio(params) {
 }
 
 const base = { model: 'tts-1', voice: 'tv_alpha', input, seed: 42 };
-for (const fmt of ['pcm', 'wav', 'mp3', 'opus', 'flac']) {
+for (const fmt of ['pcm', 'wav', 'mp3', 'opus', 'flac', 'aac']) {
   const p = { ...base, response_format: fmt };
   const s = await viaSSE(p);
   const a = await viaAudio(p);
