@@ -12,7 +12,8 @@
     error: $('error'), output: $('output'), words: $('words'), clock: $('clock'), sinkLabel: $('sink'),
     player: $('player'), download: $('download'), phonBox: $('phon-box'), phonemes: $('phonemes'),
     tokens: $('tokens'), tokensSum: $('tokens-sum'), server: $('server'), keyButton: $('key-button'), keyDialog: $('key-dialog'),
-    keyInput: $('key-input'),
+    keyInput: $('key-input'), tags: $('tags'), ssml: $('ssml'), dialogueMode: $('dialogue-mode'),
+    dialogue: $('dialogue'), turns: $('turns'), addTurn: $('add-turn'), pause: $('pause'),
   };
 
   const LANGS = {
@@ -434,6 +435,87 @@
   function startTicker() { if (!ticker) ticker = setInterval(tick, 40); }
   function stopTicker() { clearInterval(ticker); ticker = 0; }
 
+  // ---------- dialogue editor ----------
+  const turns = [];
+  function renderTurns() {
+    el.turns.textContent = '';
+    turns.forEach((t, i) => {
+      const li = document.createElement('li');
+      const sel = document.createElement('select');
+      sel.dataset.turnVoice = i;
+      sel.setAttribute('aria-label', 'Voice of turn ' + (i + 1));
+      for (const v of voiceList) sel.add(new Option(v, v));
+      sel.value = t.voice;
+      sel.onchange = () => { t.voice = sel.value; };
+      const txt = document.createElement('input');
+      txt.type = 'text';
+      txt.dataset.turnText = i;
+      txt.placeholder = 'What this speaker says';
+      txt.setAttribute('aria-label', 'Text of turn ' + (i + 1));
+      txt.value = t.text;
+      txt.oninput = () => { t.text = txt.value; };
+      const rm = document.createElement('button');
+      rm.type = 'button';
+      rm.className = 'remove';
+      rm.textContent = '×';
+      rm.title = 'Remove turn ' + (i + 1);
+      rm.disabled = turns.length < 2;
+      rm.onclick = () => { turns.splice(i, 1); renderTurns(); };
+      li.append(sel, txt, rm);
+      el.turns.append(li);
+    });
+  }
+  function addTurn() {
+    // Alternate speakers by default: the next voice in the list after the last turn's.
+    const last = turns.length ? voiceList.indexOf(turns[turns.length - 1].voice) : -1;
+    const voice = turns.length ? voiceList[(last + 1) % voiceList.length] : (el.voice.value || voiceList[0] || '');
+    turns.push({ voice, text: '' });
+    renderTurns();
+    const inputs = el.turns.querySelectorAll('input[type=text]');
+    if (inputs.length) inputs[inputs.length - 1].focus();
+  }
+  function setDialogueMode() {
+    const on = el.dialogueMode.checked;
+    el.dialogue.hidden = !on;
+    el.text.hidden = on;
+    if (on && !turns.length) { addTurn(); addTurn(); }
+  }
+  // SSML needs voice tags on the server side; the toggles follow each other.
+  function syncToggles(changed) {
+    if (changed === el.ssml && el.ssml.checked) el.tags.checked = true;
+    if (changed === el.tags && !el.tags.checked) el.ssml.checked = false;
+  }
+
+  // OpenAI's SSE (stream_format "sse"): speech.audio.delta carries base64 audio, speech.word our
+  // word timings, speech.audio.done the end.
+  async function readSSE(res, push, me) {
+    const reader = res.body.getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    let ended = false;
+    const handle = (block) => {
+      const data = block.split('\n').filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n');
+      if (!data) return;
+      let o;
+      try { o = JSON.parse(data); } catch (e) { throw new Error('The server sent a malformed event stream.'); }
+      if (o.error || o.detail) throw new Error(messageOf(o) || 'The server reported an error.');
+      if (o.type === 'speech.word') addWords(me, [{ word: o.word, start_time: o.start, end_time: o.end }]);
+      else if (o.type === 'speech.audio.delta' && o.audio) push(b64bytes(o.audio));
+      else if (o.type === 'speech.audio.done') ended = true;
+      if (me.wordIdx < 0) tick();
+    };
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      let i;
+      while ((i = buf.indexOf('\n\n')) >= 0) { handle(buf.slice(0, i)); buf = buf.slice(i + 2); }
+    }
+    buf += dec.decode();
+    if (buf.trim()) handle(buf);
+    if (!ended) throw new Error('The event stream ended before speech.audio.done.');
+  }
+
   // ---------- generation ----------
   function normOptions() {
     const o = {};
@@ -474,20 +556,32 @@
   }
 
   async function generate() {
+    const dialogue = el.dialogueMode.checked;
     const text = el.text.value;
-    if (!text.trim()) { showError('Type some text first.'); el.text.focus(); return; }
-    const voice = currentVoice();
+    if (dialogue) {
+      const blank = turns.findIndex((t) => !t.text.trim());
+      if (blank >= 0) { showError('Turn ' + (blank + 1) + ' has no text.'); el.turns.querySelectorAll('input[type=text]')[blank].focus(); return; }
+    } else if (!text.trim()) { showError('Type some text first.'); el.text.focus(); return; }
+    const voice = dialogue ? turns[0].voice : currentVoice();
     if (!voice) { showError('No voice selected.'); return; }
     resetOutput();
     savePrefs();
     const fmt = el.format.value;
     const captions = el.captions.checked;
     const body = {
-      model: 'kokoro', input: text, voice, response_format: fmt, speed: +el.speed.value, stream: true,
-      normalization_options: normOptions(),
+      model: 'kokoro', response_format: fmt, speed: +el.speed.value, stream: true, normalization_options: normOptions(),
     };
+    if (dialogue) {
+      body.turns = turns.map((t) => ({ voice: t.voice, text: t.text }));
+      body.pause_between_turns = Math.min(10, Math.max(0, +el.pause.value || 0));
+    } else {
+      body.input = text;
+      body.voice = voice;
+      if (el.tags.checked || el.ssml.checked) body.allow_voice_tags = true;
+      if (el.ssml.checked) body.ssml = true;
+    }
     if (el.lang.value) body.lang_code = el.lang.value;
-    if (captions) body.return_timestamps = true;
+    if (captions) { body.stream_format = 'sse'; body.include = ['word_timestamps']; }
     const me = {
       ctrl: new AbortController(), sink: makeSink(fmt), chunks: [], bytes: 0, words: [], wordIdx: -1,
       fmt, done: false, duration: 0, clock: 'sink', t0: performance.now(), ttfb: 0,
@@ -495,7 +589,7 @@
     job = me;
     el.sinkLabel.textContent = 'playback: ' + me.sink.kind;
     setBusy(true);
-    setStatus('Generating with ' + voice + '…');
+    setStatus(dialogue ? 'Generating a dialogue of ' + turns.length + ' turns…' : 'Generating with ' + voice + '…');
     startTicker();
     const push = (bytes) => {
       if (!bytes.length) return;
@@ -509,8 +603,8 @@
         ', first audio after ' + Math.round(me.ttfb) + ' ms');
     };
     try {
-      const res = await postJson(captions ? '../dev/captioned_speech' : '../v1/audio/speech', body, me.ctrl.signal);
-      if (captions) await readCaptioned(res, push, me);
+      const res = await postJson(dialogue ? '../dev/dialogue' : '../v1/audio/speech', body, me.ctrl.signal);
+      if (captions) await readSSE(res, push, me);
       else await readStream(res, push);
       if (job !== me) return;
       finish(me);
@@ -535,38 +629,6 @@
       if (done) return;
       push(value);
     }
-  }
-
-  // NDJSON, one object per encoded chunk; a non-streamed answer is one (possibly multi-line) object.
-  async function readCaptioned(res, push, me) {
-    const reader = res.body.getReader();
-    const dec = new TextDecoder();
-    let buf = '';
-    let pending = '';
-    const handle = (line, last) => {
-      pending += line;
-      if (!pending.trim()) { pending = ''; return; }
-      let o;
-      try { o = JSON.parse(pending); } catch (e) {
-        if (last) throw new Error('The server sent a malformed captioned-speech response.');
-        pending += '\n';
-        return;
-      }
-      pending = '';
-      if (o.error || o.detail) throw new Error(messageOf(o) || 'The server reported an error.');
-      if (Array.isArray(o.timestamps)) addWords(me, o.timestamps);
-      if (typeof o.audio === 'string' && o.audio) push(b64bytes(o.audio));
-      if (me.wordIdx < 0) tick();
-    };
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buf += dec.decode(value, { stream: true });
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) { handle(buf.slice(0, i), false); buf = buf.slice(i + 1); }
-    }
-    buf += dec.decode();
-    handle(buf, true);
   }
 
   function finish(me) {
@@ -669,7 +731,7 @@
   function savePrefs() {
     const p = {
       voice: el.voice.value, lang: el.lang.value, format: el.format.value, speed: el.speed.value,
-      captions: el.captions.checked, mix, norm: normOptions(),
+      captions: el.captions.checked, mix, norm: normOptions(), tags: el.tags.checked, ssml: el.ssml.checked,
     };
     try { localStorage.setItem(PREFS_STORE, JSON.stringify(p)); } catch (e) { /* storage disabled: nothing is remembered */ }
   }
@@ -684,6 +746,8 @@
     if (+p.speed >= 0.25 && +p.speed <= 4) el.speed.value = p.speed;
     el.speedOut.textContent = (+el.speed.value).toFixed(2) + '×';
     if (typeof p.captions === 'boolean') el.captions.checked = p.captions;
+    if (typeof p.tags === 'boolean') el.tags.checked = p.tags;
+    if (typeof p.ssml === 'boolean') el.ssml.checked = p.ssml && el.tags.checked;
     for (const c of document.querySelectorAll('[data-norm]')) if (p.norm && typeof p.norm[c.dataset.norm] === 'boolean') c.checked = p.norm[c.dataset.norm];
     if (Array.isArray(p.mix)) {
       for (const r of p.mix) {
@@ -720,6 +784,10 @@
     el.stop.onclick = stopAll;
     el.phonemize.onclick = phonemize;
     el.keyButton.onclick = () => askKey();
+    el.tags.onchange = () => syncToggles(el.tags);
+    el.ssml.onchange = () => syncToggles(el.ssml);
+    el.dialogueMode.onchange = setDialogueMode;
+    el.addTurn.onclick = addTurn;
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !el.keyDialog.open) { e.preventDefault(); generate(); }
       else if (e.key === 'Escape' && !el.keyDialog.open && !el.stop.disabled) stopAll();

@@ -199,6 +199,44 @@ static void norm_defaults(kokoro_normalization_options *n)
     n->replace_remaining_symbols = 1;
 }
 
+/* stream_format, include, seed and voice_aliases: the fields beyond Kokoro-FastAPI v0.7. */
+static int parse_extensions(cJSON *root, kk_speech_request *out, kk_parse_error *e)
+{
+    const char *sf = NULL;
+    if (get_string(root, "stream_format", &sf, e))
+        return -1;
+    if (sf && strcmp(sf, "audio") && strcmp(sf, "sse"))
+        return fail(e, 422, "validation_error", "'stream_format' must be \"audio\" or \"sse\"");
+    out->sse = sf && !strcmp(sf, "sse");
+    cJSON *inc = cJSON_GetObjectItemCaseSensitive(root, "include");
+    if (inc && !cJSON_IsNull(inc)) {
+        if (!cJSON_IsArray(inc))
+            return fail(e, 422, "validation_error", "'include' must be a list of strings");
+        for (cJSON *it = inc->child; it; it = it->next) {
+            if (!cJSON_IsString(it) || strcmp(it->valuestring, "word_timestamps"))
+                return fail(e, 422, "validation_error", "'include' takes only \"word_timestamps\"");
+            out->return_timestamps = 1;
+        }
+    }
+    cJSON *seed = cJSON_GetObjectItemCaseSensitive(root, "seed");
+    if (seed && !cJSON_IsNull(seed)) {
+        /* Integers a JSON double holds exactly. */
+        if (!cJSON_IsNumber(seed) || !(seed->valuedouble >= 0) || seed->valuedouble > 9007199254740991.0 ||
+            floor(seed->valuedouble) != seed->valuedouble)
+            return fail(e, 422, "validation_error", "'seed' must be an integer from 0 to 2^53-1");
+        out->has_seed = 1;
+        out->seed = (uint64_t)seed->valuedouble;
+    }
+    unsigned st = 0;
+    if (kk_aliases_parse(cJSON_GetObjectItemCaseSensitive(root, "voice_aliases"), &out->aliases, &st, e->message,
+                         sizeof e->message)) {
+        e->status = st;
+        e->code = st == 500 ? "internal_error" : "validation_error";
+        return -1;
+    }
+    return 0;
+}
+
 int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules *rules,
                             kk_speech_request *out, kk_parse_error *e)
 {
@@ -218,7 +256,7 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
     out->speed = 1.0f;
     out->volume = 1.0f;
     out->stream = 1;
-    out->return_timestamps = 1;
+    out->return_timestamps = rules->captioned;
     norm_defaults(&out->norm);
     if (get_string(root, "model", &model, e) || get_string(root, "input", &input, e) ||
         get_string(root, "voice", &voice, e) || get_string(root, "response_format", &fmt, e) ||
@@ -227,7 +265,9 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
         get_number(root, "volume_multiplier", -1e6, 1e6, &out->volume, e) ||
         get_bool(root, "stream", &out->stream, e) ||
         get_bool(root, "return_download_link", &out->return_download_link, e) ||
-        get_bool(root, "return_timestamps", &out->return_timestamps, e) || parse_norm(root, &out->norm, e))
+        get_bool(root, "return_timestamps", &out->return_timestamps, e) || parse_norm(root, &out->norm, e) ||
+        get_bool(root, "allow_voice_tags", &out->allow_voice_tags, e) || get_bool(root, "ssml", &out->ssml, e) ||
+        get_bool(root, "return_timing", &out->return_timing, e) || parse_extensions(root, out, e))
         goto done;
     if (!input) {
         fail(e, 422, "validation_error", "'input' is required");
@@ -287,6 +327,8 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
     }
     rc = 0;
 done:
+    if (rc)
+        kk_aliases_free(&out->aliases);
     cJSON_Delete(root);
     return rc;
 }
@@ -296,4 +338,5 @@ void kk_speech_request_free(kk_speech_request *r)
     free(r->input);
     free(r->voice);
     r->input = r->voice = NULL;
+    kk_aliases_free(&r->aliases);
 }

@@ -5,6 +5,7 @@
 #include <stddef.h>
 
 #include "kokoro.h"
+#include "server/voice_tags.h"
 
 typedef struct {
     unsigned status;
@@ -29,7 +30,14 @@ typedef struct {
     char lang[8];           /* resolved Kokoro letter, or "" = from the voice */
     float volume;
     kokoro_normalization_options norm;
-    int return_timestamps;
+    int return_timestamps;  /* captioned: default on; speech: word events in an SSE stream */
+    int allow_voice_tags;   /* [voice:]/[rate:]/[baserate:] are read as tags */
+    int ssml;               /* input is SSML, translated to tags first */
+    kk_alias_set aliases;   /* voice_aliases */
+    int sse;                /* stream_format "sse": OpenAI's speech.audio.delta/done events */
+    int return_timing;      /* per-chunk start/end (voice, text) of the result */
+    int has_seed;           /* seed given: the harmonic-source noise is drawn from it */
+    uint64_t seed;
 } kk_speech_request;
 
 /* 0 on success (free with kk_speech_request_free), -1 with *e filled. */

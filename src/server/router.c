@@ -21,7 +21,7 @@ typedef struct {
 
 enum {
     R_HEALTH, R_METRICS, R_TEST, R_MODELS, R_MODEL, R_VOICES, R_COMBINE, R_SPEECH, R_DOWNLOAD,
-    R_CAPTIONED, R_PHONEMIZE, R_FROM_PHONEMES, R_WEB, R_WEB_ROOT, N_ROUTES
+    R_CAPTIONED, R_PHONEMIZE, R_FROM_PHONEMES, R_DIALOGUE, R_SSML_INFO, R_SSML, R_WEB, R_WEB_ROOT, N_ROUTES
 };
 
 static const route routes[N_ROUTES] = {
@@ -37,6 +37,9 @@ static const route routes[N_ROUTES] = {
     [R_CAPTIONED] = {"POST", "/dev/captioned_speech", EXACT, "/dev/captioned_speech", 0},
     [R_PHONEMIZE] = {"POST", "/dev/phonemize", EXACT, "/dev/phonemize", 0},
     [R_FROM_PHONEMES] = {"POST", "/dev/generate_from_phonemes", EXACT, "/dev/generate_from_phonemes", 0},
+    [R_DIALOGUE] = {"POST", "/dev/dialogue", EXACT, "/dev/dialogue", 0},
+    [R_SSML_INFO] = {"GET", "/dev/ssml", EXACT, "/dev/ssml", 0},
+    [R_SSML] = {"POST", "/dev/ssml", EXACT, "/dev/ssml", 0},
     [R_WEB] = {"GET", "/web/", PREFIX, "/web/{file}", 1}, /* before R_WEB_ROOT: "/web/" is a file */
     [R_WEB_ROOT] = {"GET", "/web", EXACT, "/web", 1},
 };
@@ -101,6 +104,9 @@ void kk_router_handle(void *app, kk_req *req)
     case R_CAPTIONED: kk_route_captioned_speech(s, req); break;
     case R_PHONEMIZE: kk_route_phonemize(s, req); break;
     case R_FROM_PHONEMES: kk_route_generate_from_phonemes(s, req); break;
+    case R_DIALOGUE: kk_route_dialogue(s, req); break;
+    case R_SSML_INFO: kk_route_ssml_info(s, req); break;
+    case R_SSML: kk_route_ssml(s, req); break;
     case R_WEB_ROOT: kk_route_web(s, req, NULL); break;
     case R_WEB: kk_route_web(s, req, tail); break;
     default: kk_send_error(req, 404, "not_found", "Not Found"); break;

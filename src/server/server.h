@@ -47,6 +47,9 @@ void kk_route_test(kk_server *s, kk_req *req);
 void kk_route_metrics(kk_server *s, kk_req *req);
 void kk_route_phonemize(kk_server *s, kk_req *req);
 void kk_route_generate_from_phonemes(kk_server *s, kk_req *req);
+void kk_route_dialogue(kk_server *s, kk_req *req);
+void kk_route_ssml_info(kk_server *s, kk_req *req);
+void kk_route_ssml(kk_server *s, kk_req *req);
 /* path: what follows "/web/", or NULL for "/web" itself. */
 void kk_route_web(kk_server *s, kk_req *req, const char *path);
 #endif

@@ -156,6 +156,11 @@ void kk_settings_init(kk_settings *s)
     s->advanced_normalization = env_bool("ADVANCED_TEXT_NORMALIZATION", 1);
     s->access_log = env_bool("ACCESS_LOG", 1);
     s->web_player = env_bool("ENABLE_WEB_PLAYER", 1);
+    s->enable_voice_tags = env_bool("ENABLE_VOICE_TAGS", 1);
+    s->enable_ssml = env_bool("ENABLE_SSML", 1);
+    s->ssml_max_depth = (int)env_num("SSML_MAX_DEPTH", 10);
+    if (s->ssml_max_depth < 1)
+        s->ssml_max_depth = 1;
 }
 
 void kk_settings_free(kk_settings *s)

@@ -37,6 +37,9 @@ typedef struct {
     int advanced_normalization;
     int access_log;
     int web_player;       /* serve the embedded page at /web/ */
+    int enable_voice_tags; /* ENABLE_VOICE_TAGS: [voice:]/[rate:] tags and /dev/dialogue */
+    int enable_ssml;       /* ENABLE_SSML */
+    int ssml_max_depth;    /* SSML_MAX_DEPTH: deeper element nesting gets 400 */
 } kk_settings;
 
 /* Defaults, then environment. */

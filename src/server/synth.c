@@ -8,6 +8,7 @@
 
 #include "server/errors.h"
 #include "server/request.h"
+#include "server/timing.h"
 
 /* ------------------------------------------------------------------ worker side */
 
@@ -20,6 +21,9 @@ typedef struct {
 typedef struct {
     float *samples;
     size_t n;
+    size_t n_speech; /* n less the gap after the chunk */
+    size_t n_tokens; /* phoneme tokens synthesised (SSE usage) */
+    size_t index;
     word_ts *words;
     size_t n_words;
 } chunk_audio;
@@ -124,6 +128,16 @@ static void chunk_timestamps(const synth_ctx *c, const kokoro_chunk *ch, const k
     free(pre);
 }
 
+static float chunk_speed(const kk_synth_params *p, size_t index)
+{
+    return p->chunk_speed && !p->phonemes ? p->chunk_speed[index] : p->speed;
+}
+
+static const char *chunk_voice_name(const kk_synth_params *p, size_t index)
+{
+    return p->voice_names && !p->phonemes ? p->voice_names[p->chunk_voice[index]] : NULL;
+}
+
 static void *synth_work(void *arg, size_t index, int *failed)
 {
     synth_ctx *c = arg;
@@ -132,10 +146,12 @@ static void *synth_work(void *arg, size_t index, int *failed)
         *failed = 1;
         return NULL;
     }
+    r->index = index;
     const kokoro_chunk *ch = c->p.phonemes ? NULL : &c->p.chunks[index];
     const char *ph = ch ? ch->phonemes : c->p.phonemes;
     if (ch && ch->pause_s > 0) {
         r->n = (size_t)(ch->pause_s * KOKORO_SAMPLE_RATE);
+        r->n_speech = r->n;
         r->samples = calloc(r->n ? r->n : 1, sizeof *r->samples);
         if (!r->samples) {
             free(r);
@@ -148,13 +164,16 @@ static void *synth_work(void *arg, size_t index, int *failed)
         return r;
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
-    opt.speed = c->p.speed;
+    opt.speed = chunk_speed(&c->p, index);
     opt.threads = c->s->cfg->threads;
+    /* Each chunk its own stream, so that a seeded request is reproducible chunk by chunk. */
+    opt.seed = c->p.has_seed ? c->p.seed * 0x9E3779B97F4A7C15ull + index : 0;
     kokoro_audio a;
     memset(&a, 0, sizeof a);
     kokoro_error err;
     double t0 = kk_now();
-    if (kokoro_synthesize(c->s->model, c->p.voice, ph, &opt, &a, &err) != KOKORO_OK) {
+    const kokoro_voice *voice = c->p.voices && ch ? c->p.voices[c->p.chunk_voice[index]] : c->p.voice;
+    if (kokoro_synthesize(c->s->model, voice, ph, &opt, &a, &err) != KOKORO_OK) {
         fprintf(stderr, "kokoro serve: chunk %zu skipped: %s\n", index, err.message);
         free(r);
         *failed = 1;
@@ -172,7 +191,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
     /* The gap after a sentence: Kokoro-FastAPI's trailing pad, scaled by the speed. */
     size_t gap = 0;
     if (c->p.trim && ch && index + 1 < c->n_items) {
-        double g = (kokoro_pause_after(ch->text) + 0.05) / c->p.speed - 0.05;
+        double g = (kokoro_pause_after(ch->text) + 0.05) / opt.speed - 0.05;
         gap = g > 0 ? (size_t)(g * KOKORO_SAMPLE_RATE) : 0;
     }
     r->samples = calloc(n1 + gap ? n1 + gap : 1, sizeof *r->samples);
@@ -184,7 +203,9 @@ static void *synth_work(void *arg, size_t index, int *failed)
     }
     memcpy(r->samples, a.samples, n1 * sizeof *r->samples);
     r->n = n1 + gap;
-    if (c->p.captioned && ch)
+    r->n_speech = n1;
+    r->n_tokens = a.n_tokens >= 2 ? a.n_tokens - 2 : 0;
+    if ((c->p.captioned || c->p.sse_words) && ch)
         chunk_timestamps(c, ch, &a, front, n1, r);
     kokoro_audio_free(&a);
     kk_metrics_synth(&c->s->metrics, (double)n1 / KOKORO_SAMPLE_RATE, compute);
@@ -232,6 +253,10 @@ typedef struct {
     double audio_s; /* seconds of audio produced so far (the running timestamp offset) */
     FILE *tee;
     int counted_stream;
+    kk_timing timing; /* return_timing */
+    int timing_on;
+    char timing_name[160]; /* sidecar file in the download store, "" = none */
+    size_t tokens;  /* SSE usage */
 } synth_run;
 
 static int encoder_sink(void *arg, const uint8_t *d, size_t n)
@@ -241,7 +266,7 @@ static int encoder_sink(void *arg, const uint8_t *d, size_t n)
         fclose(r->tee);
         r->tee = NULL;
     }
-    if (bytes_add(r->ctx.p.captioned ? &r->audio : &r->out, d, n)) {
+    if (bytes_add(r->ctx.p.captioned || r->ctx.p.sse ? &r->audio : &r->out, d, n)) {
         r->oom = 1;
         return 1;
     }
@@ -304,6 +329,7 @@ static int emit_captioned(synth_run *r, int newline)
 
 static void add_timestamps(synth_run *r, const chunk_audio *a)
 {
+    const char *voice = r->ctx.p.word_voice ? chunk_voice_name(&r->ctx.p, a->index) : NULL;
     for (size_t i = 0; i < a->n_words; i++) {
         cJSON *w = cJSON_CreateObject();
         if (!w)
@@ -311,8 +337,96 @@ static void add_timestamps(synth_run *r, const chunk_audio *a)
         cJSON_AddStringToObject(w, "word", a->words[i].word);
         cJSON_AddNumberToObject(w, "start_time", round((r->audio_s + a->words[i].start) * 1000.0) / 1000.0);
         cJSON_AddNumberToObject(w, "end_time", round((r->audio_s + a->words[i].end) * 1000.0) / 1000.0);
+        if (voice)
+            cJSON_AddStringToObject(w, "voice", voice);
         cJSON_AddItemToArray(r->ts, w);
     }
+}
+
+/* One SSE event: `data: <json>` and a blank line. Takes obj. */
+static int emit_event(synth_run *r, cJSON *obj)
+{
+    char *line = obj ? cJSON_PrintUnformatted(obj) : NULL;
+    cJSON_Delete(obj);
+    if (!line)
+        return -1;
+    int rc = bytes_add(&r->out, "data: ", 6) || bytes_add(&r->out, line, strlen(line)) ||
+             bytes_add(&r->out, "\n\n", 2);
+    free(line);
+    return rc ? -1 : 0;
+}
+
+/* The chunk's words as speech.word events (our extension), before the audio that speaks them. */
+static int emit_sse_words(synth_run *r, const chunk_audio *a)
+{
+    const char *voice = r->ctx.p.word_voice ? chunk_voice_name(&r->ctx.p, a->index) : NULL;
+    for (size_t i = 0; i < a->n_words; i++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o)
+            return -1;
+        cJSON_AddStringToObject(o, "type", "speech.word");
+        cJSON_AddStringToObject(o, "word", a->words[i].word);
+        cJSON_AddNumberToObject(o, "start", round((r->audio_s + a->words[i].start) * 1000.0) / 1000.0);
+        cJSON_AddNumberToObject(o, "end", round((r->audio_s + a->words[i].end) * 1000.0) / 1000.0);
+        cJSON_AddNumberToObject(o, "text_offset", (double)a->words[i].src_start);
+        if (voice)
+            cJSON_AddStringToObject(o, "voice", voice);
+        if (emit_event(r, o))
+            return -1;
+    }
+    return 0;
+}
+
+static int emit_sse_delta(synth_run *r)
+{
+    if (!r->audio.len)
+        return 0;
+    char *b64 = base64(r->audio.p, r->audio.len);
+    cJSON *o = cJSON_CreateObject();
+    if (!b64 || !o) {
+        free(b64);
+        cJSON_Delete(o);
+        return -1;
+    }
+    cJSON_AddStringToObject(o, "type", "speech.audio.delta");
+    cJSON_AddStringToObject(o, "audio", b64);
+    free(b64);
+    r->audio.len = 0;
+    return emit_event(r, o);
+}
+
+/* usage: input tokens are the phoneme tokens the model read, output tokens the 25 ms duration
+ * frames it produced (KOKORO_SAMPLE_RATE / 600 per second). */
+static int emit_sse_done(synth_run *r)
+{
+    cJSON *o = cJSON_CreateObject(), *u = cJSON_CreateObject();
+    if (!o || !u) {
+        cJSON_Delete(o);
+        cJSON_Delete(u);
+        return -1;
+    }
+    double out_tokens = ceil(r->audio_s * KOKORO_SAMPLE_RATE / 600.0);
+    cJSON_AddStringToObject(o, "type", "speech.audio.done");
+    cJSON_AddNumberToObject(u, "input_tokens", (double)r->tokens);
+    cJSON_AddNumberToObject(u, "output_tokens", out_tokens);
+    cJSON_AddNumberToObject(u, "total_tokens", (double)r->tokens + out_tokens);
+    cJSON_AddItemToObject(o, "usage", u);
+    return emit_event(r, o);
+}
+
+static void write_timing_sidecar(synth_run *r)
+{
+    if (!r->timing_on || !r->timing_name[0])
+        return;
+    char path[4352];
+    snprintf(path, sizeof path, "%s/%s", r->s->downloads.dir, r->timing_name);
+    char *txt = kk_timing_print(&r->timing, &r->ctx.p);
+    FILE *f = txt ? fopen(path, "wb") : NULL;
+    if (f) {
+        fputs(txt, f);
+        fclose(f);
+    }
+    free(txt);
 }
 
 enum { STEP_DONE = 0, STEP_MORE = 1, STEP_ABORT = -1, STEP_TIMEOUT = -2 };
@@ -329,6 +443,9 @@ static int step(synth_run *r)
         if (r->ctx.p.captioned && r->ctx.p.stream && (r->audio.len || cJSON_GetArraySize(r->ts) > 0))
             if (emit_captioned(r, 1))
                 r->oom = 1;
+        if (r->ctx.p.sse && (emit_sse_delta(r) || emit_sse_done(r)))
+            r->oom = 1;
+        write_timing_sidecar(r);
         if (r->tee) {
             fclose(r->tee);
             r->tee = NULL;
@@ -365,6 +482,12 @@ static int step(synth_run *r)
     if (a) {
         if (r->ctx.p.captioned)
             add_timestamps(r, a);
+        if (r->ctx.p.sse_words && emit_sse_words(r, a))
+            r->oom = 1;
+        if (r->timing_on)
+            kk_timing_add(&r->timing, &r->ctx.p, a->index, r->audio_s,
+                          r->audio_s + (double)a->n_speech / KOKORO_SAMPLE_RATE);
+        r->tokens += a->n_tokens;
         if (a->n && kokoro_encoder_push(r->enc, a->samples, a->n, &err) != KOKORO_OK) {
             fprintf(stderr, "kokoro serve: encoding failed: %s\n", err.message);
             chunk_audio_free(a);
@@ -379,6 +502,8 @@ static int step(synth_run *r)
     if (r->ctx.p.captioned && r->ctx.p.stream && r->audio.len)
         if (emit_captioned(r, 1))
             r->oom = 1;
+    if (r->ctx.p.sse && emit_sse_delta(r))
+        r->oom = 1;
     return r->oom ? STEP_ABORT : STEP_MORE;
 }
 
@@ -396,6 +521,7 @@ static void run_free(void *arg)
     free(r->out.p);
     free(r->audio.p);
     cJSON_Delete(r->ts);
+    kk_timing_free(&r->timing);
     kk_synth_params_free(&r->ctx.p);
     free(r);
 }
@@ -426,6 +552,15 @@ void kk_synth_params_free(kk_synth_params *p)
         kokoro_chunks_free(p->chunks, p->n_chunks);
     free(p->phonemes);
     free(p->input);
+    for (size_t i = 0; i < p->n_voices; i++) {
+        kokoro_voice_free(p->voices ? p->voices[i] : NULL);
+        free(p->voice_names ? p->voice_names[i] : NULL);
+    }
+    free(p->voices);
+    free(p->voice_names);
+    free(p->chunk_voice);
+    free(p->chunk_speed);
+    free(p->turn_spans);
     memset(p, 0, sizeof *p);
 }
 
@@ -460,6 +595,9 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
     r->ctx.n_items = r->ctx.p.phonemes ? 1 : r->ctx.p.n_chunks;
     r->deadline = req->t_start + s->cfg->request_timeout_s;
     r->ts = cJSON_CreateArray();
+    if (r->ctx.p.sse)
+        r->ctx.p.stream = 1; /* events are meant to be read as they come */
+    r->timing_on = r->ctx.p.timing && kk_timing_init(&r->timing, &r->ctx.p) == 0;
 
     kokoro_encoder_options eo;
     kokoro_encoder_options_init(&eo);
@@ -500,12 +638,22 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
             char path[192];
             snprintf(path, sizeof path, "/download/%s", name);
             kk_req_header(req, "X-Download-Path", path);
+            /* Kokoro-FastAPI's timing sidecar: written when the stream ends, 404 until then. */
+            if (r->timing_on && r->ctx.p.stream &&
+                snprintf(r->timing_name, sizeof r->timing_name, "%s.json", name) < (int)sizeof r->timing_name) {
+                snprintf(path, sizeof path, "/download/%s", r->timing_name);
+                kk_req_header(req, "X-Timing-Path", path);
+            } else {
+                r->timing_name[0] = '\0';
+            }
         } else {
             kk_req_header(req, "X-Download-Status", "unavailable");
         }
     }
-    const char *ctype = r->ctx.p.captioned ? "application/json" : kk_format_mime(r->ctx.p.format);
-    if (!r->ctx.p.captioned) {
+    const char *ctype = r->ctx.p.captioned ? "application/json"
+                        : r->ctx.p.sse     ? "text/event-stream"
+                                           : kk_format_mime(r->ctx.p.format);
+    if (!r->ctx.p.captioned && !r->ctx.p.sse) {
         char disp[64];
         snprintf(disp, sizeof disp, "attachment; filename=speech.%s", r->ctx.p.format_name);
         kk_req_header(req, "Content-Disposition", disp);
@@ -533,6 +681,13 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
         else
             kk_req_respond(req, 200, ctype, r->out.p, r->out.len);
     } else {
+        if (r->timing_on) {
+            /* Not streamed: the timing is known before the body goes out. */
+            char *t = kk_timing_print(&r->timing, &r->ctx.p);
+            if (t)
+                kk_req_header(req, "X-Timing", t);
+            free(t);
+        }
         kk_req_respond(req, 200, ctype, r->out.p ? (const void *)r->out.p : "", r->out.len);
     }
     r->req = NULL;

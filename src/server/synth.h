@@ -19,6 +19,21 @@ typedef struct {
     int trim;              /* Kokoro-FastAPI chunk-boundary trimming */
     int captioned;         /* JSON/NDJSON with word timestamps */
     int download_link;     /* tee the audio into the download store */
+    /* Speakers ([voice:] tags, SSML, /dev/dialogue): when voices is set, chunk i is spoken by
+     * voices[chunk_voice[i]] at chunk_speed[i], and `voice`/`speed` are unused. */
+    kokoro_voice **voices; /* owned */
+    char **voice_names;    /* owned: the canonical mix of each voice */
+    size_t n_voices;
+    size_t *chunk_voice;   /* owned, n_chunks entries */
+    float *chunk_speed;    /* owned, n_chunks entries */
+    int word_voice;        /* word timestamps and timing entries carry "voice" */
+    int sse;               /* text/event-stream of speech.audio.delta / speech.audio.done */
+    int sse_words;         /* ... with speech.word events */
+    int has_seed;          /* noise seeds derive from seed (else every chunk uses seed 0) */
+    uint64_t seed;
+    int timing;            /* return_timing: per-chunk start/end (X-Timing, or a sidecar file) */
+    size_t *turn_spans;    /* owned: /dev/dialogue turn k's text is input[turn_spans[2k], turn_spans[2k+1]) */
+    size_t n_turns;
 } kk_synth_params;
 
 /* Takes ownership of everything in p (also on failure) and answers the request: a streaming

@@ -1,5 +1,6 @@
 #include "server/voice_pick.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,19 @@ static int listed(char **names, size_t n, const char *name)
 
 int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_mix *expr, kokoro_voice **out)
 {
+    unsigned status = 400;
+    char msg[4096];
+    if (kk_voice_pick_quiet(s, voice, expr, out, &status, msg, sizeof msg)) {
+        kk_send_error(req, status, status == 400 ? "validation_error" : "processing_error", "%s", msg);
+        return -1;
+    }
+    return 0;
+}
+
+int kk_voice_pick_quiet(kk_server *s, const char *voice, kk_voice_mix *expr, kokoro_voice **out, unsigned *status,
+                        char *msg, size_t msglen)
+{
+    *status = 400;
     *out = NULL;
     char **names = NULL;
     size_t n = 0;
@@ -40,15 +54,14 @@ int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_mix *ex
         expr->n = 1;
         snprintf(expr->canonical, sizeof expr->canonical, "%s", whole);
     } else if (kk_voice_mix_parse(voice, expr, &err) != KOKORO_OK) {
-        kk_send_error(req, 400, "validation_error", "%s", err.message);
+        snprintf(msg, msglen, "%s", err.message);
         kk_voices_list_free(names, n);
         return -1;
     }
     for (size_t i = 0; i < expr->n; i++) {
         if (!listed(names, n, expr->items[i].name)) {
             char *all = kk_voice_list_join(names, n);
-            kk_send_error(req, 400, "validation_error", "Voice '%s' not found. Available voices: %s",
-                          expr->items[i].name, all ? all : "");
+            snprintf(msg, msglen, "Voice '%s' not found. Available voices: %s", expr->items[i].name, all ? all : "");
             free(all);
             kk_voices_list_free(names, n);
             return -1;
@@ -57,7 +70,8 @@ int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_mix *ex
     kk_voices_list_free(names, n);
     /* allow_paths = 0: a request can only ever name voices inside the voices folder. */
     if (kk_voice_resolve(s->cfg->voices_dir, expr->canonical, 0, out, &err) != KOKORO_OK) {
-        kk_send_status_error(req, &err);
+        *status = err.code == KOKORO_ERR_NOT_FOUND || err.code == KOKORO_ERR_INVALID_ARGUMENT ? 400 : 500;
+        snprintf(msg, msglen, "%s", err.message);
         return -1;
     }
     return 0;

@@ -9,4 +9,7 @@
 
 /* 0 with *out set (free with kokoro_voice_free) and expr filled; -1 after responding. */
 int kk_voice_pick(kk_server *s, kk_req *req, const char *voice, kk_voice_mix *expr, kokoro_voice **out);
+/* The same without responding: -1 with the HTTP status and message in *status / msg. */
+int kk_voice_pick_quiet(kk_server *s, const char *voice, kk_voice_mix *expr, kokoro_voice **out, unsigned *status,
+                        char *msg, size_t msglen);
 #endif

@@ -81,7 +81,7 @@ static void test_errors(void)
     kk_speech_request q;
     kk_parse_error e;
     CHECK(kk_speech_request_parse("{\"input\":\"a\",\"model\":\"x\"}", 25, &cap, &q, &e) == 0);
-    CHECK(q.return_timestamps == 1);
+    CHECK(q.return_timestamps == 1); /* captioned: on by default */
     kk_speech_request_free(&q);
 }
 

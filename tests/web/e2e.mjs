@@ -137,10 +137,12 @@ async function main() {
 
   // 1) Captioned speech as raw PCM through Web Audio, started from the keyboard.
   await generateAndCheck(page, 'pcm+captions', 'pcm', true, true);
-  const sent = bodies.find((x) => x.url.endsWith('/dev/captioned_speech'));
+  const sent = bodies.find((x) => x.url.endsWith('/v1/audio/speech'));
   check(sent && sent.body.voice === 'tv_alpha(2)+tv_beta(1)' && sent.body.lang_code === 'a' && sent.body.speed === 1.25 &&
     sent.body.response_format === 'pcm' && sent.body.normalization_options.normalize === true,
   'request carries mix, language, speed, format and normalisation options', sent && sent.body);
+  check(sent && sent.body.stream_format === 'sse' && sent.body.include[0] === 'word_timestamps',
+    'word highlighting comes from the SSE word events of /v1/audio/speech', sent && sent.body);
   check((await page.textContent('#sink')).includes('Web Audio'), 'pcm plays through Web Audio');
   await page.screenshot({ path: path.join(outDir, 'desktop-generated.png'), fullPage: true });
   const pcm = await download(page, 'download.pcm');
@@ -195,6 +197,47 @@ async function main() {
   } else {
     console.log('note: the server has no mp3 encoder yet (' + probe.status + '), mp3 playback not exercised');
   }
+
+  // Dialogue editor: two speakers, a pause, word highlighting from the SSE events of /dev/dialogue.
+  await page.check('#dialogue-mode');
+  check(await page.isVisible('#dialogue') && !(await page.isVisible('#text')), 'dialogue mode shows the turn editor');
+  check((await page.$$('#turns li')).length === 2, 'the editor starts with two turns');
+  await page.selectOption('select[data-turn-voice="0"]', 'tv_alpha');
+  await page.selectOption('select[data-turn-voice="1"]', 'tv_beta');
+  await page.fill('input[data-turn-text="0"]', 'Good morning, how are you today?');
+  await page.fill('input[data-turn-text="1"]', 'Very well, thank you for asking.');
+  await page.click('#add-turn');
+  check((await page.$$('#turns li')).length === 3, 'Add turn adds a turn');
+  await page.fill('input[data-turn-text="2"]', 'Removed again.');
+  await page.click('#turns li:nth-child(3) button.remove');
+  check((await page.$$('#turns li')).length === 2, 'a turn can be removed');
+  await page.fill('#pause', '0.4');
+  await page.fill('#speed', '1');
+  await generateAndCheck(page, 'dialogue', 'pcm', true, false);
+  const dsent = bodies.find((x) => x.url.endsWith('/dev/dialogue'));
+  check(dsent && dsent.body.turns.length === 2 && dsent.body.turns[0].voice === 'tv_alpha' && dsent.body.turns[1].voice === 'tv_beta' &&
+    dsent.body.turns[1].text === 'Very well, thank you for asking.' && dsent.body.pause_between_turns === 0.4 && dsent.body.stream_format === 'sse',
+  'the dialogue goes to /dev/dialogue with its turns, voices and pause', dsent && dsent.body);
+  const dwords = await page.$$eval('#words span', (s) => s.map((x) => x.textContent));
+  check(dwords.includes('morning') && dwords.includes('thank'), 'both turns appear as highlighted words', dwords);
+  await page.screenshot({ path: path.join(outDir, 'desktop-dialogue.png'), fullPage: true });
+  await page.fill('input[data-turn-text="1"]', '   ');
+  await page.click('#generate');
+  check(await waitFor(page, () => !document.getElementById('error').hidden, null, 5000) &&
+    (await page.textContent('#error')).includes('Turn 2'), 'a blank turn is refused in the page');
+  await page.uncheck('#dialogue-mode');
+  check(await page.isVisible('#text'), 'leaving dialogue mode shows the text box again');
+
+  // SSML toggle: turns voice tags on with it, and the request carries both.
+  await page.check('#ssml');
+  check(await page.isChecked('#tags'), 'SSML switches voice tags on');
+  await page.fill('#text', "<speak>Hello <break time='300ms'/> <voice name='tv_beta'>from the other voice</voice>.</speak>");
+  await generateAndCheck(page, 'ssml', 'wav', false, false);
+  const ssent = bodies.filter((x) => x.url.endsWith('/v1/audio/speech')).pop();
+  check(ssent && ssent.body.ssml === true && ssent.body.allow_voice_tags === true, 'SSML request has ssml and allow_voice_tags', ssent && ssent.body);
+  await page.uncheck('#tags');
+  check(!(await page.isChecked('#ssml')), 'voice tags off switches SSML off');
+  await page.fill('#text', TEXT);
 
   // Phonemes.
   await page.click('#phonemize');
