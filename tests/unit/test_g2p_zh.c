@@ -140,6 +140,48 @@ static void by_hand(const kk_zh *z)
     free(x);
 }
 
+/* Through the front end: chunks stay under the limit and end at clause marks, every clause and
+ * mark is a timed word in source order, and /dev/phonemize's path gives misaki's exact string. */
+static void front_end(void)
+{
+    kokoro_frontend *fe = NULL;
+    kokoro_error err;
+    CHECK(kokoro_frontend_new(&fe, &err) == KOKORO_OK);
+    const char *poem = "春眠不觉晓，处处闻啼鸟。夜来风雨声，花落知多少？";
+    size_t pl = strlen(poem), reps = 30;
+    char *text = malloc(pl * reps + 1);
+    for (size_t i = 0; i < reps; i++)
+        memcpy(text + i * pl, poem, pl);
+    text[pl * reps] = '\0';
+    kokoro_chunk *ch = NULL;
+    size_t n = 0;
+    CHECK(kokoro_text_to_chunks(fe, text, "zh", NULL, &ch, &n, &err) == KOKORO_OK);
+    CHECK(n >= 3);
+    size_t words = 0, last_src = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(ch[i].phonemes), cps = 0;
+        for (size_t k = 0; k < len; k++)
+            cps += ((unsigned char)ch[i].phonemes[k] & 0xC0) != 0x80;
+        CHECK(cps <= KOKORO_MAX_PHONEMES);
+        char end = len ? ch[i].phonemes[len - 1] : 0;
+        CHECK_MSG(end == ',' || end == '.' || end == '?', "chunk %zu ends with '%c'", i, end);
+        for (size_t k = 0; k < ch[i].n_words; k++) {
+            CHECK(ch[i].words[k].src_start >= last_src);
+            last_src = ch[i].words[k].src_end;
+            words++;
+        }
+    }
+    CHECK(words == 8 * reps);
+    kokoro_chunks_free(ch, n);
+    free(text);
+
+    char *ps = NULL;
+    CHECK(kokoro_phonemize(fe, "你好，世界！今天是2024年3月5日。", "cmn", &ps, &err) == KOKORO_OK);
+    CHECK_STR_EQ(ps, "ni↓xau↓, ʂɨ↘ʨje↘! ʨi→ntʰjɛ→n ʂɨ↘ ɚ↘li↗ŋɚ↘ sɨ↘njɛ↗n sa→nɥe↘ u↓ɻɨ↘.");
+    free(ps);
+    kokoro_frontend_free(fe);
+}
+
 int main(void)
 {
     kokoro_error err = {0};
@@ -153,5 +195,6 @@ int main(void)
     golden(z);
     crashes(z);
     kk_zh_free(z);
+    front_end();
     return HARNESS_RETURN();
 }

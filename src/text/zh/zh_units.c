@@ -27,7 +27,7 @@ static int ps_mark(const char *s, size_t *len)
         *len = 1;
         return 1;
     }
-    if (memcmp(s, "…", 3) == 0) {
+    if (strncmp(s, "…", 3) == 0) {
         *len = 3;
         return 1;
     }
