@@ -183,6 +183,19 @@ static void front_end(void)
     kokoro_chunks_free(ch, n);
     free(text);
 
+    /* no punctuation at all: clauses are cut at 80 code points, so no word spans a huge text */
+    size_t big = 3000;
+    text = malloc(3 * big + 1);
+    for (size_t i = 0; i < big; i++)
+        memcpy(text + 3 * i, "我们他的是在有" + 3 * (i % 7), 3);
+    text[3 * big] = '\0';
+    CHECK(kokoro_text_to_chunks(fe, text, "z", NULL, &ch, &n, &err) == KOKORO_OK && n > 1);
+    for (size_t i = 0; i < n; i++)
+        for (size_t k = 0; k < ch[i].n_words; k++)
+            CHECK(ch[i].words[k].src_end - ch[i].words[k].src_start <= 3 * 80);
+    kokoro_chunks_free(ch, n);
+    free(text);
+
     char *ps = NULL;
     CHECK(kokoro_phonemize(fe, "你好，世界！今天是2024年3月5日。", "cmn", &ps, &err) == KOKORO_OK);
     CHECK_STR_EQ(ps, "ni↓xau↓, ʂɨ↘ʨje↘! ʨi→ntʰjɛ→n ʂɨ↘ ɚ↘li↗ŋɚ↘ sɨ↘njɛ↗n sa→nɥe↘ u↓ɻɨ↘.");

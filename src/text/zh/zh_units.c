@@ -18,6 +18,10 @@ static int cjk_mark(uint32_t c, int *clause)
 
 static int ascii_mark(uint32_t c) { return c == ',' || c == '.' || c == '!' || c == '?' || c == ';' || c == ':'; }
 
+/* Longest clause in code points: a text without punctuation is cut into pieces of this size
+ * (a few chunks' worth), so that no unit carries a huge span of text. */
+#define KK_ZH_CLAUSE_MAX 80
+
 static int space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v'; }
 
 /* The phoneme marks a clause may end with (what misaki makes of the marks above). */
@@ -120,11 +124,24 @@ kokoro_status kk_zh_units(const kk_zh *z, const char *s, size_t a, size_t b, kk_
             lb++;
         size_t first = u->n, p = la;
         while (st == KOKORO_OK && p < lb) {
-            /* the clause runs to the end of its first run of marks */
-            size_t i = p, m = lb, e = lb;
+            /* the clause runs to the end of its first run of marks, or is cut at the last
+             * space (else script change, else character) once it holds KK_ZH_CLAUSE_MAX */
+            size_t i = p, m = lb, e = lb, count = 0, cut_space = 0, cut_any = 0;
+            int prev_han = 0, prev_space = 0;
             while (i < lb) {
                 size_t j = i;
                 uint32_t c = kk_u8_next(s, lb, &j);
+                int han = c >= KK_ZH_HAN_FIRST && c <= KK_ZH_HAN_LAST, sp = c == ' ';
+                if (i > p && (prev_space || sp))
+                    cut_space = i;
+                if (i > p && (prev_han || han))
+                    cut_any = i;
+                if (++count > KK_ZH_CLAUSE_MAX) {
+                    m = e = cut_space ? cut_space : cut_any ? cut_any : i;
+                    break;
+                }
+                prev_han = han;
+                prev_space = sp;
                 int cl;
                 int mark = cjk_mark(c, &cl) || (ascii_mark(c) && (j >= lb || space(s[j]) || ascii_mark((uint8_t)s[j])));
                 if (mark) {
