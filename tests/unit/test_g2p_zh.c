@@ -198,7 +198,8 @@ static void front_end(void)
 
     char *ps = NULL;
     CHECK(kokoro_phonemize(fe, "你好，世界！今天是2024年3月5日。", "cmn", &ps, &err) == KOKORO_OK);
-    CHECK_STR_EQ(ps, "ni↓xau↓, ʂɨ↘ʨje↘! ʨi→ntʰjɛ→n ʂɨ↘ ɚ↘li↗ŋɚ↘ sɨ↘njɛ↗n sa→nɥe↘ u↓ɻɨ↘.");
+    CHECK_STR_EQ(ps, "ni↓xau↓, ʂɨ↘ʨje↘! ʨi→ntʰjɛ→n ʂɨ↘ ɚ↘li↗ŋɚ↘ sɨ↘njɛ↗n "
+                     "sa→nɥe↘ u↓ɻɨ↘.");
     free(ps);
     kokoro_frontend_free(fe);
 }

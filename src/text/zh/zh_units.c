@@ -38,6 +38,18 @@ static int ps_mark(const char *s, size_t *len)
     return 0;
 }
 
+/* Whether s[i] (line end lb) is a clause mark: any CJK one, an ASCII one only before a space,
+ * the line end or another mark (so 3.5 and a.b stay whole). *next: the byte after it. */
+static int mark_at(const char *s, size_t lb, size_t i, size_t *next)
+{
+    size_t j = i;
+    uint32_t c = kk_u8_next(s, lb, &j);
+    int cl;
+    if (next)
+        *next = j;
+    return cjk_mark(c, &cl) || (ascii_mark(c) && (j >= lb || space(s[j]) || ascii_mark((uint8_t)s[j])));
+}
+
 static char *dup(const char *s, size_t n)
 {
     char *r = malloc(n + 1);
@@ -48,7 +60,7 @@ static char *dup(const char *s, size_t n)
     return r;
 }
 
-/* One clause s[a, e): its units. marks_at: where its trailing run of marks starts (e if none). */
+/* One clause s[a, e): its units. m: where its trailing run of marks starts (e if none). */
 static kokoro_status clause(const kk_zh *z, const char *s, size_t a, size_t m, size_t e, kk_units *u,
                             kokoro_error *err)
 {
@@ -142,18 +154,12 @@ kokoro_status kk_zh_units(const kk_zh *z, const char *s, size_t a, size_t b, kk_
                 }
                 prev_han = han;
                 prev_space = sp;
-                int cl;
-                int mark = cjk_mark(c, &cl) || (ascii_mark(c) && (j >= lb || space(s[j]) || ascii_mark((uint8_t)s[j])));
-                if (mark) {
+                if (mark_at(s, lb, i, NULL)) {
                     m = i;
                     e = j;
-                    while (e < lb) {
-                        size_t k = e;
-                        uint32_t d = kk_u8_next(s, lb, &k);
-                        if (!(cjk_mark(d, &cl) || (ascii_mark(d) && (k >= lb || space(s[k]) || ascii_mark((uint8_t)s[k])))))
-                            break;
+                    size_t k;
+                    while (e < lb && mark_at(s, lb, e, &k))
                         e = k;
-                    }
                     break;
                 }
                 i = j;
