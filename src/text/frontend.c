@@ -63,17 +63,27 @@ static kokoro_status english(kokoro_frontend *fe, int british, kk_g2p_en **g, ko
     return *g ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "frontend: out of memory loading the lexicon");
 }
 
+/* The Mandarin tables take ~0.4 s to build: that happens outside the lock, so that English
+ * requests never wait for it (two first requests at once may both build; one copy is kept). */
 static kokoro_status mandarin(kokoro_frontend *fe, kk_zh **z, kokoro_error *err)
 {
-    kokoro_status st = KOKORO_OK;
     pthread_mutex_lock(&fe->lock);
-    if (!fe->zh)
-        fe->zh = kk_zh_new(err);
-    if (!fe->zh)
-        st = err ? err->code : KOKORO_ERR_NO_MEMORY;
     *z = fe->zh;
     pthread_mutex_unlock(&fe->lock);
-    return st;
+    if (*z)
+        return KOKORO_OK;
+    kk_zh *mine = kk_zh_new(err);
+    if (!mine)
+        return err ? err->code : KOKORO_ERR_NO_MEMORY;
+    pthread_mutex_lock(&fe->lock);
+    if (!fe->zh) {
+        fe->zh = mine;
+        mine = NULL;
+    }
+    *z = fe->zh;
+    pthread_mutex_unlock(&fe->lock);
+    kk_zh_free(mine);
+    return KOKORO_OK;
 }
 
 /* ------------------------------------------------------------------ languages */
