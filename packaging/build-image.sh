@@ -89,6 +89,7 @@ for f in "$src"/LICENSE* "$src"/data/LICENSE*; do
   if [ -f "$f" ]; then cp "$f" "$rootfs/usr/share/doc/kokoro/"; fi
 done
 cp "$src/data/ja/LICENSE" "$rootfs/usr/share/doc/kokoro/LICENSE-ja"
+cp "$src/data/zh/LICENSE" "$rootfs/usr/share/doc/kokoro/LICENSE-zh"
 echo "build-image: root filesystem in $rootfs ($(du -sb "$rootfs" | cut -f1) bytes)"
 [ $rootfs_only -eq 1 ] && exit 0
 

@@ -24,7 +24,7 @@ static const kokoro_command commands[] = {
      "VOICE is a name in the voices dir, a path, or a mix such as 'a(0.7)+b(0.3)'.\n"
      "TEXT ('-' reads stdin) is normalised, split into chunks (pause tags [pause:1.5s], custom\n"
      "pronunciations [word](/phonemes/)) and spoken in the language L, by default the first letter\n"
-     "of VOICE (a, b, e, f, h, i, p).\n"
+     "of VOICE (a, b, e, f, h, i, p, z).\n"
      "--dump-dir writes every intermediate tensor as .npy; --inject-har replaces the harmonic\n"
      "source spectrum with a golden case's dbg_gen_har_spec/phase (a test hook).\n"
      "--compact: the generator's stage buffers, 24-bit and partly recomputed to save memory\n"
@@ -41,7 +41,7 @@ static const kokoro_command commands[] = {
      "Writes the weights with weight norm folded; the result loads by mmap (f32 in place).\n"},
     {"phonemize", cmd_phonemize, "print the phonemes of a text, one line per chunk",
      "usage: kokoro phonemize [--lang L] [--ids [--config FILE | --model-dir DIR]] [--words] [--no-normalize] TEXT|-\n"
-     "L: a (US English, default), b (UK English), e, f, h, i, p. --ids adds the model token ids\n"
+     "L: a (US English, default), b (UK English), e, f, h, i, p, z (Mandarin). --ids adds the model token ids\n"
      "(config.json vocabulary) after a tab; --words lists each word's source span and phoneme span.\n"},
     {"normalize", cmd_normalize, "print the normalised form of a text",
      "usage: kokoro normalize [--lang L] [--no-normalize] [--units] [--no-urls] [--no-emails]\n"

@@ -26,7 +26,7 @@ static int push_one(kk_units *u, size_t a, size_t b, char *text, char *ps, int w
         free(ps);
         return 0;
     }
-    u->v[u->n++] = (kk_unit){a, b, text, ps, kk_u8_count(ps, strlen(ps)), ws, 0, 0};
+    u->v[u->n++] = (kk_unit){a, b, text, ps, kk_u8_count(ps, strlen(ps)), ws, 0, 0, 0};
     return 1;
 }
 
@@ -83,7 +83,7 @@ int kk_units_push_pause(kk_units *u, size_t a, size_t b, double seconds)
         free(p);
         return 0;
     }
-    u->v[u->n++] = (kk_unit){a, b, t, p, 0, 0, 1, seconds};
+    u->v[u->n++] = (kk_unit){a, b, t, p, 0, 0, 1, seconds, 0};
     return 1;
 }
 
@@ -384,7 +384,8 @@ kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n
         int boundary = x->ws || i + 1 == u->n;
         if (boundary && p.first_pending && ends_with_mark(x, "!.?…:;,—") && joined_len(u, cs, i + 1) > 1)
             pending_cut = 1;
-        else if (boundary && ends_with_mark(x, "!.?…") && joined_len(u, cs, i + 1) >= KK_CHUNK_TARGET)
+        else if (boundary && (ends_with_mark(x, "!.?…") || x->clause_end) &&
+                 joined_len(u, cs, i + 1) >= KK_CHUNK_TARGET)
             pending_cut = 1;
     }
     flush(&p, cs, u->n);

@@ -14,6 +14,7 @@ typedef struct {
     int ws;                    /* whitespace follows */
     int hard_break;            /* a chunk ends after this unit (end of a line) */
     double pause_s;            /* > 0: a [pause:Ns] tag, no text */
+    int clause_end;            /* a CJK ，。！？；、: a sentence end for KK_CHUNK_TARGET */
 } kk_unit;
 
 typedef struct {
@@ -32,7 +33,7 @@ void kk_units_free(kk_units *u);
  * last sentence end, else ':' ';', else ',' '—', carrying a following ')' or '”' along), plus a
  * short first chunk (up to the first clause mark) so streaming starts early, and a cut at a
  * sentence end once a chunk holds KK_CHUNK_TARGET phonemes, as Kokoro-FastAPI's sentence packing
- * aims for. Chunks that would carry no phonemes are not emitted (their units are punctuation or
+ * aims for (in Chinese text every run of ，。！？；、 ends a sentence, as there). Chunks that would carry no phonemes are not emitted (their units are punctuation or
  * symbols that the reference also renders as silence). */
 #define KK_CHUNK_TARGET 250
 kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err);

@@ -10,6 +10,7 @@
 #include "text/g2p.h"
 #include "text/ja/g2p_ja.h"
 #include "text/sbuf.h"
+#include "text/zh/zh.h"
 #include "util/error.h"
 
 #define KK_MAX_PAUSE_S 60.0
@@ -18,6 +19,7 @@
 struct kokoro_frontend {
     pthread_mutex_t lock; /* guards the lazy creation of the English converters */
     kk_g2p_en *en[2];     /* [0] US, [1] GB; built on first use (each holds a lexicon) */
+    kk_zh *zh;            /* Mandarin tables, built on first use */
     kk_cache *cache;      /* espeak-ng results per word */
     kk_g2p_ja *ja;        /* Japanese: one MeCab model for every request; built on first use */
 };
@@ -48,6 +50,7 @@ void kokoro_frontend_free(kokoro_frontend *fe)
     kk_g2p_en_free(fe->en[0]);
     kk_g2p_en_free(fe->en[1]);
     kk_g2p_ja_free(fe->ja);
+    kk_zh_free(fe->zh);
     kk_cache_free(fe->cache);
     pthread_mutex_destroy(&fe->lock);
     free(fe);
@@ -63,10 +66,34 @@ static kokoro_status english(kokoro_frontend *fe, int british, kk_g2p_en **g, ko
     return *g ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "frontend: out of memory loading the lexicon");
 }
 
+/* The Mandarin tables take ~0.4 s to build: that happens outside the lock, so that English
+ * requests never wait for it (two first requests at once may both build; one copy is kept). */
+static kokoro_status mandarin(kokoro_frontend *fe, kk_zh **z, kokoro_error *err)
+{
+    pthread_mutex_lock(&fe->lock);
+    *z = fe->zh;
+    pthread_mutex_unlock(&fe->lock);
+    if (*z)
+        return KOKORO_OK;
+    kk_zh *mine = kk_zh_new(err);
+    if (!mine)
+        return err ? err->code : KOKORO_ERR_NO_MEMORY;
+    pthread_mutex_lock(&fe->lock);
+    if (!fe->zh) {
+        fe->zh = mine;
+        mine = NULL;
+    }
+    *z = fe->zh;
+    pthread_mutex_unlock(&fe->lock);
+    kk_zh_free(mine);
+    return KOKORO_OK;
+}
+
 /* ------------------------------------------------------------------ languages */
 
 typedef struct {
     int english;           /* 1: misaki English */
+    int zh;                /* 1: misaki's Mandarin (src/text/zh) */
     int british;
     const char *espeak;    /* espeak-ng language for the others */
     char code;             /* the language's one-letter code */
@@ -88,7 +115,7 @@ static kokoro_status resolve_lang(const char *lang, lang_info *li, kokoro_error 
         {{"i", "it", "italian", NULL}, 0, 0, "it", NULL},
         {{"p", "pt", "pt-br", "portuguese"}, 0, 0, "pt-br", NULL},
         {{"j", "ja", "japanese", NULL}, 0, 0, NULL, NULL},
-        {{"z", "zh", "cmn", "mandarin"}, 0, 0, NULL, "Mandarin Chinese"},
+        {{"z", "zh", "cmn", "mandarin"}, 0, 0, NULL, NULL},
     };
     if (!lang || !*lang)
         lang = "a";
@@ -102,11 +129,12 @@ static kokoro_status resolve_lang(const char *lang, lang_info *li, kokoro_error 
                 li->british = table[i].british;
                 li->espeak = table[i].espeak;
                 li->code = table[i].names[0][0];
+                li->zh = li->code == 'z';
                 return KOKORO_OK;
             }
     return kk_fail(err, KOKORO_ERR_NOT_FOUND,
-                   "unknown language '%.40s' (use a, b, e, f, h, i, j or p: US/UK English, Spanish, French, "
-                   "Hindi, Italian, Japanese, Brazilian Portuguese)", lang);
+                   "unknown language '%.40s' (use a, b, e, f, h, i, j, p or z: US/UK English, Spanish, "
+                   "French, Hindi, Italian, Japanese, Brazilian Portuguese, Mandarin)", lang);
 }
 
 /* ------------------------------------------------------------------ span map */
@@ -511,7 +539,7 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "text_to_chunks: NULL argument");
     *chunks = NULL;
     *n_chunks = 0;
-    lang_info li = {0, 0, NULL, 0};
+    lang_info li = {0, 0, 0, NULL, 0};
     kokoro_status st = resolve_lang(lang, &li, err);
     if (st != KOKORO_OK)
         return st;
@@ -533,7 +561,10 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
             i++;
             continue;
         }
-        if (i > seg)
+        kk_zh *zh = NULL;
+        if (i > seg && li.zh && (st = mandarin(fe, &zh, err)) == KOKORO_OK)
+            st = kk_zh_units(zh, s, seg, i, &units, err);
+        else if (i > seg && !li.zh)
             st = li.code == 'j' ? japanese_segment(fe, s, seg, i, &units, err)
                  : li.english   ? english_segment(fe, &li, s, seg, i, opt, &units, err)
                                 : other_segment(&li, s, seg, i, &units, err);
@@ -561,6 +592,20 @@ kokoro_status kokoro_phonemize(kokoro_frontend *fe, const char *text, const char
     if (!phonemes)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "phonemize: phonemes is NULL");
     *phonemes = NULL;
+    lang_info li = {0, 0, 0, NULL, 0};
+    if (fe && text && resolve_lang(lang, &li, err) == KOKORO_OK && li.zh) {
+        /* misaki's own output, line by line, uncut by the 510-symbol chunking */
+        kk_zh *zh;
+        kokoro_status st = mandarin(fe, &zh, err);
+        char *s = st == KOKORO_OK ? sanitize(text, strlen(text)) : NULL;
+        if (st == KOKORO_OK && !s)
+            st = kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
+        if (st == KOKORO_OK)
+            st = kk_zh_phonemize_lines(zh, s, strlen(s), phonemes, err);
+        free(s);
+        return st;
+    }
+    kk_error_clear(err);
     kokoro_chunk *ch = NULL;
     size_t nc = 0;
     kokoro_status st = kokoro_text_to_chunks(fe, text, lang, NULL, &ch, &nc, err);

@@ -349,7 +349,9 @@ static void test_languages(void)
     CHECK(kokoro_phonemize(fe, "先生、ありがとうございました。", "ja", &jps, &err) == KOKORO_OK);
     CHECK_STR_EQ(jps, "seɴseː, aɾʲiɡatoːɡoʣaimaɕita.");
     free(jps);
-    CHECK(kokoro_text_to_chunks(fe, "hi", "z", NULL, &ch, &n, &err) == KOKORO_ERR_UNSUPPORTED);
+    CHECK(kokoro_text_to_chunks(fe, "你好。", "z", NULL, &ch, &n, &err) == KOKORO_OK && n == 1);
+    CHECK_STR_EQ(n ? ch[0].phonemes : NULL, "ni↓xau↓.");
+    kokoro_chunks_free(ch, n);
     CHECK(kokoro_text_to_chunks(fe, "hi", "xx", NULL, &ch, &n, &err) == KOKORO_ERR_NOT_FOUND);
     CHECK(kokoro_text_to_chunks(fe, NULL, "a", NULL, &ch, &n, &err) == KOKORO_ERR_INVALID_ARGUMENT);
     CHECK(kokoro_text_to_chunks(fe, "", "a", NULL, &ch, &n, &err) == KOKORO_OK && n == 0);
