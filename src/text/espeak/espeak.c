@@ -1,4 +1,4 @@
-#include "text/espeak.h"
+#include "text/espeak/espeak.h"
 
 #include <espeak-ng/speak_lib.h>
 #include <pthread.h>

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text/espeak.h"
+#include "text/espeak/espeak.h"
 #include "text/g2p.h"
-#include "text/lexicon.h"
+#include "text/en/lexicon.h"
 #include "text/numwords.h"
 #include "text/sbuf.h"
 #include "text/ucase.h"
