@@ -49,31 +49,83 @@ static kokoro_status ensure_voice(const char *lang, kokoro_error *err)
     return KOKORO_OK;
 }
 
-/* Removes "(xx)" language flags, collapses whitespace and strips. */
-static char *tidy(const char *raw)
+int kk_py_space(uint32_t c)
 {
-    kk_sbuf b;
-    kk_sbuf_init(&b);
-    int space = 0;
-    for (const char *p = raw; *p;) {
-        if (*p == '(') {
-            const char *q = strchr(p + 1, ')');
-            if (q && q > p + 1) {
-                p = q + 1;
-                continue;
-            }
-        }
-        if (*p == ' ' || *p == '\n' || *p == '\t' || *p == '\r') {
-            space = 1;
-            p++;
+    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
+           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+           c == 0x3000;
+}
+
+void kk_py_strip(const char *s, size_t *a, size_t *b)
+{
+    while (*a < *b) {
+        size_t j = *a;
+        if (!kk_py_space(kk_u8_next(s, *b, &j)))
+            break;
+        *a = j;
+    }
+    while (*b > *a) {
+        size_t p = *b - 1;
+        while (p > *a && ((unsigned char)s[p] & 0xC0) == 0x80)
+            p--;
+        size_t j = p;
+        if (!kk_py_space(kk_u8_next(s, *b, &j)) || j != *b)
+            break;
+        *b = p;
+    }
+}
+
+/* phonemizer's EspeakBackend._postprocess_line with tie='^', strip=False and the
+ * "remove-flags" language switch: clauses merged, "(en)"-style flags removed, every word
+ * stripped and followed by the word separator ' '. An empty result stays empty. */
+static char *postprocess_line(const char *raw)
+{
+    size_t a = 0, b = strlen(raw);
+    kk_py_strip(raw, &a, &b);
+    kk_sbuf l;
+    kk_sbuf_init(&l);
+    kk_sbuf_add(&l, raw + a, b - a);
+    kk_sbuf_replace(&l, "\n", " ");
+    kk_sbuf_replace(&l, "  ", " ");
+    /* espeak-ng sometimes leaves phone separators before a word end (phonemizer's fix-up) */
+    while (l.s && strstr(l.s, "__"))
+        kk_sbuf_replace(&l, "__", "_");
+    kk_sbuf_replace(&l, "_ ", " ");
+    kk_sbuf m;
+    kk_sbuf_init(&m);
+    for (const char *p = l.s ? l.s : ""; *p;) {
+        const char *q = *p == '(' && p[1] && p[1] != '\n' ? strchr(p + 2, ')') : NULL;
+        if (q && !memchr(p, '\n', (size_t)(q - p))) {
+            p = q + 1; /* \(.+?\) */
             continue;
         }
-        if (space && b.len)
-            kk_sbuf_addc(&b, ' ');
-        space = 0;
-        kk_sbuf_addc(&b, *p++);
+        kk_sbuf_addc(&m, *p++);
     }
-    return kk_sbuf_take(&b);
+    kk_sbuf out;
+    kk_sbuf_init(&out);
+    if (m.len) {
+        const char *p = m.s, *e = m.s + m.len;
+        for (;;) {
+            const char *w = memchr(p, ' ', (size_t)(e - p));
+            size_t wa = (size_t)(p - m.s), wb = w ? (size_t)(w - m.s) : m.len;
+            kk_py_strip(m.s, &wa, &wb);
+            kk_sbuf_add(&out, m.s + wa, wb - wa);
+            kk_sbuf_addc(&out, ' ');
+            if (!w)
+                break;
+            p = w + 1;
+        }
+    }
+    int oom = l.oom || m.oom;
+    kk_sbuf_free(&l);
+    kk_sbuf_free(&m);
+    if (oom) {
+        kk_sbuf_free(&out);
+        return NULL;
+    }
+    if (!out.s && !out.oom)
+        kk_sbuf_add(&out, "", 0);
+    return kk_sbuf_take(&out);
 }
 
 /* Code points of U+0900..U+0DFF (signs, symbols, unassigned points; letters and digits aside)
@@ -190,106 +242,7 @@ kokoro_status kk_espeak_phonemize(const char *lang, const char *text, char **out
         kk_sbuf_free(&raw);
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory in espeak-ng output");
     }
-    *out = tidy(raw.s ? raw.s : "");
+    *out = postprocess_line(raw.s ? raw.s : "");
     kk_sbuf_free(&raw);
     return *out ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory in espeak-ng output");
-}
-
-static int is_mark(uint32_t c)
-{
-    static const uint32_t marks[] = {';', ':', ',', '.', '!', '?', 0xA1, 0xBF, 0x2014, 0x2026, '"',
-                                     0xAB, 0xBB, 0x201C, 0x201D, '(', ')', '{', '}', '[', ']'};
-    for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
-        if (marks[i] == c)
-            return 1;
-    return 0;
-}
-
-static int is_ws(uint32_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-
-kokoro_status kk_espeak_phonemize_punct(const char *lang, const char *text, char **out, kokoro_error *err)
-{
-    *out = NULL;
-    size_t n = strlen(text), i = 0;
-    kk_sbuf res, piece;
-    kk_sbuf_init(&res);
-    kk_sbuf_init(&piece);
-    kokoro_status st = KOKORO_OK;
-    while (i < n && st == KOKORO_OK) {
-        /* A word piece runs up to the whitespace that precedes the next mark run. */
-        size_t j = i, piece_end = i;
-        int found = 0;
-        while (j < n) {
-            size_t k = j;
-            while (k < n) {
-                size_t t = k;
-                if (!is_ws(kk_u8_next(text, n, &t)))
-                    break;
-                k = t;
-            }
-            size_t t = k;
-            if (k < n && is_mark(kk_u8_next(text, n, &t))) {
-                piece_end = j;
-                found = 1;
-                break;
-            }
-            kk_u8_next(text, n, &j);
-            piece_end = j;
-        }
-        if (piece_end > i) {
-            kk_sbuf_clear(&piece);
-            kk_sbuf_add(&piece, text + i, piece_end - i);
-            char *ph = NULL;
-            st = kk_espeak_phonemize(lang, piece.s ? piece.s : "", &ph, err);
-            if (st == KOKORO_OK) {
-                if (*ph && res.len && !is_ws((unsigned char)res.s[res.len - 1]) &&
-                    !is_mark((unsigned char)res.s[res.len - 1]))
-                    kk_sbuf_addc(&res, ' ');
-                kk_sbuf_adds(&res, ph);
-            }
-            free(ph);
-        }
-        if (!found) {
-            i = n;
-            break;
-        }
-        /* The mark run with its surrounding whitespace goes back verbatim. */
-        size_t k = piece_end;
-        for (;;) {
-            size_t t = k;
-            if (k >= n)
-                break;
-            uint32_t c = kk_u8_next(text, n, &t);
-            if (!is_ws(c) && !is_mark(c))
-                break;
-            k = t;
-        }
-        kk_sbuf_add(&res, text + piece_end, k - piece_end);
-        i = k;
-    }
-    kk_sbuf_free(&piece);
-    if (st != KOKORO_OK) {
-        kk_sbuf_free(&res);
-        return st;
-    }
-    /* Collapse whitespace and strip, as misaki does with the joined result. */
-    char *joined = kk_sbuf_take(&res);
-    if (!joined)
-        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
-    kk_sbuf b;
-    kk_sbuf_init(&b);
-    int space = 0;
-    for (const char *p = joined; *p; p++) {
-        if (is_ws((unsigned char)*p)) {
-            space = 1;
-            continue;
-        }
-        if (space && b.len)
-            kk_sbuf_addc(&b, ' ');
-        space = 0;
-        kk_sbuf_addc(&b, *p);
-    }
-    free(joined);
-    *out = kk_sbuf_take(&b);
-    return *out ? KOKORO_OK : kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
 }
