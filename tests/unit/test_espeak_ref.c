@@ -31,7 +31,7 @@ static void test_symbols(void)
     expect("e", "Ver el § 4 y ½ taza.", "bˈeɾ el sɛkθjˈon kwˈatɾo i ɐ hˈɑːf tˈaθa.");
     expect("e", "© 2020 Marca™ 😀 fin.",
            "sˈimbolo ðe kˈopirˌIt ðˈos mˈil βˈAnte mˈaɾka sˈimbolo ðe mˈaɾka kˌomeɾθjˈal kˈaɾa sˌonriˈɛndo fˈin.");
-    expect("p", "O 2º lugar, 3ª vez.", "o sˌeɡˈũŋdʊ luɡˈar, tˌeɾəsˈAɾæ vˈes.");
+    expect("p", "O 2º lugar, 3ª vez.", "o sˌeɡˈũŋdʊ luɡˈar, tˌeɾəsˈAɾæ vˈes.");
     expect("i", "Il 1º maggio costa 5 €.", "il prˈimo mˈaʤːo kˈɔsta ʧˈinkwe ˈɛʊro.");
     /* runs of ASCII symbols reach espeak as written */
     expect("e", "a*b y c==d, x/*y", "a ˌastɛɾˈisko βˈe i θˈe iɣwˈaliɣwˈal ðˈe, ˈɛkis βˌaraˌasteɾˈisko i");
