@@ -2,7 +2,8 @@
  * Run under valgrind (scripts/espeak_faults.sh does): for one voice, every code point of the
  * hex ranges given is phonemized in the contexts "a?b", "?", "1?2", "3.?" (and "क?क" for
  * Hindi), or with "runs" every run of two and three of the ASCII symbols that reach espeak; each
- * call that adds to valgrind's error count is printed as "FAULT <what> <context> <errors>".
+ * call that adds to valgrind's error count is printed as "FAULT <what> <context> <errors>", and
+ * "AT <code point>" precedes each code point so that a crash can be attributed.
  * Usage: espeak_fault_probe VOICE (LO HI)... | espeak_fault_probe VOICE runs */
 #include <espeak-ng/speak_lib.h>
 #include <stdio.h>
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
             char c[4];
             int cl = utf8(cp, c);
             snprintf(what, sizeof what, "%X", cp);
+            printf("AT %s\n", what); /* a crash is attributed to the last code point started */
             for (int k = 0; k < (hindi ? 5 : 4); k++) {
                 int n = snprintf(buf, sizeof buf, "%s", ctx[k][0]);
                 memcpy(buf + n, c, (size_t)cl);
