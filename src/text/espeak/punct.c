@@ -172,14 +172,14 @@ kokoro_status kk_espeak_phonemize_punct(const char *lang, const char *text, char
         } else if (ti + 1 == np) {
             kk_sbuf_add(&ph[ti], mark, ml);
         } else {
-            kk_sbuf t;
-            kk_sbuf_init(&t);
-            kk_sbuf_add(&t, ph[ti].s ? ph[ti].s : "", ph[ti].len);
-            kk_sbuf_add(&t, mark, ml);
-            kk_sbuf_add(&t, ph[ti + 1].s ? ph[ti + 1].s : "", ph[ti + 1].len);
-            kk_sbuf_free(&ph[ti]);
+            /* text[0] + mark + text[1] becomes text[1]; appending in place keeps a long run of
+             * marks linear */
+            kk_sbuf_add(&ph[ti], mark, ml);
+            kk_sbuf_add(&ph[ti], ph[ti + 1].s ? ph[ti + 1].s : "", ph[ti + 1].len);
             kk_sbuf_free(&ph[ti + 1]);
-            ph[++ti] = t;
+            ph[ti + 1] = ph[ti];
+            kk_sbuf_init(&ph[ti]);
+            ti++;
         }
     }
     int oom = 0;
