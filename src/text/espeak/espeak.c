@@ -8,7 +8,6 @@
 
 #include "text/espeak/guard.h"
 #include "text/sbuf.h"
-#include "text/ucase.h"
 #include "util/error.h"
 
 static pthread_mutex_t espeak_lock = PTHREAD_MUTEX_INITIALIZER;
