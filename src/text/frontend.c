@@ -7,6 +7,7 @@
 
 #include "kokoro.h"
 #include "text/chunker.h"
+#include "text/espeak/espeak.h"
 #include "text/g2p.h"
 #include "text/ja/g2p_ja.h"
 #include "text/sbuf.h"
@@ -329,117 +330,6 @@ static kokoro_status english_segment(kokoro_frontend *fe, const lang_info *li, c
     return st;
 }
 
-static int sentence_end_at(const char *s, size_t i, size_t b, size_t *after)
-{
-    static const char *marks[] = {".", "!", "?", "…", "。", "！", "？"};
-    size_t j = i;
-    int any = 0;
-    for (;;) {
-        int hit = 0;
-        for (size_t k = 0; k < sizeof marks / sizeof marks[0]; k++) {
-            size_t l = strlen(marks[k]);
-            if (j + l <= b && memcmp(s + j, marks[k], l) == 0) {
-                j += l;
-                hit = 1;
-                break;
-            }
-        }
-        if (!hit)
-            break;
-        any = 1;
-    }
-    if (!any)
-        return 0;
-    int cjk_mark = (unsigned char)s[j - 1] >= 0x80;
-    if (j < b && !is_ws(s[j]) && !cjk_mark)
-        return 0;
-    *after = j;
-    return 1;
-}
-
-static kokoro_status other_segment(const lang_info *li, const char *s, size_t a, size_t b, kk_units *units,
-                                   kokoro_error *err)
-{
-    size_t p = a;
-    kokoro_status st = KOKORO_OK;
-    while (st == KOKORO_OK && p < b) {
-        while (p < b && is_ws(s[p]) && s[p] != '\n')
-            p++;
-        if (p >= b)
-            break;
-        size_t q = p, end = b, next = b;
-        int line_end = 0;
-        while (q < b) {
-            size_t after;
-            if (s[q] == '\n') {
-                end = q;
-                next = q + 1;
-                line_end = 1;
-                break;
-            }
-            if (sentence_end_at(s, q, b, &after)) {
-                end = next = after;
-                break;
-            }
-            q++;
-        }
-        if (q >= b)
-            end = next = b;
-        size_t e = end;
-        while (e > p && is_ws(s[e - 1]))
-            e--;
-        if (e > p) {
-            char *ps = NULL;
-            st = kk_g2p_other(li->espeak, s + p, e - p, &ps, err);
-            if (st != KOKORO_OK)
-                break;
-            /* word units when espeak kept the word count, else one unit for the sentence */
-            size_t nt = 0, np = 0;
-            for (size_t i = p; i < e;) {
-                while (i < e && is_ws(s[i]))
-                    i++;
-                if (i < e)
-                    nt++;
-                while (i < e && !is_ws(s[i]))
-                    i++;
-            }
-            for (const char *c = ps; *c;) {
-                while (*c == ' ')
-                    c++;
-                if (*c)
-                    np++;
-                while (*c && *c != ' ')
-                    c++;
-            }
-            size_t first = units->n;
-            if (nt == np && nt > 0) {
-                const char *c = ps;
-                size_t i = p;
-                for (size_t w = 0; w < nt && st == KOKORO_OK; w++) {
-                    while (i < e && is_ws(s[i]))
-                        i++;
-                    size_t wa = i;
-                    while (i < e && !is_ws(s[i]))
-                        i++;
-                    while (*c == ' ')
-                        c++;
-                    const char *pa = c;
-                    while (*c && *c != ' ')
-                        c++;
-                    if (!kk_units_push(units, wa, i, dup_range(s, wa, i), dup_range(pa, 0, (size_t)(c - pa)), 1))
-                        st = kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
-                }
-                free(ps);
-            } else if (!kk_units_push(units, p, e, dup_range(s, p, e), ps, 1))
-                st = kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
-            if (st == KOKORO_OK && line_end && units->n > first)
-                units->v[units->n - 1].hard_break = 1;
-        }
-        p = next;
-    }
-    return st;
-}
-
 /* Japanese: misaki's cutlet path, line by line (KPipeline never lets a chunk span a line
  * break); one unit per word, traced back to the caller's bytes. */
 static kokoro_status japanese_segment(kokoro_frontend *fe, const char *s, size_t a, size_t b, kk_units *units,
@@ -567,7 +457,7 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
         else if (i > seg && !li.zh)
             st = li.code == 'j' ? japanese_segment(fe, s, seg, i, &units, err)
                  : li.english   ? english_segment(fe, &li, s, seg, i, opt, &units, err)
-                                : other_segment(&li, s, seg, i, &units, err);
+                                : kk_espeak_segment(li.espeak, s, seg, i, &units, err);
         if (st == KOKORO_OK && pe) {
             if (secs > KK_MAX_PAUSE_S)
                 secs = KK_MAX_PAUSE_S;

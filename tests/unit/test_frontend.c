@@ -385,10 +385,10 @@ static void test_languages(void)
             CHECK(ps && strlen(ps) < 200);
             free(ps);
         }
-    /* digits of scripts that make espeak-ng 1.51 use freed memory in every voice are read as
-     * digits of the language */
+    /* digits of other scripts: English reads them as numbers (as misaki does); the espeak
+     * languages skip them, as the reference pipeline does */
     static const struct { const char *lang, *text, *want; } digits[] = {
-        {"e", "Hola ૫", "ˈola θˈinko"}, {"a", "૫ and ০", "fˈIv ænd zˈɪɹO"}, {"i", "൫", "ʧˈinkwe"}};
+        {"e", "Hola ૫", "ˈola"}, {"a", "૫ and ০", "fˈIv ænd zˈɪɹO"}, {"i", "൫", ""}};
     for (size_t i = 0; i < sizeof digits / sizeof digits[0]; i++) {
         char *ps = NULL;
         CHECK(kokoro_phonemize(fe, digits[i].text, digits[i].lang, &ps, &err) == KOKORO_OK);

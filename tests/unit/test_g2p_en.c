@@ -6,7 +6,7 @@
 
 #include "harness.h"
 #include "text/g2p.h"
-#include "text/lexicon.h"
+#include "text/en/lexicon.h"
 #include "text/sbuf.h"
 
 static kk_g2p_en *us, *gb;

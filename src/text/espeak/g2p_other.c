@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "text/espeak.h"
+#include "text/espeak/espeak.h"
 #include "text/g2p.h"
 #include "text/sbuf.h"
 #include "util/error.h"

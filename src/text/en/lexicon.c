@@ -1,4 +1,4 @@
-#include "text/lexicon.h"
+#include "text/en/lexicon.h"
 
 #include <stdint.h>
 #include <stdlib.h>
