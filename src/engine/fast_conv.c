@@ -2,13 +2,13 @@
  * fast_conv — which convolutions run by FFT, and which of them keep their spectra from load.
  *
  * The FFT method (nn/conv_fft.h) pays off for the generator's AdaIN resblocks with kernels 7 and
- * 11 (k = 3 stays direct: (2N-2)/(N-2) multiply-adds per output is barely under 3, and the
- * transforms cost more than the difference). N = 32 for both: 2.4 and 2.8 multiply-adds per
- * output and channel pair against 7 and 11; N = 64 saves a little more arithmetic (2.2, 2.3) for
- * twice the spectra and scratch, and measured no faster.
+ * 11. k = 3 stays direct: the FFT form costs 1.57 multiply-adds per output against 3, but its
+ * transforms and small per-bin GEMMs measured 10 % slower end to end. N = 32 for both: 1.81 and
+ * 2.14 multiply-adds per output and channel pair against 7 and 11; N = 64 saves a little more
+ * arithmetic for twice the spectra and scratch, and measured no faster.
  *
- * Spectra take N/k times a layer's weights (4.6x at k = 7, 2.9x at k = 11): all of Kokoro-82M's
- * would add 189 MB. So they are precomputed for the layers that save the most time per byte
+ * Spectra take (3N/2 - 1)/k times a layer's weights (6.7x at k = 7, 4.3x at k = 11): all of
+ * Kokoro-82M's would add about 280 MB. So they are precomputed for the layers that save the most time per byte
  * (the 128-channel stage, whose weights are a quarter of the size and run at six times the
  * rate) up to a budget, and the rest are made per call in the call's arena by one GEMM of
  * N x (out*in) x k multiply-adds, a few percent of the layer's own work. The same GEMM makes

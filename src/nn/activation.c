@@ -6,6 +6,7 @@
 
 #include "nn/nn.h"
 #include "nn/parallel.h"
+#include "nn/simd.h"
 
 void kk_leaky_relu(float *x, size_t n, float slope)
 {
@@ -23,31 +24,63 @@ void kk_gelu_new(float *x, size_t n)
     }
 }
 
+/* Snake's x + sin^2(a x) / a. sin^2 has period pi, so one reduction to r in [-pi/2, pi/2]
+ * (Cody-Waite, pi in three parts) and one odd polynomial for sin r (Taylor to r^11: under 1e-9
+ * on that range) replace the sin/cos pair and branch of a general sine: no lane selects, half
+ * the multiplies. |a x| stays far below 2^22, where the rounding trick would stop working. */
+KK_SIMD_CLONES
+static void snake_row(const float *restrict src, float *restrict dst, int n, float sc, float sh,
+                      float a, float inv)
+{
+    const float magic = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
+    for (int i = 0; i < n; i++) {
+        float v = src[i] * sc + sh;
+        float x = a * v;
+        float j = (x * 0.318309886f + magic) - magic;
+        float r = fmaf(-j, 3.140625f, x);
+        r = fmaf(-j, 9.67502593994140625e-4f, r);
+        r = fmaf(-j, 1.509957990978376432e-7f, r);
+        float r2 = r * r;
+        float p = fmaf(r2, -2.5052108e-8f, 2.7557319e-6f);
+        p = fmaf(r2, p, -1.9841270e-4f);
+        p = fmaf(r2, p, 8.3333333e-3f);
+        p = fmaf(r2, p, -1.6666667e-1f);
+        float sn = fmaf(r * r2, p, r);
+        dst[i] = v + inv * (sn * sn);
+    }
+}
+
+KK_SIMD_CLONES
+static void affine_row(const float *restrict src, float *restrict dst, int n, float sc, float sh)
+{
+    for (int i = 0; i < n; i++)
+        dst[i] = src[i] * sc + sh;
+}
+
+KK_SIMD_CLONES
+static void leaky_row(const float *restrict src, float *restrict dst, int n, float sc, float sh,
+                      float slope)
+{
+    for (int i = 0; i < n; i++) {
+        float v = src[i] * sc + sh;
+        dst[i] = v * (v < 0.0f ? slope : 1.0f);
+    }
+}
+
 void kk_apply_pre_row(const kk_pre *p, int c, const float *restrict src, float *restrict dst, int n)
 {
     const float sc = p->scale ? p->scale[c] : 1.0f;
     const float sh = p->shift ? p->shift[c] : 0.0f;
     switch (p->act) {
     case KK_ACT_NONE:
-        for (int i = 0; i < n; i++)
-            dst[i] = src[i] * sc + sh;
+        affine_row(src, dst, n, sc, sh);
         break;
-    case KK_ACT_LEAKY: {
-        const float slope = p->slope;
-        for (int i = 0; i < n; i++) {
-            float v = src[i] * sc + sh;
-            dst[i] = v * (v < 0.0f ? slope : 1.0f);
-        }
+    case KK_ACT_LEAKY:
+        leaky_row(src, dst, n, sc, sh, p->slope);
         break;
-    }
     case KK_ACT_SNAKE: {
         const float a = p->alpha[c];
-        const float inv = 1.0f / a; /* PyTorch takes the reciprocal first, then multiplies */
-        for (int i = 0; i < n; i++) {
-            float v = src[i] * sc + sh;
-            float s = kk_sinf(a * v);
-            dst[i] = v + inv * (s * s);
-        }
+        snake_row(src, dst, n, sc, sh, a, 1.0f / a); /* PyTorch takes the reciprocal first */
         break;
     }
     }

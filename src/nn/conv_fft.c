@@ -13,8 +13,15 @@
  * inputs), each unit's three steps (forward FFTs over input channels, GEMMs over bins, inverse
  * FFTs over output channels) are split over the workers instead, so no core idles.
  *
+ * Each complex bin takes three real GEMMs instead of four (Gauss): with P1 = Wr Xr, P2 = Wi Xi
+ * and P3 = (Wr + Wi)(Xr + Xi), Yr = P1 - P2 and Yi = P3 - P1 - P2. The sums are formed on both
+ * sides (Wr + Wi at load with the other spectra, Xr + Xi with the input transform), so the
+ * multiply-adds per output fall from (4(N/2 - 1) + 2)/m to (3(N/2 - 1) + 2)/m.
+ *
  * Numerics: float32 FFTs of length N add a rounding error that grows like log2(N) (about 1e-7
- * relative here), far inside the 1e-4 bounds the goldens hold the engine to.
+ * relative here). Gauss's form subtracts products of the size of |W||X| to get Yi, so its error
+ * is that of the operands' magnitude rather than of Yi's: a few float32 ulps of |W||X| per bin,
+ * of the same order again, and far inside the 1e-4 bounds the goldens hold the engine to.
  */
 #include "nn/conv_fft.h"
 
@@ -33,7 +40,13 @@
 
 double kk_conv_fft_cost(int k, int N)
 {
-    return (2.0 * N - 2.0) / (double)(N - k + 1);
+    return (3.0 * (N / 2 - 1) + 2.0) / (double)(N - k + 1);
+}
+
+/* Spectra planes: bin 0, bin N/2 (real), then Wr, Wi, Wr + Wi of each complex bin. */
+static int planes_of(int N)
+{
+    return 2 + 3 * (N / 2 - 1);
 }
 
 int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
@@ -46,39 +59,41 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
     p->k = k;
     p->N = N;
     p->m = N - k + 1;
-    p->table = malloc(sizeof(float) * (size_t)N * k);
+    p->table = malloc(sizeof(float) * (size_t)planes_of(N) * k);
     if (!p->table) {
         kk_conv_fft_free(p);
         return -1;
     }
-    /* Correlation y[j] = sum_q W_q s[j+q] is conj(DFT(W)) * DFT(s) per bin: plane 2f-1 (f = 0:
-     * plane 0) holds Re = s sum_q W_q cos(2 pi f q / N), the next Im = s sum_q W_q sin(...); bin
-     * N/2 is the last plane. The 1/(2N) undoes the forward transform's factor 2 and the
-     * inverse's factor N (fft.h). */
+    /* Correlation y[j] = sum_q W_q s[j+q] is conj(DFT(W)) * DFT(s) per bin: Re = s sum_q W_q
+     * cos(2 pi f q / N), Im = s sum_q W_q sin(...), and their sum for Gauss's third product; bins 0
+     * and N/2 are real (planes 0 and 1). The 1/(2N) undoes the forward transform's factor 2 and
+     * the inverse's factor N (fft.h). */
     const double two_pi = 6.283185307179586476925286766559, sc = 1.0 / (2.0 * N);
     int M = N / 2;
     for (int f = 0; f <= M; f++)
         for (int q = 0; q < k; q++) {
-            double ph = two_pi * f * q / N;
+            double ph = two_pi * f * q / N, c = sc * cos(ph), sn = sc * sin(ph);
             if (f == 0 || f == M) {
-                p->table[(size_t)(f == 0 ? 0 : N - 1) * k + q] = (float)(sc * cos(ph));
+                p->table[(size_t)(f == 0 ? 0 : 1) * k + q] = (float)c;
                 continue;
             }
-            p->table[(size_t)(2 * f - 1) * k + q] = (float)(sc * cos(ph));
-            p->table[(size_t)(2 * f) * k + q] = (float)(sc * sin(ph));
+            size_t r = 2 + 3 * (size_t)(f - 1);
+            p->table[r * k + q] = (float)c;
+            p->table[(r + 1) * k + q] = (float)sn;
+            p->table[(r + 2) * k + q] = (float)(c + sn);
         }
     return 0;
 }
 
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 {
-    return (size_t)p->N * p->out * p->in;
+    return (size_t)planes_of(p->N) * p->out * p->in;
 }
 
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec)
 {
     /* one GEMM: spec[plane][(o,i)] = sum_q table[plane][q] * W[o][i][q] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p->N, p->out * p->in, p->k, 1.0f,
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, planes_of(p->N), p->out * p->in, p->k, 1.0f,
                 p->table, p->k, W, p->k, 0.0f, spec, p->out * p->in);
 }
 
@@ -89,10 +104,10 @@ void kk_conv_fft_free(kk_conv_fft *p)
     p->table = NULL;
 }
 
-/* Plane of bin f (real part; the imaginary part is the next plane for 0 < f < N/2). */
+/* Plane of bin f (for 0 < f < N/2 the real part; Wi and Wr + Wi follow). */
 static const float *bin_plane(const kk_conv_fft *p, const float *spec, int f)
 {
-    int plane = f == 0 ? 0 : (f == p->N / 2 ? p->N - 1 : 2 * f - 1);
+    int plane = f == 0 ? 0 : (f == p->N / 2 ? 1 : 2 + 3 * (f - 1));
     return spec + (size_t)plane * p->out * p->in;
 }
 
@@ -133,9 +148,10 @@ static unit_span span_of_unit(const fft_job *j, int u)
     return s;
 }
 
-/* FFT workspace of a worker: a row of input or output, zr/zi [M][nb], Xr/Xi [M+1][nb]. */
+/* FFT workspace of a worker: a row of input or output, zr/zi [M][nb], Xr/Xi [M+1][nb], and the
+ * GEMM temporary tmp [out][nb]. */
 typedef struct {
-    float *row, *zr, *zi, *Xr, *Xi;
+    float *row, *zr, *zi, *Xr, *Xi, *tmp;
 } workspace;
 
 static workspace workspace_of(const fft_job *j, float *base)
@@ -148,6 +164,7 @@ static workspace workspace_of(const fft_job *j, float *base)
     w.zi = w.zr + (size_t)M * nb;
     w.Xr = w.zi + (size_t)M * nb;
     w.Xi = w.Xr + (size_t)(M + 1) * nb;
+    w.tmp = w.Xi + (size_t)(M + 1) * nb;
     return w;
 }
 
@@ -155,7 +172,7 @@ static size_t workspace_floats(const kk_conv_fft *p, int unit_rows, int dil, int
 {
     int M = p->N / 2;
     return (size_t)(unit_rows * p->m + p->k - 1) * dil + 16 + 2 * (size_t)M * max_blocks +
-           2 * (size_t)(M + 1) * max_blocks;
+           2 * (size_t)(M + 1) * max_blocks + (size_t)p->out * max_blocks;
 }
 
 /* dst[ii*d + q] = src[ii*stride + q] for ii < rows, q < d (one sample of every block). */
@@ -186,15 +203,14 @@ static inline void scatter_blocks(float *restrict dst, const float *restrict src
             dst[(size_t)ii * stride + q] += src[ii * d + q];
 }
 
-/* A complex bin's two GEMM rows for one channel: [Xr | Xi] and [-Xi | Xr]. */
-static inline void put_complex(float *restrict r0, float *restrict r1, const float *restrict xr,
-                               const float *restrict xi, int nb)
+/* A complex bin's three GEMM rows for one channel: Xr, Xi and Xr + Xi. */
+static inline void put_complex(float *restrict r, float *restrict i, float *restrict s,
+                               const float *restrict xr, const float *restrict xi, int nb)
 {
     for (int b = 0; b < nb; b++) {
-        r0[b] = xr[b];
-        r0[nb + b] = xi[b];
-        r1[b] = -xi[b];
-        r1[nb + b] = xr[b];
+        r[b] = xr[b];
+        i[b] = xi[b];
+        s[b] = xr[b] + xi[b];
     }
 }
 
@@ -213,8 +229,8 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
             gather_blocks((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb, w.row + n * d,
                           s.nrows, p->m * d, d);
         kk_rfft_forward(&p->fft, w.zr, w.zi, nb, w.Xr, w.Xi);
-        /* bin f's GEMM operand: real bins X[in][nb]; complex bins [Xr | Xi] over [-Xi | Xr], each
-         * [in][2nb], so that Wr and Wi times them sum to [Yr | Yi] */
+        /* bin f's GEMM operands: real bins X[in][nb]; complex bins Xr, Xi, Xr + Xi, each
+         * [in][nb] */
         for (int f = 0; f <= M; f++) {
             float *xf = X + (size_t)f * j->x_bin;
             const float *xr = w.Xr + (size_t)f * nb, *xi = w.Xi + (size_t)f * nb;
@@ -222,16 +238,36 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
                 memcpy(xf + (size_t)c * nb, xr, sizeof(float) * nb);
                 continue;
             }
-            put_complex(xf + (size_t)c * 2 * nb, xf + (size_t)(in + c) * 2 * nb, xr, xi, nb);
+            size_t plane = (size_t)in * nb;
+            put_complex(xf + (size_t)c * nb, xf + plane + (size_t)c * nb,
+                        xf + 2 * plane + (size_t)c * nb, xr, xi, nb);
         }
     }
 }
 
-/* Bin f: Y = W X, complex as [Yr | Yi] = Wr [Xr | Xi] + Wi [-Xi | Xr]. */
-static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, int f0, int f1)
+/* Yr = P1 - P2 and Yi = P3 - P1 - P2, in place over P1 (Yr) and P3 (Yi); rows of 2nb. */
+KK_SIMD_CLONES
+static void gauss_combine(float *restrict y, const float *restrict p2, int out, int nb)
+{
+    for (int o = 0; o < out; o++) {
+        float *yr = y + (size_t)o * 2 * nb, *yi = yr + nb;
+        const float *q = p2 + (size_t)o * nb;
+        for (int b = 0; b < nb; b++) {
+            float p1 = yr[b];
+            yr[b] = p1 - q[b];
+            yi[b] = yi[b] - (p1 + q[b]);
+        }
+    }
+}
+
+/* Bin f: Y = W X, a complex bin by Gauss's three products (see the top of this file); P2 goes
+ * to tmp [out][nb]. Y rows are [Yr | Yi]. */
+static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, float *tmp, int f0,
+                     int f1)
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, nb = s.nb, in = p->in;
+    size_t wplane = (size_t)p->out * in, xplane = (size_t)in * nb;
     for (int f = f0; f < f1; f++) {
         const float *wr = bin_plane(p, j->spec, f), *xf = X + (size_t)f * j->x_bin;
         float *yf = Y + (size_t)f * j->y_bin;
@@ -240,11 +276,13 @@ static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, in
                         xf, nb, 0.0f, yf, nb);
             continue;
         }
-        const float *wi = wr + (size_t)p->out * in;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, 2 * nb, in, 1.0f, wr, in,
-                    xf, 2 * nb, 0.0f, yf, 2 * nb);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, 2 * nb, in, 1.0f, wi, in,
-                    xf + (size_t)in * 2 * nb, 2 * nb, 1.0f, yf, 2 * nb);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr, in, xf,
+                    nb, 0.0f, yf, 2 * nb);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr + wplane,
+                    in, xf + xplane, nb, 0.0f, tmp, nb);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f,
+                    wr + 2 * wplane, in, xf + 2 * xplane, nb, 0.0f, yf + nb, 2 * nb);
+        gauss_combine(yf, tmp, p->out, nb);
     }
 }
 
@@ -316,7 +354,7 @@ static void run_units(void *ctx, int u0, int u1, int worker)
     for (int u = u0; u < u1; u++) {
         unit_span s = span_of_unit(j, u);
         forward_channels(j, s, X, 0, j->p->in, w);
-        mix_bins(j, s, X, Y, 0, j->p->N / 2 + 1);
+        mix_bins(j, s, X, Y, w.tmp, 0, j->p->N / 2 + 1);
         inverse_channels(j, s, Y, 0, j->p->out, w);
     }
 }
@@ -331,8 +369,7 @@ static void split_forward(void *ctx, int c0, int c1, int worker)
 static void split_mix(void *ctx, int f0, int f1, int worker)
 {
     const fft_job *j = ctx;
-    (void)worker;
-    mix_bins(j, span_of_unit(j, j->unit), j->X, j->Y, f0, f1);
+    mix_bins(j, span_of_unit(j, j->unit), j->X, j->Y, share_ws(j, worker).tmp, f0, f1);
 }
 
 static void split_inverse(void *ctx, int o0, int o1, int worker)
@@ -347,7 +384,7 @@ static void plan_units(const kk_conv_fft *p, int L, int dil, int *rows, int *uni
     int M = p->N / 2;
     long dec = (L + dil - 1) / dil;
     *rows = (int)((dec + p->m - 1) / p->m);
-    long blocks = KK_FFT_X_FLOATS / ((long)(M + 1) * 4 * p->in);
+    long blocks = KK_FFT_X_FLOATS / ((long)(M + 1) * 3 * p->in);
     if (blocks > KK_FFT_MAX_BLOCKS)
         blocks = KK_FFT_MAX_BLOCKS;
     int ur = (int)(blocks / dil);
@@ -363,7 +400,7 @@ static void sizes(const kk_conv_fft *p, int unit_rows, int dil, size_t *x_bin, s
 {
     int M = p->N / 2;
     size_t nb = (size_t)unit_rows * dil;
-    *x_bin = 4 * (size_t)p->in * nb;
+    *x_bin = 3 * (size_t)p->in * nb;
     *y_bin = 2 * (size_t)p->out * nb;
     *per = (size_t)(M + 1) * (*x_bin + *y_bin) + workspace_floats(p, unit_rows, dil, (int)nb);
 }

@@ -7,34 +7,37 @@
 typedef struct {
     const float *x, *W, *b;
     float *y;
-    int in, out, n, rows;
+    int in, out, n, cols;
 } lin_job;
 
-/* Rows in groups of `rows` (fixed by n alone: the GEMM shapes, and so the rounding, do not depend
- * on the thread count). */
-static void lin_rows(void *p, int g0, int g1, int worker)
+/* Output features in groups of `cols`, fixed by the layer's shape alone: the GEMM shapes, and so
+ * the rounding, do not depend on the thread count. Splitting the features (not the rows) means
+ * each weight is packed by the BLAS once per call: for the few rows of a short text (ALBERT, the
+ * LSTMs' input projections) packing W costs about as much as using it. */
+static void lin_cols(void *p, int g0, int g1, int worker)
 {
     const lin_job *j = p;
     (void)worker;
-    int r0 = g0 * j->rows, r1 = g1 * j->rows < j->n ? g1 * j->rows : j->n;
-    for (int a = r0; a < r1; a += j->rows) {
-        int e = a + j->rows < r1 ? a + j->rows : r1;
+    for (int g = g0; g < g1; g++) {
+        int c0 = g * j->cols, c1 = c0 + j->cols < j->out ? c0 + j->cols : j->out;
         if (j->b)
-            for (int i = a; i < e; i++)
-                memcpy(j->y + (size_t)i * j->out, j->b, sizeof(float) * j->out);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, e - a, j->out, j->in, 1.0f,
-                    j->x + (size_t)a * j->in, j->in, j->W, j->in, j->b ? 1.0f : 0.0f,
-                    j->y + (size_t)a * j->out, j->out);
+            for (int i = 0; i < j->n; i++)
+                memcpy(j->y + (size_t)i * j->out + c0, j->b + c0, sizeof(float) * (size_t)(c1 - c0));
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->n, c1 - c0, j->in, 1.0f, j->x,
+                    j->in, j->W + (size_t)c0 * j->in, j->in, j->b ? 1.0f : 0.0f, j->y + c0,
+                    j->out);
     }
 }
 
 void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
                int threads)
 {
-    /* eight groups, none under 16 rows: below that the split costs more than it saves */
-    int rows = (n + 7) / 8;
-    if (rows < 16)
-        rows = 16;
-    lin_job j = {x, W, b, y, in, out, n, rows};
-    kk_parallel_for(threads, (n + rows - 1) / rows, lin_rows, &j);
+    /* eight groups of at least 64 features, and no split at all for tiny products */
+    int cols = ((out + 7) / 8 + 15) & ~15;
+    if (cols < 64)
+        cols = 64;
+    if ((long)n * in * out < (1L << 18))
+        cols = out;
+    lin_job j = {x, W, b, y, in, out, n, cols};
+    kk_parallel_for(threads, (out + cols - 1) / cols, lin_cols, &j);
 }

@@ -2,6 +2,7 @@
 
 #include "nn/nn.h"
 #include "nn/parallel.h"
+#include "nn/simd.h"
 
 void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const float *beta,
                        float eps, float *y)
@@ -32,6 +33,7 @@ void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const f
 
 /* Double sums in 8 independent lanes (the compiler vectorises them; a single accumulator is a
  * serial dependency chain). */
+KK_SIMD_CLONES
 static double sum8(const float *r, int L)
 {
     double acc[8] = {0};
@@ -45,6 +47,7 @@ static double sum8(const float *r, int L)
     return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+KK_SIMD_CLONES
 static double sqdev8(const float *r, int L, float m)
 {
     double acc[8] = {0};
