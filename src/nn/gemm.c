@@ -36,13 +36,26 @@
 typedef void (*tile_fn)(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
                         int w, int load_c);
 
+typedef void (*pack_fn)(int kc, const float *b, int ldb, int w, float *slice);
+
 typedef struct {
     int mr, nr;  /* register block */
-    int kc, mc;  /* cache blocks over K and M (mc a multiple of mr) */
+    int kc;      /* K block: a kc x nr slice of B fits L1 */
+    int mc_max;  /* most rows per M block */
+    size_t l2_bytes; /* L2 share for an M block's A and C (see m_block) */
     tile_fn tile;
+    pack_fn pack_b;
 } gemm_impl;
 
 /* ---- portable kernel ---- */
+
+/* Copy the kc x w block of B at b (row stride ldb) to slice, rows NR floats apart, zero-padded. */
+static void pack_scalar(int kc, const float *b, int ldb, int w, float *slice)
+{
+    for (int k = 0; k < kc; k++)
+        for (int j = 0; j < NRSC; j++)
+            slice[k * NRSC + j] = j < w ? b[(size_t)k * ldb + j] : 0.0f;
+}
 
 static void tile_scalar(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
                         int w, int load_c)
@@ -119,6 +132,19 @@ KK_T512 static void tile512(int kc, const float *a, const float *b, int ldb, flo
         body512(2, kc, a, b, ldb, c, ldc, mr, mask, load_c);
     else
         body512(1, kc, a, b, ldb, c, ldc, mr, mask, load_c);
+}
+
+/* Inline vector copies let the loads of many rows be in flight at once (a memcpy call per row
+ * cannot); the rows are spread out in memory and mostly come from L2 or L3. */
+KK_T512 static void pack512(int kc, const float *b, int ldb, int w, float *slice)
+{
+    __mmask16 m0 = w >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << w) - 1);
+    __mmask16 m1 = w >= 32 ? (__mmask16)0xffff : w <= 16 ? 0 : (__mmask16)((1u << (w - 16)) - 1);
+    for (int k = 0; k < kc; k++) {
+        const float *src = b + (size_t)k * ldb;
+        _mm512_store_ps(slice + k * NR512, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_store_ps(slice + k * NR512 + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+    }
 }
 
 /* ---- AVX2 + FMA kernel ---- */
@@ -208,6 +234,26 @@ KK_T256 static void tile256(int kc, const float *a, const float *b, int ldb, flo
         body256(1, kc, a, b, ldb, c, ldc, mr, mask, load_c);
 }
 
+KK_T256 static void pack256(int kc, const float *b, int ldb, int w, float *slice)
+{
+    if (w == NR256) {
+        for (int k = 0; k < kc; k++) {
+            const float *src = b + (size_t)k * ldb;
+            _mm256_store_ps(slice + k * NR256, _mm256_loadu_ps(src));
+            _mm256_store_ps(slice + k * NR256 + 8, _mm256_loadu_ps(src + 8));
+        }
+        return;
+    }
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    __m256i m0 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w), lane);
+    __m256i m1 = _mm256_cmpgt_epi32(_mm256_set1_epi32(w - 8), lane);
+    for (int k = 0; k < kc; k++) {
+        const float *src = b + (size_t)k * ldb;
+        _mm256_store_ps(slice + k * NR256, _mm256_maskload_ps(src, m0));
+        _mm256_store_ps(slice + k * NR256 + 8, _mm256_maskload_ps(src + 8, m1));
+    }
+}
+
 #endif /* KK_GEMM_X86 */
 
 static gemm_impl tuned;
@@ -216,15 +262,16 @@ static const gemm_impl *impl_of(kk_gemm_isa_t isa)
 {
     tuned = *impl_of0(isa);
     if (getenv("TKC")) tuned.kc = atoi(getenv("TKC"));
-    if (getenv("TMC")) tuned.mc = atoi(getenv("TMC"));
+    if (getenv("TMC")) tuned.mc_max = atoi(getenv("TMC"));
+    if (getenv("TL2")) tuned.l2_bytes = (size_t)atoi(getenv("TL2")) << 10;
     return &tuned;
 }
 static const gemm_impl *impl_of0(kk_gemm_isa_t isa)
 {
-    static const gemm_impl scalar = {MRSC, NRSC, 256, 64, tile_scalar};
+    static const gemm_impl scalar = {MRSC, NRSC, 256, 256, 256 << 10, tile_scalar, pack_scalar};
 #ifdef KK_GEMM_X86
-    static const gemm_impl avx512 = {MR512, NR512, 256, 384, tile512};
-    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256};
+    static const gemm_impl avx512 = {MR512, NR512, 256, 1200, 768 << 10, tile512, pack512};
+    static const gemm_impl avx2 = {MR256, NR256, 256, 600, 384 << 10, tile256, pack256};
     if (isa == KK_GEMM_AVX512)
         return &avx512;
     if (isa == KK_GEMM_AVX2)
@@ -301,11 +348,24 @@ void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, 
     }
 }
 
-void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
-                             const float *B, int ldb, float *C, int ldc, int accumulate)
+/* Rows of C (a multiple of mr) per M block: the block's C (rows x N) and A (rows x kc) should stay
+ * in L2 while it goes through all K blocks. C does not enter the summation order, so this may
+ * depend on N. */
+static int m_block(const gemm_impl *im, int N)
 {
-    gemm_impl tune = *impl_of(isa);
-    const gemm_impl *im = &tune;
+    size_t per_row = ((size_t)N + (size_t)im->kc) * sizeof(float);
+    size_t rows = im->l2_bytes / per_row;
+    if (rows > (size_t)im->mc_max)
+        rows = (size_t)im->mc_max;
+    rows -= rows % (size_t)im->mr;
+    return rows < (size_t)im->mr ? im->mr : (int)rows;
+}
+
+void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K,
+                             const float *packed, const float *B, int ldb, float *C, int ldc,
+                             int accumulate)
+{
+    const gemm_impl *im = impl_of(isa);
     if (m1 <= m0 || N <= 0)
         return;
     if (K <= 0) {
@@ -314,33 +374,57 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                 memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof(float));
         return;
     }
-    const int mr = im->mr, nr = im->nr;
+    const int mr = im->mr, nr = im->nr, mc = m_block(im, N);
     const size_t mpad = (size_t)((M + mr - 1) / mr) * (size_t)mr;
-    /* The kc x nr slice of B in use, copied contiguous and zero-padded to nr columns: read in
-     * place its rows (ldb apart) would fall into few L1 sets whenever ldb is a multiple of a large
-     * power of two, and the tail tile needs no masked loads. */
+    /* B is copied into slices of nr columns, contiguous and zero-padded to nr: read in place,
+     * its rows (ldb apart) would share a few cache sets whenever ldb is a multiple of a large power
+     * of two, the hardware prefetchers would not follow them, and tail tiles would need masked
+     * loads. The whole of B is copied once, during the first M block, into a transient buffer
+     * (slice s is a [K][nr] array at s*K*nr) that later M blocks read back. Should that buffer
+     * not be available, each kc x nr slice is copied again for every M block into a stack buffer
+     * (slower, same results). */
+    const int nslices = (N + nr - 1) / nr;
+    size_t bbytes = (size_t)nslices * (size_t)K * (size_t)nr * sizeof(float);
+    float *bpack = m1 - m0 > mc ? aligned_alloc(64, (bbytes + 63) & ~(size_t)63) : NULL;
     _Alignas(64) float bslice[KC_MAX * NR_MAX];
-    for (int pc = 0; pc < K; pc += im->kc) {
-        int kc = K - pc < im->kc ? K - pc : im->kc;
-        int load_c = accumulate || pc > 0;
-        for (int ic = m0; ic < m1; ic += im->mc) {
-            int iend = m1 - ic < im->mc ? m1 : ic + im->mc;
+    for (int ic = m0; ic < m1; ic += mc) {
+        int iend = m1 - ic < mc ? m1 : ic + mc;
+        for (int pc = 0; pc < K; pc += im->kc) {
+            int kc = K - pc < im->kc ? K - pc : im->kc;
+            int load_c = accumulate || pc > 0;
             for (int jc = 0; jc < N; jc += nr) {
                 int w = N - jc < nr ? N - jc : nr;
-                const float *b = B + (size_t)pc * ldb + jc;
-                for (int k = 0; k < kc; k++) {
-                    memcpy(bslice + (size_t)k * nr, b + (size_t)k * ldb, (size_t)w * sizeof(float));
-                    if (w < nr)
-                        memset(bslice + (size_t)k * nr + w, 0, (size_t)(nr - w) * sizeof(float));
+                float *bs = bslice;
+                if (bpack)
+                    bs = bpack + (size_t)(jc / nr) * K * nr + (size_t)pc * nr;
+                if (!bpack || ic == m0)
+                    im->pack_b(kc, B + (size_t)pc * ldb + jc, ldb, w, bs);
+                /* The next packed slice (same K block, next columns), fetched from L3 into L2
+                 * a share per tile, so its first tile does not wait for it. */
+                const char *next = NULL;
+                size_t next_lines = 0, tiles = (size_t)((iend - ic + mr - 1) / mr), t = 0;
+                if (bpack && ic > m0 && jc + nr < N) {
+                    next = (const char *)(bs + (size_t)K * nr);
+                    next_lines = (size_t)kc * nr * sizeof(float) / 64;
                 }
-                for (int ir = ic; ir < iend; ir += mr) {
+                for (int ir = ic; ir < iend; ir += mr, t++) {
                     int rows = iend - ir < mr ? iend - ir : mr;
+                    for (size_t l = t * next_lines / tiles; l < (t + 1) * next_lines / tiles; l++)
+                        __builtin_prefetch(next + 64 * l, 0, 2);
+                    /* C of the next tile, which the kernel loads first thing. */
+                    if (load_c && ir + mr < iend)
+                        for (int i = ir + mr; i < ir + 2 * mr && i < iend; i++) {
+                            const float *cn = C + (size_t)i * ldc + jc;
+                            __builtin_prefetch(cn);
+                            __builtin_prefetch(cn + w - 1);
+                        }
                     const float *a = packed + (size_t)pc * mpad + (size_t)ir * kc;
-                    im->tile(kc, a, bslice, nr, C + (size_t)ir * ldc + jc, ldc, rows, w, load_c);
+                    im->tile(kc, a, bs, nr, C + (size_t)ir * ldc + jc, ldc, rows, w, load_c);
                 }
             }
         }
     }
+    free(bpack);
 }
 
 int kk_gemm_panel_rows(void) { return kk_gemm_panel_rows_isa(kk_gemm_isa()); }
