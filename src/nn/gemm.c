@@ -1,15 +1,20 @@
 /*
  * gemm — C = A * B on a pre-packed A (see gemm.h for the layout and the determinism contract).
  *
- * Design (BLIS-like, without packing B): the micro-kernel keeps an MR x NR block of C in
- * registers; for each k it loads NR consecutive floats of row k of B as vectors, broadcasts the MR
- * values of column k of the A panel (contiguous in the packed panel) and does MR x NR/VL FMAs.
- * B is read in place: it is produced fresh for every call, and for the small N the engine uses,
- * packing it would cost as much as using it. Cache blocking: K in blocks of KC (so the kc x NR
- * slice of B being used stays in L1 while all panels of an MC-row block of A stream past it from
- * L2); C carries the partial sums from one K block to the next. KC depends only on the ISA, never
- * on M or N, so the summation order of every C element is fixed: first the old C (accumulate) or
- * zero, then k = 0, 1, ..., K-1 in order, one FMA each.
+ * Design (BLIS-like): the micro-kernel keeps an MR x NR block of C in registers; for each k it
+ * loads NR consecutive floats of row k of a B slice as vectors, broadcasts the MR values of column
+ * k of the A panel (contiguous in the packed panel) and does MR x NR/VL FMAs.
+ *
+ * Loops, outside in: M blocks of mc rows (their kc-column part of packed A stays in L2), K blocks
+ * of kc (a kc x NR slice of B stays in L1 while all panels of the M block stream past it), slices
+ * of NR columns, panels of MR rows. B is copied slice by slice into a contiguous buffer (see
+ * kk_gemm_packed_rows_isa); that copy is 1/(2M) of the work, and makes every slice read after
+ * the first pass one sequential stream. C carries the partial sums from one K block to the next.
+ *
+ * Summation order: kc depends only on the ISA, never on M, N or the blocking over M, so every
+ * element of C is first the old C (accumulate) or zero, then plus A[i][k] * B[k][j] for
+ * k = 0, 1, ..., K-1 in order, one FMA each (every lane of a vector is an independent column).
+ * The result is thus the same whatever columns or row panels a call covers.
  */
 #include "nn/gemm.h"
 
@@ -40,9 +45,8 @@ typedef void (*pack_fn)(int kc, const float *b, int ldb, int w, float *slice);
 
 typedef struct {
     int mr, nr;  /* register block */
-    int kc;      /* K block: a kc x nr slice of B fits L1 */
-    int mc_max;  /* most rows per M block */
-    size_t l2_bytes; /* L2 share for an M block's A and C (see m_block) */
+    int kc;      /* K block: a kc x nr slice of B stays in L1 */
+    int mc;      /* M block (a multiple of mr): an mc x kc block of packed A stays in L2 */
     tile_fn tile;
     pack_fn pack_b;
 } gemm_impl;
@@ -256,22 +260,12 @@ KK_T256 static void pack256(int kc, const float *b, int ldb, int w, float *slice
 
 #endif /* KK_GEMM_X86 */
 
-static gemm_impl tuned;
-static const gemm_impl *impl_of0(kk_gemm_isa_t isa);
 static const gemm_impl *impl_of(kk_gemm_isa_t isa)
 {
-    tuned = *impl_of0(isa);
-    if (getenv("TKC")) tuned.kc = atoi(getenv("TKC"));
-    if (getenv("TMC")) tuned.mc_max = atoi(getenv("TMC"));
-    if (getenv("TL2")) tuned.l2_bytes = (size_t)atoi(getenv("TL2")) << 10;
-    return &tuned;
-}
-static const gemm_impl *impl_of0(kk_gemm_isa_t isa)
-{
-    static const gemm_impl scalar = {MRSC, NRSC, 256, 256, 256 << 10, tile_scalar, pack_scalar};
+    static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar};
 #ifdef KK_GEMM_X86
-    static const gemm_impl avx512 = {MR512, NR512, 256, 1200, 768 << 10, tile512, pack512};
-    static const gemm_impl avx2 = {MR256, NR256, 256, 600, 384 << 10, tile256, pack256};
+    static const gemm_impl avx512 = {MR512, NR512, 256, 516, tile512, pack512};
+    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256, pack256};
     if (isa == KK_GEMM_AVX512)
         return &avx512;
     if (isa == KK_GEMM_AVX2)
@@ -348,19 +342,6 @@ void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, 
     }
 }
 
-/* Rows of C (a multiple of mr) per M block: the block's C (rows x N) and A (rows x kc) should stay
- * in L2 while it goes through all K blocks. C does not enter the summation order, so this may
- * depend on N. */
-static int m_block(const gemm_impl *im, int N)
-{
-    size_t per_row = ((size_t)N + (size_t)im->kc) * sizeof(float);
-    size_t rows = im->l2_bytes / per_row;
-    if (rows > (size_t)im->mc_max)
-        rows = (size_t)im->mc_max;
-    rows -= rows % (size_t)im->mr;
-    return rows < (size_t)im->mr ? im->mr : (int)rows;
-}
-
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K,
                              const float *packed, const float *B, int ldb, float *C, int ldc,
                              int accumulate)
@@ -374,7 +355,7 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                 memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof(float));
         return;
     }
-    const int mr = im->mr, nr = im->nr, mc = m_block(im, N);
+    const int mr = im->mr, nr = im->nr, mc = im->mc;
     const size_t mpad = (size_t)((M + mr - 1) / mr) * (size_t)mr;
     /* B is copied into slices of nr columns, contiguous and zero-padded to nr: read in place,
      * its rows (ldb apart) would share a few cache sets whenever ldb is a multiple of a large power
