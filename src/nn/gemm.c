@@ -400,6 +400,13 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                             __builtin_prefetch(cn + w - 1);
                         }
                     const float *a = packed + (size_t)pc * mpad + (size_t)ir * kc;
+                    /* Packed A two panels ahead: for small N each panel is used for little work,
+                     * and the stream from memory must run well ahead of the kernel. */
+                    if (jc == 0 && ir + 2 * mr < iend) {
+                        const char *an = (const char *)(a + (size_t)2 * mr * kc);
+                        for (size_t l = 0; l < (size_t)mr * kc * sizeof(float) / 64; l++)
+                            __builtin_prefetch(an + 64 * l, 0, 2);
+                    }
                     im->tile(kc, a, bs, nr, C + (size_t)ir * ldc + jc, ldc, rows, w, load_c);
                 }
             }
