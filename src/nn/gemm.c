@@ -68,6 +68,7 @@ static void tile_scalar(int kc, const float *a, const float *b, int ldb, float *
     for (int i = 0; i < MRSC; i++)
         for (int j = 0; j < NRSC; j++)
             acc[i][j] = (load_c && i < mr && j < w) ? c[(size_t)i * ldc + j] : 0.0f;
+#pragma GCC unroll 4
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * ldb;
         for (int i = 0; i < MRSC; i++) {
@@ -101,6 +102,7 @@ body512(const int NV, int kc, const float *a, const float *b, int ldb, float *c,
             acc[i][v] = (load_c && i < mr)
                             ? _mm512_maskz_loadu_ps(mask[v], c + (size_t)i * ldc + 16 * v)
                             : _mm512_setzero_ps();
+#pragma GCC unroll 4
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * ldb;
         const float *ak = a + (size_t)k * MR512;
@@ -167,6 +169,7 @@ body256(const int NV, int kc, const float *a, const float *b, int ldb, float *c,
             acc[i][v] = (load_c && i < mr)
                             ? _mm256_maskload_ps(c + (size_t)i * ldc + 8 * v, mask[v])
                             : _mm256_setzero_ps();
+#pragma GCC unroll 4
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * ldb;
         const float *ak = a + (size_t)k * MR256;
@@ -201,6 +204,7 @@ full256(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int 
         for (int v = 0; v < 2; v++)
             acc[i][v] = (load_c && i < mr) ? _mm256_loadu_ps(c + (size_t)i * ldc + 8 * v)
                                            : _mm256_setzero_ps();
+#pragma GCC unroll 4
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * ldb;
         const float *ak = a + (size_t)k * MR256;
@@ -355,7 +359,14 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                 memset(C + (size_t)i * ldc, 0, (size_t)N * sizeof(float));
         return;
     }
-    const int mr = im->mr, nr = im->nr, mc = im->mc;
+    const int mr = im->mr, nr = im->nr;
+    /* M blocks of about equal size, each at most 1.5 times the nominal one: a last block of a
+     * few rows would stream all of B again for little work. */
+    int nblocks = (m1 - m0 + im->mc / 2) / im->mc;
+    if (nblocks < 1)
+        nblocks = 1;
+    int mc = (m1 - m0 + nblocks - 1) / nblocks;
+    mc = (mc + mr - 1) / mr * mr;
     const size_t mpad = (size_t)((M + mr - 1) / mr) * (size_t)mr;
     /* B is copied into slices of nr columns, contiguous and zero-padded to nr: read in place,
      * its rows (ldb apart) would share a few cache sets whenever ldb is a multiple of a large power
