@@ -1,0 +1,60 @@
+/*
+ * gemm — single-precision C = A * B with A (the weights) packed once.
+ *
+ * The engine multiplies the same weight matrices against fresh activations many times; a general
+ * BLAS re-packs A on every call. Here A is rearranged once (kk_gemm_pack) into the micro-kernel's
+ * layout and B is read straight from its row-major storage.
+ *
+ * Packed layout (depends on the ISA, chosen once per process, see kk_gemm_isa): with MR the
+ * panel height (kk_gemm_panel_rows()), KC the kernel's K block and Mp = M rounded up to MR, K is
+ * cut into blocks of KC columns (the last may be shorter, kc columns) and M into panels of MR rows.
+ * Block b (columns k0 = b*KC ..) starts at packed + k0*Mp; in it panel p starts at p*MR*kc and
+ * is a [kc][MR] array: A[p*MR + r][k0 + k] at [k][r]. Rows past M are zero. So the part of A one
+ * K block needs is contiguous, panel after panel, in the order the kernel streams it.
+ *
+ * Determinism: every element of C is summed in the same order over K whatever the N and M
+ * extents of a call, so splitting a product into calls over column ranges, or over row ranges at
+ * panel boundaries (kk_gemm_packed_rows), gives bit-identical results for a given ISA.
+ */
+#ifndef KOKORO_NN_GEMM_H
+#define KOKORO_NN_GEMM_H
+
+#include <stddef.h>
+
+typedef enum {
+    KK_GEMM_SCALAR = 0, /* portable C, for non-x86 builds */
+    KK_GEMM_AVX2 = 1,   /* AVX2 + FMA */
+    KK_GEMM_AVX512 = 2, /* AVX-512F */
+} kk_gemm_isa_t;
+
+/* The kernel this process uses: AVX-512F where the CPU has it, else AVX2. The environment variable
+ * KOKORO_GEMM_ISA=avx2|scalar selects a lesser one (to test that path); an ISA the CPU lacks is
+ * never chosen. Decided on the first call and fixed for the life of the process. */
+kk_gemm_isa_t kk_gemm_isa(void);
+/* Whether this CPU can run the kernel of `isa`. */
+int kk_gemm_isa_supported(kk_gemm_isa_t isa);
+
+/* Rows per packed panel (MR) of the process's kernel. */
+int kk_gemm_panel_rows(void);
+/* Floats needed by kk_gemm_pack for an M x K matrix. */
+size_t kk_gemm_packed_floats(int M, int K);
+/* Pack A [M][K] (row stride lda) into `packed` (kk_gemm_packed_floats(M, K) floats). */
+void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed);
+/* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
+ * ldb); A as packed by kk_gemm_pack. Single-threaded: callers split the work themselves. */
+void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
+                    int ldc, int accumulate);
+/* Rows [m0, m1) of that M-row product only (m0 a multiple of kk_gemm_panel_rows(), m1 <= M);
+ * C still points at row 0. Lets callers split M across threads over one packed A. */
+void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packed, const float *B,
+                         int ldb, float *C, int ldc, int accumulate);
+
+/* The same with an explicit ISA (tests and benchmarks; the ISA must be supported, and `packed`
+ * must come from kk_gemm_pack_isa with the same ISA). */
+int kk_gemm_panel_rows_isa(kk_gemm_isa_t isa);
+size_t kk_gemm_packed_floats_isa(kk_gemm_isa_t isa, int M, int K);
+void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, float *packed);
+void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
+                             const float *B, int ldb, float *C, int ldc, int accumulate);
+
+#endif
