@@ -10,9 +10,10 @@
  * Spectra take (3N/2 - 1)/k times a layer's weights (6.7x at k = 7, 4.3x at k = 11): all of
  * Kokoro-82M's would add about 280 MB. So they are precomputed for the layers that save the most time per byte
  * (the 128-channel stage, whose weights are a quarter of the size and run at six times the
- * rate) up to a budget, and the rest are made per call in the call's arena by one GEMM of
- * N x (out*in) x k multiply-adds, a few percent of the layer's own work. The same GEMM makes
- * both, so the budget never changes the output.
+ * rate) up to a budget, and the rest are made per call in the call's arena by the same code,
+ * (3N/2 - 1) x (out*in) x k multiply-adds, a few percent of the layer's own work. The same code
+ * makes both, so the budget never changes the output. Either way the planes are stored packed for
+ * nn/gemm.h, so the per-bin GEMMs never re-pack them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -103,7 +104,12 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
             fc->spec = malloc(bytes);
             if (fc->spec) {
                 kk_conv_fft_spectra(&fc->plan, cv->w, fc->spec);
-                used += bytes;
+                /* the trailing plain planes were scratch */
+                size_t keep = sizeof(float) * kk_conv_fft_packed_floats(&fc->plan);
+                float *shrunk = realloc(fc->spec, keep);
+                if (shrunk)
+                    fc->spec = shrunk;
+                used += keep;
             }
         }
         cv->fast = fc;

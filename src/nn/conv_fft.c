@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/gemm.h"
 #include "nn/parallel.h"
 #include "nn/simd.h"
 
@@ -85,16 +86,33 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
     return 0;
 }
 
+/* Each plane is stored packed for nn/gemm.h: the per-bin GEMMs then never re-pack weights. */
+static size_t plane_floats(const kk_conv_fft *p)
+{
+    return kk_gemm_packed_floats(p->out, p->in);
+}
+
+size_t kk_conv_fft_packed_floats(const kk_conv_fft *p)
+{
+    return (size_t)planes_of(p->N) * plane_floats(p);
+}
+
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 {
-    return (size_t)planes_of(p->N) * p->out * p->in;
+    return (size_t)planes_of(p->N) * (plane_floats(p) + (size_t)p->out * p->in);
 }
 
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec)
 {
-    /* one GEMM: spec[plane][(o,i)] = sum_q table[plane][q] * W[o][i][q] */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, planes_of(p->N), p->out * p->in, p->k, 1.0f,
-                p->table, p->k, W, p->k, 0.0f, spec, p->out * p->in);
+    /* one GEMM into the scratch after the packed planes: plain[plane][(o,i)] = sum_q
+     * table[plane][q] * W[o][i][q]; then each plane is packed */
+    size_t n = (size_t)p->out * p->in, pf = plane_floats(p);
+    int P = planes_of(p->N);
+    float *plain = spec + (size_t)P * pf;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, P, (int)n, p->k, 1.0f, p->table, p->k, W,
+                p->k, 0.0f, plain, (int)n);
+    for (int pl = 0; pl < P; pl++)
+        kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in, spec + (size_t)pl * pf);
 }
 
 void kk_conv_fft_free(kk_conv_fft *p)
@@ -108,7 +126,7 @@ void kk_conv_fft_free(kk_conv_fft *p)
 static const float *bin_plane(const kk_conv_fft *p, const float *spec, int f)
 {
     int plane = f == 0 ? 0 : (f == p->N / 2 ? 1 : 2 + 3 * (f - 1));
-    return spec + (size_t)plane * p->out * p->in;
+    return spec + (size_t)plane * plane_floats(p);
 }
 
 typedef struct {
@@ -266,23 +284,19 @@ static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, fl
                      int f1)
 {
     const kk_conv_fft *p = j->p;
-    int M = p->N / 2, nb = s.nb, in = p->in;
-    size_t wplane = (size_t)p->out * in, xplane = (size_t)in * nb;
+    int M = p->N / 2, nb = s.nb, in = p->in, out = p->out;
+    size_t wplane = plane_floats(p), xplane = (size_t)in * nb;
     for (int f = f0; f < f1; f++) {
         const float *wr = bin_plane(p, j->spec, f), *xf = X + (size_t)f * j->x_bin;
         float *yf = Y + (size_t)f * j->y_bin;
         if (f == 0 || f == M) {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr, in,
-                        xf, nb, 0.0f, yf, nb);
+            kk_gemm_packed(out, nb, in, wr, xf, nb, yf, nb, 0);
             continue;
         }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr, in, xf,
-                    nb, 0.0f, yf, 2 * nb);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f, wr + wplane,
-                    in, xf + xplane, nb, 0.0f, tmp, nb);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, p->out, nb, in, 1.0f,
-                    wr + 2 * wplane, in, xf + 2 * xplane, nb, 0.0f, yf + nb, 2 * nb);
-        gauss_combine(yf, tmp, p->out, nb);
+        kk_gemm_packed(out, nb, in, wr, xf, nb, yf, 2 * nb, 0);
+        kk_gemm_packed(out, nb, in, wr + wplane, xf + xplane, nb, tmp, nb, 0);
+        kk_gemm_packed(out, nb, in, wr + 2 * wplane, xf + 2 * xplane, nb, yf + nb, 2 * nb, 0);
+        gauss_combine(yf, tmp, out, nb);
     }
 }
 

@@ -36,9 +36,12 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N);
 void kk_conv_fft_free(kk_conv_fft *p);
 
 /* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re, Im and Re + Im of
- * bins 1 .. N/2-1),
- * computed by one GEMM, so a spectrum made at load and one made per call are the same bits. */
+ * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats includes the plain
+ * planes as scratch at the end),
+ * computed by one function, so a spectrum made at load and one made per call are the same bits. */
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
+/* The packed planes alone: what a spectrum occupies once made (the scratch may be dropped). */
+size_t kk_conv_fft_packed_floats(const kk_conv_fft *p);
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec);
 
 /* Scratch floats kk_conv1d_fft needs for a length-L input at dilation dil. */
