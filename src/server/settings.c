@@ -140,6 +140,7 @@ void kk_settings_init(kk_settings *s)
     s->body_timeout_s = env_num("BODY_TIMEOUT_S", s->body_timeout_s);
     s->max_connections = (unsigned)env_num("MAX_CONNECTIONS", s->max_connections);
     s->shutdown_timeout_s = env_num("SHUTDOWN_TIMEOUT_S", s->shutdown_timeout_s);
+    s->test_chunk_delay_ms = (unsigned)env_num("KOKORO_TEST_CHUNK_DELAY_MS", 0);
     set_api_keys(s, getenv("API_KEYS"));
     s->protect_health = env_bool("PROTECT_HEALTH_METRICS", 0);
     s->cors_enabled = env_bool("CORS_ENABLED", s->cors_enabled);

@@ -37,6 +37,9 @@ typedef struct {
     int advanced_normalization;
     int access_log;
     int web_player;       /* serve the embedded page at /web/ */
+    /* KOKORO_TEST_CHUNK_DELAY_MS: each chunk takes this much longer, so that the tests can make
+     * synthesis slower than a timeout with the tiny fixture model. Not a user setting. */
+    unsigned test_chunk_delay_ms;
 } kk_settings;
 
 /* Defaults, then environment. */

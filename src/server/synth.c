@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "server/errors.h"
 #include "server/request.h"
@@ -159,6 +160,10 @@ static void *synth_work(void *arg, size_t index, int *failed)
         free(r);
         *failed = 1;
         return NULL;
+    }
+    if (c->s->cfg->test_chunk_delay_ms) {
+        struct timespec d = {c->s->cfg->test_chunk_delay_ms / 1000, (long)(c->s->cfg->test_chunk_delay_ms % 1000) * 1000000L};
+        nanosleep(&d, NULL);
     }
     double compute = kk_now() - t0;
     size_t n0 = a.n_samples, n1 = n0, front = 0;
