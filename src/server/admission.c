@@ -1,0 +1,137 @@
+#include "server/admission.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "server/http.h"
+
+/* Until something has been measured: real time on one core of a small machine for the full-size
+ * model, and Kokoro's usual pace of speech. Both are replaced as chunks are made. */
+#define PRIOR_RATE 1.0
+#define PRIOR_S_PER_PHONEME 0.075
+/* The measurements are decayed so that the rate follows the load of the last minute or so of
+ * busy time rather than the whole life of the process. */
+#define DECAY_HORIZON_S 60.0
+#define PHONEME_HORIZON 20000.0
+
+void kk_admission_init(kk_admission *a, double max_wait_s)
+{
+    memset(a, 0, sizeof *a);
+    pthread_mutex_init(&a->mu, NULL);
+    a->max_wait_s = max_wait_s;
+}
+
+void kk_admission_destroy(kk_admission *a)
+{
+    pthread_mutex_destroy(&a->mu);
+}
+
+static double rate_locked(const kk_admission *a)
+{
+    /* A few seconds of measurement are needed before it means more than the prior. */
+    if (a->rate_wall_s < 2.0 || a->rate_audio_s <= 0)
+        return PRIOR_RATE;
+    return a->rate_audio_s / a->rate_wall_s;
+}
+
+double kk_admission_estimate(kk_admission *a, size_t n_phonemes, double speed, double pause_s)
+{
+    pthread_mutex_lock(&a->mu);
+    double per = a->ph_count >= 50 ? a->ph_audio_s / a->ph_count : PRIOR_S_PER_PHONEME;
+    pthread_mutex_unlock(&a->mu);
+    return (double)n_phonemes * per / (speed > 0 ? speed : 1.0) + (pause_s > 0 ? pause_s : 0);
+}
+
+int kk_admission_admit(kk_admission *a, double estimate_s, kk_ticket *t, double *retry_after_s)
+{
+    memset(t, 0, sizeof *t);
+    pthread_mutex_lock(&a->mu);
+    double rate = rate_locked(a);
+    double wait = (a->queued_s + estimate_s) / rate;
+    /* An idle server takes any one request: however long, refusing it could never succeed later. */
+    if (a->tickets > 0 && wait > a->max_wait_s) {
+        double excess = wait - a->max_wait_s;
+        pthread_mutex_unlock(&a->mu);
+        *retry_after_s = excess < 1 ? 1 : ceil(excess);
+        return 0;
+    }
+    a->queued_s += estimate_s;
+    a->tickets++;
+    pthread_mutex_unlock(&a->mu);
+    t->estimate_s = estimate_s;
+    t->held = 1;
+    return 1;
+}
+
+void kk_admission_progress(kk_admission *a, kk_ticket *t, double audio_s)
+{
+    if (!t->held || audio_s <= 0)
+        return;
+    pthread_mutex_lock(&a->mu);
+    double left = t->estimate_s - t->made_s;
+    double take = audio_s < left ? audio_s : (left > 0 ? left : 0);
+    t->made_s += audio_s;
+    a->queued_s -= take;
+    if (a->queued_s < 0)
+        a->queued_s = 0;
+    pthread_mutex_unlock(&a->mu);
+}
+
+void kk_admission_release(kk_admission *a, kk_ticket *t)
+{
+    if (!t->held)
+        return;
+    pthread_mutex_lock(&a->mu);
+    double left = t->estimate_s - t->made_s;
+    if (left > 0)
+        a->queued_s -= left;
+    a->tickets--;
+    /* The last ticket out leaves nothing queued, whatever rounding has gathered. */
+    if (a->queued_s < 0 || a->tickets == 0)
+        a->queued_s = 0;
+    pthread_mutex_unlock(&a->mu);
+    t->held = 0;
+}
+
+void kk_admission_chunk_begin(kk_admission *a)
+{
+    pthread_mutex_lock(&a->mu);
+    if (a->running++ == 0)
+        a->busy_since = kk_now();
+    pthread_mutex_unlock(&a->mu);
+}
+
+void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s)
+{
+    double now = kk_now();
+    pthread_mutex_lock(&a->mu);
+    /* Wall time is added as it passes (not only when the server falls idle), so a server that is
+     * never idle still measures; audio is added per chunk. */
+    double dt = now - a->busy_since;
+    a->busy_since = now;
+    if (--a->running < 0)
+        a->running = 0;
+    if (dt > 0) {
+        double keep = exp(-dt / DECAY_HORIZON_S);
+        a->rate_audio_s *= keep;
+        a->rate_wall_s = a->rate_wall_s * keep + dt;
+    }
+    a->rate_audio_s += audio_s;
+    if (n_phonemes > 0 && audio_s > 0) {
+        double keep = 1.0 - (double)n_phonemes / PHONEME_HORIZON;
+        keep = keep < 0 ? 0 : keep;
+        a->ph_audio_s = a->ph_audio_s * keep + audio_s;
+        a->ph_count = a->ph_count * keep + (double)n_phonemes;
+    }
+    pthread_mutex_unlock(&a->mu);
+}
+
+void kk_admission_get(kk_admission *a, kk_admission_stats *out)
+{
+    pthread_mutex_lock(&a->mu);
+    out->queued_s = a->queued_s;
+    out->rate = rate_locked(a);
+    out->max_wait_s = a->max_wait_s;
+    out->tickets = a->tickets;
+    pthread_mutex_unlock(&a->mu);
+}
