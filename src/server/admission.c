@@ -12,6 +12,12 @@
 /* The measurements are decayed so that the rate follows the load of the last minute or so of
  * busy time rather than the whole life of the process. */
 #define DECAY_HORIZON_S 60.0
+/* The prior counts as this much wall time of measurement: the first busy second already moves
+ * the rate most of the way to what this machine and model really do. */
+#define PRIOR_WALL_S 0.5
+/* Until this much busy time has been measured the rate is a guess, and a guess must not refuse
+ * work: only the request-count bound applies meanwhile. */
+#define MIN_MEASURED_WALL_S 2.0
 #define PHONEME_HORIZON 20000.0
 
 void kk_admission_init(kk_admission *a, double max_wait_s)
@@ -28,10 +34,7 @@ void kk_admission_destroy(kk_admission *a)
 
 static double rate_locked(const kk_admission *a)
 {
-    /* A few seconds of measurement are needed before it means more than the prior. */
-    if (a->rate_wall_s < 2.0 || a->rate_audio_s <= 0)
-        return PRIOR_RATE;
-    return a->rate_audio_s / a->rate_wall_s;
+    return (a->rate_audio_s + PRIOR_RATE * PRIOR_WALL_S) / (a->rate_wall_s + PRIOR_WALL_S);
 }
 
 double kk_admission_estimate(kk_admission *a, size_t n_phonemes, double speed, double pause_s)
@@ -49,7 +52,7 @@ int kk_admission_admit(kk_admission *a, double estimate_s, kk_ticket *t, double 
     double rate = rate_locked(a);
     double wait = (a->queued_s + estimate_s) / rate;
     /* An idle server takes any one request: however long, refusing it could never succeed later. */
-    if (a->tickets > 0 && wait > a->max_wait_s) {
+    if (a->tickets > 0 && a->rate_wall_s >= MIN_MEASURED_WALL_S && wait > a->max_wait_s) {
         double excess = wait - a->max_wait_s;
         pthread_mutex_unlock(&a->mu);
         *retry_after_s = excess < 1 ? 1 : ceil(excess);
