@@ -11,6 +11,8 @@
  *
  * usage: load_bench [DIR]   (scratch files go to DIR, default $TMPDIR or /tmp, and are removed;
  *                            each load runs in a fresh process: load_bench --load FILE)
+ *        load_bench --write FILE   (only writes the checkpoint and keeps it: bench/server_load.sh
+ *                                   --full-size serves it)
  */
 #include <math.h>
 #include <stdint.h>
@@ -382,9 +384,12 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--load") == 0)
         return load_only(argv[2]);
+    int write_only = argc == 3 && strcmp(argv[1], "--write") == 0;
     const char *dir = argc > 1 ? argv[1] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char pth[1024], st32[1024], st16[1024];
     snprintf(pth, sizeof pth, "%s/load_bench_%d.pth", dir, (int)getpid());
+    if (write_only)
+        snprintf(pth, sizeof pth, "%s", argv[2]);
     snprintf(st32, sizeof st32, "%s/load_bench_%d_f32.safetensors", dir, (int)getpid());
     snprintf(st16, sizeof st16, "%s/load_bench_%d_bf16.safetensors", dir, (int)getpid());
 
@@ -403,6 +408,17 @@ int main(int argc, char **argv)
     size_t params = write_pth(pth, &r);
     printf("wrote %s: %zu tensors requested by the engine, %zu parameters in the file "
            "(g and v apart, pooler included) in %.2f s\n", pth, r.n, params, now() - t0);
+    if (write_only) {
+        for (size_t i = 0; i < r.n; i++) {
+            free(r.v[i].component);
+            free(r.v[i].key);
+            free(r.v[i].data);
+        }
+        free(r.v);
+        free(w);
+        free(cfg);
+        return params ? 0 : 1;
+    }
 
     measure("kokoro-v1_0-like .pth", pth, &r);
     kk_checkpoint *ck;
