@@ -28,25 +28,7 @@ while [ $# -gt 0 ]; do
 done
 load_args=()
 if [ $full = 1 ]; then
-  model_dir=$build/fullsize-model voice=af_heart
-  shared=${KOKORO_SHARED_DIR:-$src/../shared}
-  if [ ! -s "$model_dir/kokoro-v1_0.pth" ]; then
-    mkdir -p "$model_dir/voices"
-    "$build/bench/load_bench" --write "$model_dir/kokoro-v1_0.pth.tmp"
-    mv "$model_dir/kokoro-v1_0.pth.tmp" "$model_dir/kokoro-v1_0.pth"
-  fi
-  # Kokoro-82M's config.json: the fixture's vocabulary with the full-size dimensions.
-  python3 - "$src/tests/fixtures/golden/config.json" "$model_dir/config.json" <<'PY'
-import json, sys
-c = json.load(open(sys.argv[1]))
-c.update(dim_in=64, hidden_dim=512, max_conv_dim=512, n_layer=3, style_dim=128, max_dur=50, n_mels=80, n_token=178)
-c["plbert"].update(hidden_size=768, num_attention_heads=12, intermediate_size=2048, max_position_embeddings=512,
-                   num_hidden_layers=12)
-c["istftnet"]["upsample_initial_channel"] = 512
-json.dump(c, open(sys.argv[2], "w"), indent=2)
-PY
-  [ -s "$model_dir/voices/af_heart.bin" ] || cp "$shared/voices-v1.0/af_heart.bin" "$model_dir/voices/" ||
-    { echo "server_load.sh: need the af_heart voice in $shared/voices-v1.0" >&2; exit 1; }
+  model_dir=$("$src/bench/fullsize_model.sh" "$build") voice=af_heart
   export IDLE_TIMEOUT_S=${IDLE_TIMEOUT_S:-5}
   load_args+=(--mixed)
 fi
