@@ -9,6 +9,8 @@
  * audio; a response that ends without its chunked terminator or short of its Content-Length
  * counts as a transport error. Aggregate RTF then comes from the server's own audio count
  * (/metrics), and the run fails if the RSS grew by more than 5 % from request 100 to the end.
+ * A client refused with 503 waits its Retry-After (at most 30 s) and sends the same request
+ * again, as a well-behaved client would; the refusals are counted.
  *
  * usage: server_load --url http://127.0.0.1:8880 [--pid PID] [--clients 8] [--requests 1000]
  *                    [--voice V] [--per-client-report 50] [--mixed] */
@@ -26,6 +28,8 @@ typedef struct {
     struct curl_slist *hdr;
     char *body;
     int cancel; /* the client hangs up after its first audio */
+    int waiting; /* --mixed: refused with 503; sends request `index` again at retry_at */
+    double retry_at;
 } slot;
 
 static int mixed;
@@ -197,6 +201,11 @@ int main(int argc, char **argv)
     for (int c = 0; c < clients && started < total; c++)
         start(m, &slots[c], url, voice, started++);
     while (done < total) {
+        for (int c = 0; c < clients; c++)
+            if (slots[c].waiting && !slots[c].h && now() >= slots[c].retry_at) {
+                slots[c].waiting = 0;
+                start(m, &slots[c], url, voice, slots[c].index);
+            }
         int running;
         curl_multi_perform(m, &running);
         CURLMsg *msg;
@@ -230,11 +239,24 @@ int main(int argc, char **argv)
                 s5xx++;
             else
                 s4xx++;
+            double retry = 0;
+            if (mixed && code == 503) {
+                struct curl_header *ra = NULL;
+                retry = 1;
+                if (curl_easy_header(s->h, "Retry-After", 0, CURLH_HEADER, -1, &ra) == CURLHE_OK)
+                    retry = atof(ra->value);
+                retry = retry < 0.2 ? 0.2 : (retry > 30 ? 30 : retry);
+            }
             curl_multi_remove_handle(m, s->h);
             curl_easy_cleanup(s->h);
             s->h = NULL;
             curl_slist_free_all(s->hdr);
             free(s->body);
+            if (retry > 0) {
+                s->waiting = 1;
+                s->retry_at = now() + retry;
+                continue;
+            }
             done++;
             if (done == 100) {
                 struct timespec settle = {0, 300 * 1000000L};
@@ -253,7 +275,7 @@ int main(int argc, char **argv)
             if (started < total && !(started == 100 && done < 100)) {
                 if (started == 100) {
                     for (int c = 0; c < clients && started < total; c++)
-                        if (!slots[c].h)
+                        if (!slots[c].h && !slots[c].waiting)
                             start(m, &slots[c], url, voice, started++);
                 } else {
                     start(m, s, url, voice, started++);

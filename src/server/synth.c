@@ -598,6 +598,8 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
          * within REQUEST_TIMEOUT_S (or fails first) gets an error status instead of a 200 that
          * ends early. Once audio flows the deadline no longer applies; only the client can end
          * the stream by not reading. */
+        r->counted_stream = 1; /* kokoro_active_streams counts it from admission on */
+        kk_metrics_streams(&s->metrics, 1);
         int rc = STEP_MORE;
         while (r->next == 0 && !r->finished && (rc = step(r)) == STEP_MORE)
             ;
@@ -611,8 +613,6 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
         }
         r->deadline = HUGE_VAL;
         kk_req_header(req, "X-Accel-Buffering", "no");
-        r->counted_stream = 1;
-        kk_metrics_streams(&s->metrics, 1);
         kk_req_respond_stream(req, 200, ctype, run_read, r, run_free);
         return;
     }
