@@ -34,7 +34,23 @@ void kk_admission_destroy(kk_admission *a)
 
 static double rate_locked(const kk_admission *a)
 {
-    return (a->rate_audio_s + PRIOR_RATE * PRIOR_WALL_S) / (a->rate_wall_s + PRIOR_WALL_S);
+    double per_chunk = (a->chunk_audio_s + PRIOR_RATE * PRIOR_WALL_S) / (a->chunk_wall_s + PRIOR_WALL_S);
+    double concurrency = a->busy_s > 0 ? a->concurrency_s / a->busy_s : 1.0;
+    return per_chunk * (concurrency > 1.0 ? concurrency : 1.0);
+}
+
+/* Integrates busy time and concurrency up to now, decaying the older measurements. */
+static void advance_locked(kk_admission *a, double now)
+{
+    double dt = now - a->last_event;
+    a->last_event = now;
+    if (a->running <= 0 || dt <= 0)
+        return;
+    double keep = exp(-dt / DECAY_HORIZON_S);
+    a->chunk_audio_s *= keep;
+    a->chunk_wall_s *= keep;
+    a->busy_s = a->busy_s * keep + dt;
+    a->concurrency_s = a->concurrency_s * keep + dt * (double)a->running;
 }
 
 double kk_admission_estimate(kk_admission *a, size_t n_phonemes, double speed, double pause_s)
@@ -52,7 +68,7 @@ int kk_admission_admit(kk_admission *a, double estimate_s, kk_ticket *t, double 
     double rate = rate_locked(a);
     double wait = (a->queued_s + estimate_s) / rate;
     /* An idle server takes any one request: however long, refusing it could never succeed later. */
-    if (a->tickets > 0 && a->rate_wall_s >= MIN_MEASURED_WALL_S && wait > a->max_wait_s) {
+    if (a->tickets > 0 && a->busy_s >= MIN_MEASURED_WALL_S && wait > a->max_wait_s) {
         double excess = wait - a->max_wait_s;
         pthread_mutex_unlock(&a->mu);
         *retry_after_s = excess < 1 ? 1 : ceil(excess);
@@ -98,28 +114,24 @@ void kk_admission_release(kk_admission *a, kk_ticket *t)
 
 void kk_admission_chunk_begin(kk_admission *a)
 {
+    double now = kk_now();
     pthread_mutex_lock(&a->mu);
-    if (a->running++ == 0)
-        a->busy_since = kk_now();
+    advance_locked(a, now);
+    a->running++;
     pthread_mutex_unlock(&a->mu);
 }
 
-void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s)
+void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s, double wall_s)
 {
     double now = kk_now();
     pthread_mutex_lock(&a->mu);
-    /* Wall time is added as it passes (not only when the server falls idle), so a server that is
-     * never idle still measures; audio is added per chunk. */
-    double dt = now - a->busy_since;
-    a->busy_since = now;
+    advance_locked(a, now);
     if (--a->running < 0)
         a->running = 0;
-    if (dt > 0) {
-        double keep = exp(-dt / DECAY_HORIZON_S);
-        a->rate_audio_s *= keep;
-        a->rate_wall_s = a->rate_wall_s * keep + dt;
+    if (audio_s > 0 && wall_s > 0) {
+        a->chunk_audio_s += audio_s;
+        a->chunk_wall_s += wall_s;
     }
-    a->rate_audio_s += audio_s;
     if (n_phonemes > 0 && audio_s > 0) {
         double keep = 1.0 - (double)n_phonemes / PHONEME_HORIZON;
         keep = keep < 0 ? 0 : keep;

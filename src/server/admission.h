@@ -2,8 +2,10 @@
  *
  * Every admitted request holds a ticket for the seconds of audio it is expected to make (from its
  * phoneme count); what its chunks have made so far is taken off as they finish. The server's
- * synthesis rate is measured over wall time while any chunk runs (audio seconds per wall second,
- * whatever the threads per chunk), so queued seconds / rate is how long the queue takes to drain.
+ * synthesis rate (audio seconds per wall second, whatever the threads per chunk) is measured as
+ * each chunk's own audio per wall second times the mean number of chunks running while any runs;
+ * crediting a chunk's audio and wall time together keeps a long chunk from reading as a dip. So
+ * queued seconds / rate is how long the queue takes to drain.
  * A request is refused (503) when admitting it would make that wait exceed max_wait_s, and its
  * Retry-After is the time until enough of the queue has drained for it to fit. */
 #ifndef KOKORO_SERVER_ADMISSION_H
@@ -16,10 +18,11 @@ typedef struct {
     double max_wait_s;     /* queued audio / rate above which new requests are refused */
     double queued_s;       /* estimated audio seconds admitted and not yet made */
     size_t tickets;
-    /* rate: decayed sums of audio made and of wall time with at least one chunk running */
-    double rate_audio_s, rate_wall_s;
+    /* rate: decayed sums of finished chunks' audio and own wall time, of wall time with at least
+     * one chunk running, and of running chunks integrated over that time */
+    double chunk_audio_s, chunk_wall_s, busy_s, concurrency_s;
     int running;
-    double busy_since;
+    double last_event;
     /* seconds of audio per phoneme, learnt from the chunks made (decayed sums) */
     double ph_audio_s, ph_count;
 } kk_admission;
@@ -43,9 +46,10 @@ void kk_admission_progress(kk_admission *a, kk_ticket *t, double audio_s);
 /* The request is finished or abandoned: what it had left leaves the queue. */
 void kk_admission_release(kk_admission *a, kk_ticket *t);
 
-/* Workers call these around each chunk they compute; n_phonemes/audio_s teach the estimate. */
+/* Workers call these around each chunk they compute; wall_s is the chunk's own wall time, and
+ * n_phonemes/audio_s also teach the estimate (0, 0 for a chunk that failed). */
 void kk_admission_chunk_begin(kk_admission *a);
-void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s);
+void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s, double wall_s);
 
 typedef struct {
     double queued_s, rate, max_wait_s;

@@ -168,7 +168,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
     double t0 = kk_now();
     kk_admission_chunk_begin(&c->s->adm);
     if (kokoro_synthesize(c->s->model, c->p.voice, ph, &opt, &a, &err) != KOKORO_OK) {
-        kk_admission_chunk_end(&c->s->adm, 0, 0);
+        kk_admission_chunk_end(&c->s->adm, 0, 0, 0);
         fprintf(stderr, "kokoro serve: chunk %zu skipped: %s\n", index, err.message);
         free(r);
         *failed = 1;
@@ -179,7 +179,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
         nanosleep(&d, NULL);
     }
     double compute = kk_now() - t0;
-    kk_admission_chunk_end(&c->s->adm, code_points(ph), (double)a.n_samples / KOKORO_SAMPLE_RATE);
+    kk_admission_chunk_end(&c->s->adm, code_points(ph), (double)a.n_samples / KOKORO_SAMPLE_RATE, compute);
     size_t n0 = a.n_samples, n1 = n0, front = 0;
     if (c->p.trim && n0 > 0) {
         /* Where the kept part starts, for the word timestamps; then the trim itself. */

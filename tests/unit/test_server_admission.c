@@ -33,29 +33,41 @@ int main(void)
     kk_admission_get(&a, &st);
     CHECK(st.tickets == 0 && st.queued_s == 0);
 
-    /* Two overlapping chunks over ~2.1 s of wall time make 4.2 s of audio: rate ~2 measured
-     * (whatever the number of chunks at once), blended with the prior's 0.5 s at rate 1; 100
-     * phonemes per 2.1 s chunk teach 0.021 s per phoneme. */
+    /* Two chunks side by side, each 2.1 s of audio in its ~2.1 s of wall time: each runs at real
+     * time and two run at once, so the server makes ~2 audio s per s (the prior, rate 1 for
+     * 0.5 s, weighs in the per-chunk rate); 100 phonemes per chunk teach ~0.021 s per phoneme. */
     kk_admission_chunk_begin(&a);
     kk_admission_chunk_begin(&a);
     struct timespec d = {2, 100 * 1000000L};
     nanosleep(&d, NULL);
-    kk_admission_chunk_end(&a, 100, 2.1);
-    kk_admission_chunk_end(&a, 100, 2.1);
+    kk_admission_chunk_end(&a, 100, 2.1, 2.1);
+    kk_admission_chunk_end(&a, 100, 2.1, 2.1);
     kk_admission_get(&a, &st);
     double rate = st.rate;
-    CHECK_MSG(near(rate, 4.7 / 2.6, 0.1), "rate %g", rate);
-    CHECK_MSG(near(kk_admission_estimate(&a, 100, 1.0, 0), 2.1, 0.01), "estimate %g",
+    CHECK_MSG(near(rate, 2.0, 0.1), "rate %g", rate);
+    /* A long chunk still running does not pull the rate down: only finished chunks count. */
+    kk_admission_chunk_begin(&a);
+    kk_admission_chunk_begin(&a);
+    struct timespec d2 = {0, 300 * 1000000L};
+    nanosleep(&d2, NULL);
+    kk_admission_chunk_end(&a, 10, 0.3, 0.3);
+    kk_admission_get(&a, &st);
+    CHECK_MSG(near(st.rate, 2.0, 0.15), "rate with a chunk in flight %g", st.rate);
+    kk_admission_chunk_end(&a, 10, 0.3, 0.3);
+    kk_admission_get(&a, &st);
+    rate = st.rate;
+    /* 4.8 s of audio over 220 phonemes */
+    CHECK_MSG(near(kk_admission_estimate(&a, 100, 1.0, 0), 480.0 / 220.0, 0.01), "estimate %g",
               kk_admission_estimate(&a, 100, 1.0, 0));
 
     /* An idle server takes even a request longer than the limit. */
     CHECK(kk_admission_admit(&a, 1000, &t1, &ra));
     kk_admission_release(&a, &t1);
 
-    /* The 10 s limit holds 10 * rate (~18 s) of audio. */
+    /* The 10 s limit holds 10 * rate (~20 s) of audio. */
     CHECK(kk_admission_admit(&a, 12, &t1, &ra));
-    CHECK(!kk_admission_admit(&a, 7, &t2, &ra));
-    CHECK_MSG(ra == 1, "retry after %g", ra); /* under a second of excess rounds up to 1 */
+    CHECK(!kk_admission_admit(&a, 10, &t2, &ra));
+    CHECK_MSG(ra == ceil(22 / rate - 10), "retry after %g", ra);
     CHECK(kk_admission_admit(&a, 5, &t2, &ra));
     CHECK(!kk_admission_admit(&a, 9, &t3, &ra));
     CHECK_MSG(ra == ceil(26 / rate - 10), "retry after %g, want %g", ra, ceil(26 / rate - 10));
