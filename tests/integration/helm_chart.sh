@@ -47,6 +47,8 @@ grep -q 'path: /health' "$tmp/r1.yaml" || fail "probes"
 render --set terminationGracePeriodSeconds=30 >"$tmp/bad1.yaml"
 if validate "$tmp/bad1.yaml" >"$tmp/bad1.txt"; then fail "short grace period accepted"; fi
 grep -q 'does not cover' "$tmp/bad1.txt" || fail "short grace period: $(cat "$tmp/bad1.txt")"
+render --set livenessProbe.failureThreshold=3 >"$tmp/bad3.yaml"
+if validate "$tmp/bad3.yaml" >"$tmp/bad3.txt"; then fail "liveness shorter than the drain accepted"; fi
 sed 's/periodSeconds:/periodSecond:/' "$tmp/r1.yaml" >"$tmp/bad2.yaml"
 if validate "$tmp/bad2.yaml" >"$tmp/bad2.txt"; then fail "misspelt field accepted"; fi
 grep -q 'not a field' "$tmp/bad2.txt" || fail "misspelt field: $(cat "$tmp/bad2.txt")"

@@ -166,6 +166,10 @@ def invariants(docs, errors):
     drain = float(env.get("SHUTDOWN_TIMEOUT_S") or 10)
     if grace <= sleep_s + drain:
         errors.append(f"terminationGracePeriodSeconds {grace} does not cover preStop {sleep_s} s + drain {drain:g} s")
+    # /health is 503 while draining: liveness must not restart the container during a drain.
+    live = main.get("livenessProbe", {})
+    if live.get("periodSeconds", 10) * live.get("failureThreshold", 3) <= drain:
+        errors.append("livenessProbe would restart a draining container (period x failures <= SHUTDOWN_TIMEOUT_S)")
     for svc in by_kind.get("Service", []):
         if any(labels.get(k) != v for k, v in svc["spec"].get("selector", {}).items()) or not svc["spec"].get("selector"):
             errors.append("Service selector does not match the pods")
