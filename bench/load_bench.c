@@ -11,6 +11,8 @@
  *
  * usage: load_bench [DIR]   (scratch files go to DIR, default $TMPDIR or /tmp, and are removed;
  *                            each load runs in a fresh process: load_bench --load FILE)
+ *        load_bench --write FILE   (only writes the checkpoint and keeps it: bench/server_load.sh
+ *                                   --full-size serves it)
  */
 #include <math.h>
 #include <stdint.h>
@@ -61,6 +63,11 @@ static double rss_mb(void)
 
 static int has(const char *s, const char *sub) { return strstr(s, sub) != NULL; }
 
+/* --write: a checkpoint to serve, so durations and pitch are set as kokoro bench's random model
+ * sets them (about 4 frames per token, every frame voiced); otherwise a random duration head
+ * makes ~25 frames per token and minutes of audio per sentence. */
+static int speechlike;
+
 static rec *add(recorder *r, const char *name, int ndim, const int64_t *shape)
 {
     if (r->n == r->cap) {
@@ -82,6 +89,14 @@ static rec *add(recorder *r, const char *name, int ndim, const int64_t *shape)
     for (size_t i = 0; i < t->numel; i++) {
         r->rng = r->rng * 6364136223846793005ull + 1442695040888963407ull;
         t->data[i] = ((float)((r->rng >> 40) & 0xFFFFFF) / 8388608.0f - 1.0f) * 0.05f;
+    }
+    for (size_t i = 0; speechlike && i < t->numel; i++) {
+        if (has(name, "duration_proj.linear_layer.bias"))
+            t->data[i] = -2.44f; /* sigmoid 0.08, summed over 50 bins */
+        else if (has(name, "duration_proj.linear_layer.weight"))
+            t->data[i] *= 0.1f;
+        else if (has(name, "F0_proj.bias"))
+            t->data[i] = 150.0f;
     }
     /* As in the released file: every convolution is weight-normed except the noise convolutions
      * and the 1-channel F0/N projections. */
@@ -382,9 +397,14 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--load") == 0)
         return load_only(argv[2]);
+    int write_only = argc == 3 && strcmp(argv[1], "--write") == 0;
     const char *dir = argc > 1 ? argv[1] : getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     char pth[1024], st32[1024], st16[1024];
     snprintf(pth, sizeof pth, "%s/load_bench_%d.pth", dir, (int)getpid());
+    if (write_only) {
+        snprintf(pth, sizeof pth, "%s", argv[2]);
+        speechlike = 1;
+    }
     snprintf(st32, sizeof st32, "%s/load_bench_%d_f32.safetensors", dir, (int)getpid());
     snprintf(st16, sizeof st16, "%s/load_bench_%d_bf16.safetensors", dir, (int)getpid());
 
@@ -403,6 +423,17 @@ int main(int argc, char **argv)
     size_t params = write_pth(pth, &r);
     printf("wrote %s: %zu tensors requested by the engine, %zu parameters in the file "
            "(g and v apart, pooler included) in %.2f s\n", pth, r.n, params, now() - t0);
+    if (write_only) {
+        for (size_t i = 0; i < r.n; i++) {
+            free(r.v[i].component);
+            free(r.v[i].key);
+            free(r.v[i].data);
+        }
+        free(r.v);
+        free(w);
+        free(cfg);
+        return params ? 0 : 1;
+    }
 
     measure("kokoro-v1_0-like .pth", pth, &r);
     kk_checkpoint *ck;

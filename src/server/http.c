@@ -98,6 +98,21 @@ void kk_req_respond(kk_req *r, unsigned status, const char *content_type, const 
     queue(r, status, resp);
 }
 
+/* The connection timeout is meant for a client that stops reading or trickles its body. While the
+ * server itself is working (the handler synthesising a whole body, a stream's reader waiting for
+ * its next chunk) the timer is switched off; switching it back on restarts it, so the time spent on
+ * our own work never counts as the client's idleness. Both run on the connection's own thread. */
+static void idle_timer_off(kk_req *r)
+{
+    MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
+}
+
+static void idle_timer_on(kk_req *r)
+{
+    if (r->idle_timeout_s)
+        MHD_set_connection_option(r->conn, MHD_CONNECTION_OPTION_TIMEOUT, r->idle_timeout_s);
+}
+
 typedef struct {
     kk_req *req;
     kk_stream_read read;
@@ -109,7 +124,11 @@ static ssize_t stream_reader(void *cls, uint64_t pos, char *buf, size_t max)
 {
     (void)pos;
     stream_wrap *w = cls;
+    if (w->req)
+        idle_timer_off(w->req);
     ssize_t n = w->read(w->ctx, buf, max);
+    if (w->req)
+        idle_timer_on(w->req);
     if (n > 0) {
         if (w->req) {
             if (!w->req->t_first_byte)
@@ -193,6 +212,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->method = method;
         r->path = url;
         r->t_start = kk_now();
+        r->idle_timeout_s = h->lim.idle_timeout_s;
         *con_cls = r;
         const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
@@ -257,7 +277,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (!r->body)
             return MHD_NO;
     }
+    idle_timer_off(r);
     h->handler(h->app, r);
+    idle_timer_on(r);
     if (!r->status) {
         static const char msg[] = "{\"error\":{\"message\":\"no response\",\"type\":\"server_error\","
                                   "\"code\":\"internal_error\"}}";

@@ -28,6 +28,7 @@ typedef struct kk_req {
     double audio_seconds;  /* set by speech routes, for the access log */
     const char *route;     /* metrics label chosen by the router (static string) */
     int is_stream;
+    unsigned idle_timeout_s; /* the connection timeout to restore after the server's own work */
     kk_header *headers;    /* extra response headers, added by kk_req_header */
 } kk_req;
 

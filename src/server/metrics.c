@@ -75,6 +75,13 @@ void kk_metrics_busy(kk_metrics *m)
     pthread_mutex_unlock(&m->mu);
 }
 
+void kk_metrics_stream_cut(kk_metrics *m)
+{
+    pthread_mutex_lock(&m->mu);
+    m->streams_cut++;
+    pthread_mutex_unlock(&m->mu);
+}
+
 void kk_metrics_streams(kk_metrics *m, int delta)
 {
     pthread_mutex_lock(&m->mu);
@@ -154,6 +161,8 @@ char *kk_metrics_render(kk_metrics *m, const kk_metrics_gauges *g)
         m->rejected_busy);
     out(&b, "# HELP kokoro_active_streams Streaming responses in progress.\n"
             "# TYPE kokoro_active_streams gauge\nkokoro_active_streams %ld\n", m->active_streams);
+    out(&b, "# HELP kokoro_streams_cut_total Streams the server ended early (shutdown deadline, internal error).\n"
+            "# TYPE kokoro_streams_cut_total counter\nkokoro_streams_cut_total %llu\n", m->streams_cut);
     hist(&b, "kokoro_rtf", "Real-time factor per chunk (compute seconds / audio seconds).", &m->rtf);
     hist(&b, "kokoro_time_to_first_byte_seconds", "Time from request to first audio byte.", &m->ttfb);
     pthread_mutex_unlock(&m->mu);
@@ -169,6 +178,14 @@ char *kk_metrics_render(kk_metrics *m, const kk_metrics_gauges *g)
                 "# TYPE kokoro_workers gauge\nkokoro_workers %d\n", g->workers);
         out(&b, "# HELP kokoro_http_connections Open HTTP connections.\n"
                 "# TYPE kokoro_http_connections gauge\nkokoro_http_connections %u\n", g->connections);
+        out(&b, "# HELP kokoro_queued_audio_seconds Estimated seconds of audio admitted and not yet made.\n"
+                "# TYPE kokoro_queued_audio_seconds gauge\nkokoro_queued_audio_seconds %.3f\n", g->queued_audio_s);
+        out(&b, "# HELP kokoro_synthesis_rate Audio seconds made per wall second while synthesising (measured).\n"
+                "# TYPE kokoro_synthesis_rate gauge\nkokoro_synthesis_rate %.4f\n", g->rate);
+        out(&b, "# HELP kokoro_queue_wait_limit_seconds Queued audio / rate above which requests get 503.\n"
+                "# TYPE kokoro_queue_wait_limit_seconds gauge\nkokoro_queue_wait_limit_seconds %g\n", g->max_wait_s);
+        out(&b, "# HELP kokoro_draining 1 while the server drains after SIGTERM.\n"
+                "# TYPE kokoro_draining gauge\nkokoro_draining %d\n", g->draining);
     }
     if (b.oom) {
         free(b.buf);

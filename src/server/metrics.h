@@ -24,7 +24,7 @@ typedef struct {
     } series[KK_METRICS_MAX_SERIES];
     size_t n_series;
     double audio_seconds, synth_seconds;
-    unsigned long long chunks, rejected_busy;
+    unsigned long long chunks, rejected_busy, streams_cut;
     long active_streams;
     kk_histogram rtf, ttfb;
 } kk_metrics;
@@ -37,11 +37,15 @@ void kk_metrics_synth(kk_metrics *m, double audio_s, double compute_s);
 void kk_metrics_ttfb(kk_metrics *m, double seconds);
 void kk_metrics_busy(kk_metrics *m);
 void kk_metrics_streams(kk_metrics *m, int delta);
+/* A stream the server ended before its end (shutdown deadline, internal error). */
+void kk_metrics_stream_cut(kk_metrics *m);
 
 typedef struct {
     size_t queue_jobs, queue_pending, running;
     int workers;
     unsigned connections;
+    double queued_audio_s, rate, max_wait_s;
+    int draining;
 } kk_metrics_gauges;
 
 /* Renders the exposition text (malloc'd). */

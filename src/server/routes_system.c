@@ -10,7 +10,12 @@
 
 void kk_route_health(kk_server *s, kk_req *req)
 {
-    (void)s;
+    /* Not ready while draining, so that a load balancer or Kubernetes sends new work elsewhere. */
+    if (s->draining) {
+        static const char draining[] = "{\"status\":\"draining\"}";
+        kk_req_respond(req, 503, "application/json", draining, sizeof draining - 1);
+        return;
+    }
     static const char body[] = "{\"status\":\"healthy\"}";
     kk_req_respond(req, 200, "application/json", body, sizeof body - 1);
 }
@@ -26,8 +31,11 @@ void kk_route_metrics(kk_server *s, kk_req *req)
 {
     kk_sched_stats st;
     kk_sched_get_stats(s->sched, &st);
+    kk_admission_stats as;
+    kk_admission_get(&s->adm, &as);
     kk_metrics_gauges g = {st.jobs, st.pending_items, st.running_items, st.workers,
-                           s->http ? kk_http_connections(s->http) : 0};
+                           s->http ? kk_http_connections(s->http) : 0,
+                           as.queued_s, as.rate, as.max_wait_s, s->draining};
     char *text = kk_metrics_render(&s->metrics, &g);
     if (!text) {
         kk_send_error(req, 500, "internal_error", "out of memory");

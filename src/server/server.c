@@ -9,18 +9,33 @@
 #include <time.h>
 
 #include "model/voice.h"
+#include "nn/parallel.h"
 
+static size_t in_flight(kk_server *s)
+{
+    kk_admission_stats st;
+    kk_admission_get(&s->adm, &st);
+    return st.tickets;
+}
+
+/* Draining: the port stays open so that new requests get a quick 503 (and /health says not ready)
+ * rather than a refused connection, while admitted requests, streams included, run to their end
+ * within SHUTDOWN_TIMEOUT_S. Whatever is left then is cut, detectably (see synth.c). */
 static void shutdown_gracefully(kk_server *s)
 {
-    kk_http_quiesce(s->http);
+    s->draining = 1;
     double deadline = kk_now() + s->cfg->shutdown_timeout_s;
-    while (kk_http_connections(s->http) > 0 && kk_now() < deadline) {
+    while (in_flight(s) > 0 && kk_now() < deadline) {
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-    unsigned left = kk_http_connections(s->http);
+    kk_http_quiesce(s->http);
+    size_t left = in_flight(s);
     if (left)
-        fprintf(stderr, "kokoro serve: cancelling %u unfinished request%s\n", left, left == 1 ? "" : "s");
+        fprintf(stderr, "kokoro serve: drain deadline (%g s) reached; cutting %zu unfinished request%s\n",
+                s->cfg->shutdown_timeout_s, left, left == 1 ? "" : "s");
+    else
+        fprintf(stderr, "kokoro serve: drained\n");
     s->stopping = 1; /* open streams notice within one poll and end */
     kk_http_stop(s->http);
     s->http = NULL;
@@ -65,8 +80,17 @@ int kk_server_run(const kk_settings *cfg)
         return 1;
     }
     kk_metrics_init(&s.metrics);
-    s.sched = kk_sched_new(cfg->workers, cfg->max_queue);
+    /* A non-streamed request is only useful if it can finish before its deadline. */
+    kk_admission_init(&s.adm, cfg->max_queue_wait_s < cfg->request_timeout_s ? cfg->max_queue_wait_s
+                                                                               : cfg->request_timeout_s);
+    /* One pool for all chunks: a lone chunk computes on every core, concurrent ones share them
+     * first come first served instead of each starting threads of its own. */
     int rc = 1;
+    if (kokoro_pool_new(cfg->threads, &s.pool, &err) != KOKORO_OK) {
+        fprintf(stderr, "kokoro serve: %s\n", err.message);
+        goto out;
+    }
+    s.sched = kk_sched_new(cfg->workers, cfg->max_queue);
     if (!s.sched) {
         fprintf(stderr, "kokoro serve: cannot start %d worker threads\n", cfg->workers);
         goto out;
@@ -77,9 +101,9 @@ int kk_server_run(const kk_settings *cfg)
         fprintf(stderr, "kokoro serve: %s\n", msg);
         goto out;
     }
-    fprintf(stderr, "kokoro serve: listening on http://%s:%d (model %s, %zu voices, %d workers)\n",
+    fprintf(stderr, "kokoro serve: listening on http://%s:%d (model %s, %zu voices, %d workers, %d compute threads)\n",
             strchr(cfg->host, ':') ? "[::]" : cfg->host, kk_http_port(s.http), cfg->model_path, n_voices,
-            cfg->workers);
+            cfg->workers, kk_pool_workers(s.pool) + 1);
     for (;;) {
         int sig = sigwaitinfo(&set, NULL);
         if (sig == SIGTERM || sig == SIGINT) {
@@ -94,7 +118,9 @@ int kk_server_run(const kk_settings *cfg)
 out:
     kk_http_stop(s.http);
     kk_sched_free(s.sched);
+    kokoro_pool_free(s.pool);
     kk_metrics_destroy(&s.metrics);
+    kk_admission_destroy(&s.adm);
     kk_downloads_destroy(&s.downloads);
     kokoro_frontend_free(s.fe);
     kokoro_model_free(s.model);

@@ -3,6 +3,7 @@
 #ifndef KOKORO_SERVER_SERVER_H
 #define KOKORO_SERVER_SERVER_H
 #include "kokoro.h"
+#include "server/admission.h"
 #include "server/downloads.h"
 #include "server/http.h"
 #include "server/metrics.h"
@@ -14,10 +15,13 @@ typedef struct kk_server {
     kokoro_model *model;
     kokoro_frontend *fe;
     kk_sched *sched;
+    kokoro_pool *pool; /* compute threads every chunk's parallel work shares */
+    kk_admission adm;
     kk_metrics metrics;
     kk_downloads downloads;
     kk_http *http;
-    volatile int stopping; /* set on SIGTERM/SIGINT: in-flight work may be cut */
+    volatile int draining; /* SIGTERM/SIGINT seen: /health is not ready, new synthesis gets 503 */
+    volatile int stopping; /* the drain deadline passed: in-flight work may be cut */
 } kk_server;
 
 /* Loads the model, opens the port and serves until SIGTERM/SIGINT. Returns the process exit

@@ -11,12 +11,14 @@
 const char kk_serve_usage[] =
     "usage: kokoro serve [--host H] [--port P] [--model FILE [--config FILE] | --model-dir DIR]\n"
     "                    [--voices-dir DIR] [--workers N] [--threads N] [--max-queue N]\n"
+    "                    [--max-queue-wait S]\n"
     "                    [--max-body BYTES] [--max-input CHARS] [--request-timeout S]\n"
     "                    [--temp-dir DIR] [--allow-voice-saving] [--quiet]\n"
     "environment: HOST PORT KOKORO_MODEL_DIR VOICES_DIR API_KEYS CORS_ENABLED CORS_ORIGINS\n"
     "  ALLOW_LOCAL_VOICE_SAVING TEMP_FILE_DIR MAX_TEMP_DIR_COUNT MAX_TEMP_DIR_AGE_HOURS\n"
     "  MAX_TEMP_DIR_SIZE_MB DEFAULT_VOICE DEFAULT_VOICE_CODE DEFAULT_VOLUME_MULTIPLIER\n"
-    "  ADVANCED_TEXT_NORMALIZATION KOKORO_WORKERS KOKORO_MAX_QUEUE MAX_BODY_BYTES MAX_INPUT_CHARS\n"
+    "  ADVANCED_TEXT_NORMALIZATION KOKORO_WORKERS KOKORO_MAX_QUEUE KOKORO_MAX_QUEUE_WAIT_S\n"
+    "  MAX_BODY_BYTES MAX_INPUT_CHARS\n"
     "  REQUEST_TIMEOUT_S IDLE_TIMEOUT_S BODY_TIMEOUT_S MAX_CONNECTIONS SHUTDOWN_TIMEOUT_S\n"
     "  PROTECT_HEALTH_METRICS ACCESS_LOG ENABLE_WEB_PLAYER\n"
     "Model loading happens before the port opens; a missing model exits with code 1.\n";
@@ -104,8 +106,9 @@ void kk_settings_init(kk_settings *s)
     s->port = 8880;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     s->workers = cores > 0 ? (int)cores : 1;
-    s->threads = 1;
+    s->threads = 0; /* the shared compute pool: every core */
     s->max_queue = 64;
+    s->max_queue_wait_s = 120;
     s->max_body_bytes = 1u << 20;
     s->max_input_chars = 100000;
     s->request_timeout_s = 600;
@@ -133,6 +136,7 @@ void kk_settings_init(kk_settings *s)
     s->workers = (int)env_num("KOKORO_WORKERS", s->workers);
     s->threads = (int)env_num("KOKORO_THREADS", s->threads);
     s->max_queue = (size_t)env_num("KOKORO_MAX_QUEUE", (double)s->max_queue);
+    s->max_queue_wait_s = env_num("KOKORO_MAX_QUEUE_WAIT_S", s->max_queue_wait_s);
     s->max_body_bytes = (size_t)env_num("MAX_BODY_BYTES", (double)s->max_body_bytes);
     s->max_input_chars = (size_t)env_num("MAX_INPUT_CHARS", (double)s->max_input_chars);
     s->request_timeout_s = env_num("REQUEST_TIMEOUT_S", s->request_timeout_s);
@@ -140,6 +144,7 @@ void kk_settings_init(kk_settings *s)
     s->body_timeout_s = env_num("BODY_TIMEOUT_S", s->body_timeout_s);
     s->max_connections = (unsigned)env_num("MAX_CONNECTIONS", s->max_connections);
     s->shutdown_timeout_s = env_num("SHUTDOWN_TIMEOUT_S", s->shutdown_timeout_s);
+    s->test_chunk_delay_ms = (unsigned)env_num("KOKORO_TEST_CHUNK_DELAY_MS", 0);
     set_api_keys(s, getenv("API_KEYS"));
     s->protect_health = env_bool("PROTECT_HEALTH_METRICS", 0);
     s->cors_enabled = env_bool("CORS_ENABLED", s->cors_enabled);
@@ -216,6 +221,7 @@ int kk_settings_parse_args(kk_settings *s, int argc, char **argv, char *err, siz
         NUM_FLAG("--workers", 1, 256, s->workers)
         NUM_FLAG("--threads", 0, 256, s->threads)
         NUM_FLAG("--max-queue", 1, 1e6, s->max_queue)
+        NUM_FLAG("--max-queue-wait", 0.1, 1e6, s->max_queue_wait_s)
         NUM_FLAG("--max-body", 1024, 1e10, s->max_body_bytes)
         NUM_FLAG("--max-input", 1, 1e9, s->max_input_chars)
         NUM_FLAG("--request-timeout", 1, 1e6, s->request_timeout_s)
@@ -232,8 +238,8 @@ int kk_settings_parse_args(kk_settings *s, int argc, char **argv, char *err, siz
         snprintf(err, errlen, "kokoro serve: unknown option '%s' (see 'kokoro help serve')", a);
         return -1;
     }
-    if (s->workers < 1 || s->max_queue < 1 || s->port < 0 || s->port > 65535) {
-        snprintf(err, errlen, "kokoro serve: workers, max queue and port must be positive");
+    if (s->workers < 1 || s->max_queue < 1 || s->port < 0 || s->port > 65535 || !(s->max_queue_wait_s > 0)) {
+        snprintf(err, errlen, "kokoro serve: workers, max queue, max queue wait and port must be positive");
         return -1;
     }
     return 0;

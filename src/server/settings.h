@@ -15,6 +15,7 @@ typedef struct {
     int workers;          /* synthesis threads in the pool */
     int threads;          /* BLAS/compute threads per synthesis call (0 = library default) */
     size_t max_queue;     /* admitted requests beyond which 503 */
+    double max_queue_wait_s; /* queued audio / measured rate beyond which 503 (admission.h) */
     size_t max_body_bytes;
     size_t max_input_chars;
     double request_timeout_s;
@@ -40,6 +41,9 @@ typedef struct {
     int enable_voice_tags; /* ENABLE_VOICE_TAGS: [voice:]/[rate:] tags and /dev/dialogue */
     int enable_ssml;       /* ENABLE_SSML */
     int ssml_max_depth;    /* SSML_MAX_DEPTH: deeper element nesting gets 400 */
+    /* KOKORO_TEST_CHUNK_DELAY_MS: each chunk takes this much longer, so that the tests can make
+     * synthesis slower than a timeout with the tiny fixture model. Not a user setting. */
+    unsigned test_chunk_delay_ms;
 } kk_settings;
 
 /* Defaults, then environment. */

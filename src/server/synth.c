@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "server/admission.h"
 #include "server/errors.h"
 #include "server/request.h"
 #include "server/timing.h"
@@ -32,7 +34,16 @@ typedef struct {
     kk_server *s;
     kk_synth_params p;
     size_t n_items;
+    kk_ticket ticket; /* this request's place in the admission queue */
 } synth_ctx;
+
+static size_t code_points(const char *p)
+{
+    size_t n = 0;
+    for (; p && *p; p++)
+        n += ((unsigned char)*p & 0xC0) != 0x80;
+    return n;
+}
 
 static void chunk_audio_free(void *arg)
 {
@@ -158,6 +169,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
             *failed = 1;
             return NULL;
         }
+        kk_admission_progress(&c->s->adm, &c->ticket, ch->pause_s);
         return r;
     }
     if (!ph || !*ph)
@@ -165,7 +177,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
     opt.speed = chunk_speed(&c->p, index);
-    opt.threads = c->s->cfg->threads;
+    opt.pool = c->s->pool;
     /* Each chunk its own stream, so that a seeded request is reproducible chunk by chunk. */
     opt.seed = c->p.has_seed ? c->p.seed * 0x9E3779B97F4A7C15ull + index : 0;
     kokoro_audio a;
@@ -173,13 +185,20 @@ static void *synth_work(void *arg, size_t index, int *failed)
     kokoro_error err;
     double t0 = kk_now();
     const kokoro_voice *voice = c->p.voices && ch ? c->p.voices[c->p.chunk_voice[index]] : c->p.voice;
+    kk_admission_chunk_begin(&c->s->adm);
     if (kokoro_synthesize(c->s->model, voice, ph, &opt, &a, &err) != KOKORO_OK) {
+        kk_admission_chunk_end(&c->s->adm, 0, 0, 0);
         fprintf(stderr, "kokoro serve: chunk %zu skipped: %s\n", index, err.message);
         free(r);
         *failed = 1;
         return NULL;
     }
+    if (c->s->cfg->test_chunk_delay_ms) {
+        struct timespec d = {c->s->cfg->test_chunk_delay_ms / 1000, (long)(c->s->cfg->test_chunk_delay_ms % 1000) * 1000000L};
+        nanosleep(&d, NULL);
+    }
     double compute = kk_now() - t0;
+    kk_admission_chunk_end(&c->s->adm, code_points(ph), (double)a.n_samples / KOKORO_SAMPLE_RATE, compute);
     size_t n0 = a.n_samples, n1 = n0, front = 0;
     if (c->p.trim && n0 > 0) {
         /* Where the kept part starts, for the word timestamps; then the trim itself. */
@@ -209,6 +228,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
         chunk_timestamps(c, ch, &a, front, n1, r);
     kokoro_audio_free(&a);
     kk_metrics_synth(&c->s->metrics, (double)n1 / KOKORO_SAMPLE_RATE, compute);
+    kk_admission_progress(&c->s->adm, &c->ticket, (double)r->n / KOKORO_SAMPLE_RATE);
     return r;
 }
 
@@ -257,6 +277,7 @@ typedef struct {
     int timing_on;
     char timing_name[160]; /* sidecar file in the download store, "" = none */
     size_t tokens;  /* SSE usage */
+    const char *why; /* why the last step ended the request early */
 } synth_run;
 
 static int encoder_sink(void *arg, const uint8_t *d, size_t n)
@@ -446,6 +467,8 @@ static int step(synth_run *r)
         if (r->ctx.p.sse && (emit_sse_delta(r) || emit_sse_done(r)))
             r->oom = 1;
         write_timing_sidecar(r);
+        if (r->oom)
+            r->why = "out_of_memory";
         if (r->tee) {
             fclose(r->tee);
             r->tee = NULL;
@@ -462,10 +485,13 @@ static int step(synth_run *r)
             r->next++;
             return STEP_MORE; /* as Kokoro-FastAPI: a failed chunk is logged and skipped */
         }
-        if (w == KK_JOB_CANCELLED)
+        if (w == KK_JOB_CANCELLED) {
+            r->why = r->s->stopping ? "shutdown" : "cancelled";
             return STEP_ABORT;
+        }
         if (r->s->stopping) {
             kk_job_cancel(r->job);
+            r->why = "shutdown";
             return STEP_ABORT;
         }
         if (kk_now() > r->deadline) {
@@ -474,6 +500,7 @@ static int step(synth_run *r)
         }
         if (r->ctx.p.stream && r->req && kk_req_client_gone(r->req)) {
             kk_job_cancel(r->job);
+            r->why = "client_gone";
             return STEP_ABORT;
         }
     }
@@ -492,6 +519,7 @@ static int step(synth_run *r)
             fprintf(stderr, "kokoro serve: encoding failed: %s\n", err.message);
             chunk_audio_free(a);
             kk_job_cancel(r->job);
+            r->why = "encoder_error";
             return STEP_ABORT;
         }
         r->audio_s += (double)a->n / KOKORO_SAMPLE_RATE;
@@ -504,6 +532,8 @@ static int step(synth_run *r)
             r->oom = 1;
     if (r->ctx.p.sse && emit_sse_delta(r))
         r->oom = 1;
+    if (r->oom)
+        r->why = "out_of_memory";
     return r->oom ? STEP_ABORT : STEP_MORE;
 }
 
@@ -513,6 +543,7 @@ static void run_free(void *arg)
     if (!r)
         return;
     kk_job_release(r->job);
+    kk_admission_release(&r->s->adm, &r->ctx.ticket);
     if (r->counted_stream)
         kk_metrics_streams(&r->s->metrics, -1);
     kokoro_encoder_free(r->enc);
@@ -534,8 +565,16 @@ static ssize_t run_read(void *arg, char *buf, size_t max)
         int st = step(r);
         if (st == STEP_DONE)
             return 0;
-        if (st < 0)
+        if (st < 0) {
+            /* Ending with an error drops the connection without the chunked terminator, which is
+             * how the client can tell. A client that left is not a cut. */
+            const char *why = r->why ? r->why : "error";
+            if (strcmp(why, "client_gone") != 0) {
+                fprintf(stderr, "kokoro serve: stream cut after %.1f s of audio: %s\n", r->audio_s, why);
+                kk_metrics_stream_cut(&r->s->metrics);
+            }
             return -1;
+        }
     }
     size_t n = r->out.len - r->out_off;
     if (n > max)
@@ -564,19 +603,42 @@ void kk_synth_params_free(kk_synth_params *p)
     memset(p, 0, sizeof *p);
 }
 
-static void retry_after(kk_server *s, kk_req *req)
+static void set_retry_after(kk_req *req, double wait)
 {
-    kk_sched_stats st;
-    kk_sched_get_stats(s->sched, &st);
-    double per_chunk = 2.0;
-    pthread_mutex_lock(&s->metrics.mu);
-    if (s->metrics.chunks > 0)
-        per_chunk = s->metrics.synth_seconds / (double)s->metrics.chunks;
-    pthread_mutex_unlock(&s->metrics.mu);
-    double wait = (double)(st.pending_items + st.running_items) * per_chunk / (st.workers ? st.workers : 1);
     char v[32];
     snprintf(v, sizeof v, "%d", wait < 1 ? 1 : (wait > 3600 ? 3600 : (int)ceil(wait)));
     kk_req_header(req, "Retry-After", v);
+}
+
+/* The request count is full: a slot frees when about one request's share of the queue is done. */
+static void retry_after_slot(kk_server *s, kk_req *req)
+{
+    kk_admission_stats st;
+    kk_admission_get(&s->adm, &st);
+    set_retry_after(req, st.tickets ? st.queued_s / st.rate / (double)st.tickets : 1);
+}
+
+static double request_estimate(kk_server *s, const kk_synth_params *p)
+{
+    size_t n = 0;
+    double pause = 0;
+    if (p->phonemes)
+        n = code_points(p->phonemes);
+    for (size_t i = 0; !p->phonemes && i < p->n_chunks; i++) {
+        n += code_points(p->chunks[i].phonemes);
+        pause += p->chunks[i].pause_s;
+    }
+    return kk_admission_estimate(&s->adm, n, p->speed, pause);
+}
+
+static void respond_failed_step(kk_server *s, kk_req *req, int rc)
+{
+    if (rc == STEP_TIMEOUT) {
+        kk_send_error(req, 503, "timeout", "synthesis did not finish within %g s", s->cfg->request_timeout_s);
+    } else {
+        kk_send_error(req, 503, s->stopping ? "shutting_down" : "processing_error",
+                      s->stopping ? "the server is shutting down" : "synthesis was interrupted");
+    }
 }
 
 void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
@@ -614,13 +676,32 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
         run_free(r);
         return;
     }
+    if (s->draining) {
+        set_retry_after(req, 1);
+        kk_req_header(req, "Connection", "close");
+        kk_send_error(req, 503, "shutting_down", "the server is shutting down");
+        run_free(r);
+        return;
+    }
+    double est = request_estimate(s, &r->ctx.p), wait = 0;
+    if (!kk_admission_admit(&s->adm, est, &r->ctx.ticket, &wait)) {
+        kk_admission_stats as;
+        kk_admission_get(&s->adm, &as);
+        kk_metrics_busy(&s->metrics);
+        set_retry_after(req, wait);
+        kk_send_error(req, 503, "server_busy",
+                      "the queue holds %.0f s of audio, about %.0f s of work; retry later", as.queued_s,
+                      as.queued_s / as.rate);
+        run_free(r);
+        return;
+    }
     size_t lookahead = (size_t)(s->cfg->workers > 2 ? s->cfg->workers : 2);
     kk_submit_status sub = kk_sched_submit(s->sched, r->ctx.n_items, lookahead, synth_work, chunk_audio_free,
                                            &r->ctx, &r->job);
     if (sub != KK_SUBMIT_OK) {
         if (sub == KK_SUBMIT_FULL) {
             kk_metrics_busy(&s->metrics);
-            retry_after(s, req);
+            retry_after_slot(s, req);
             kk_send_error(req, 503, "server_busy", "all synthesis slots are taken; retry later");
         } else if (sub == KK_SUBMIT_CLOSED) {
             kk_send_error(req, 503, "shutting_down", "the server is shutting down");
@@ -661,20 +742,33 @@ void kk_synth_respond(kk_server *s, kk_req *req, kk_synth_params *p)
     kk_req_header(req, "Cache-Control", "no-cache");
 
     if (r->ctx.p.stream) {
-        kk_req_header(req, "X-Accel-Buffering", "no");
-        r->counted_stream = 1;
+        /* The first chunk is awaited here, before the status line: a request that cannot start
+         * within REQUEST_TIMEOUT_S (or fails first) gets an error status instead of a 200 that
+         * ends early. Once audio flows the deadline no longer applies; only the client can end
+         * the stream by not reading. */
+        r->counted_stream = 1; /* kokoro_active_streams counts it from admission on */
         kk_metrics_streams(&s->metrics, 1);
+        int rc = STEP_MORE;
+        while (r->next == 0 && !r->finished && (rc = step(r)) == STEP_MORE)
+            ;
+        if (rc < 0) {
+            if (rc == STEP_TIMEOUT)
+                set_retry_after(req, 1);
+            respond_failed_step(s, req, rc);
+            r->req = NULL;
+            run_free(r);
+            return;
+        }
+        r->deadline = HUGE_VAL;
+        kk_req_header(req, "X-Accel-Buffering", "no");
         kk_req_respond_stream(req, 200, ctype, run_read, r, run_free);
         return;
     }
     int rc;
     while ((rc = step(r)) == STEP_MORE)
         ;
-    if (rc == STEP_TIMEOUT) {
-        kk_send_error(req, 503, "timeout", "synthesis did not finish within %g s", s->cfg->request_timeout_s);
-    } else if (rc == STEP_ABORT) {
-        kk_send_error(req, 503, s->stopping ? "shutting_down" : "processing_error",
-                      s->stopping ? "the server is shutting down" : "synthesis was interrupted");
+    if (rc < 0) {
+        respond_failed_step(s, req, rc);
     } else if (r->ctx.p.captioned) {
         if (emit_captioned(r, 0))
             kk_send_error(req, 500, "internal_error", "out of memory");

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `kokoro serve` operations: API keys, CORS origins, voice combining (.pt round trip), the bounded
-# queue (503 + Retry-After), cancellation on disconnect, round-robin fairness, startup failures
-# and graceful shutdown.
+# queue (503 + Retry-After), cancellation on disconnect, round-robin fairness, startup failures,
+# request deadlines (before the first byte only) and graceful shutdown.
 set -euo pipefail
 kokoro=$1 build=$2 src=$3
 tmp=$(mktemp -d "$build/server-ops.XXXXXX")
@@ -52,6 +52,23 @@ code=$(curl -s -o "$tmp/deadline.json" -w '%{http_code}' -H 'Content-Type: appli
 curl -sf "http://127.0.0.1:$server_port/health" >/dev/null || fail "unhealthy after a timeout"
 stop_server
 
+# A stream whose first audio cannot exist before the deadline gets 503 "timeout" before any byte
+# (chunks slowed to 1.5 s); a stream whose audio flows is not cut by the deadline.
+KOKORO_TEST_CHUNK_DELAY_MS=1500 start_server deadline2 --workers 1 --request-timeout 1
+code=$(curl -s -o "$tmp/deadline2.json" -w '%{http_code}' -H 'Content-Type: application/json' \
+  -d '{"input":"One. Two.","voice":"tv_alpha","response_format":"pcm","stream":true}' \
+  "http://127.0.0.1:$server_port/v1/audio/speech")
+[ "$code" = 503 ] && grep -q '"code":"timeout"' "$tmp/deadline2.json" || fail "stream deadline: $code $(cat "$tmp/deadline2.json")"
+stop_server
+KOKORO_TEST_CHUNK_DELAY_MS=400 start_server deadline3 --workers 1 --request-timeout 3
+two=$(python3 -c 'print(" ".join("Sentence %d is here with a few more words to say." % i for i in range(60)))')
+out=$(curl -s -o "$tmp/flowing.pcm" -w '%{http_code} %{time_total}' -H 'Content-Type: application/json' \
+  -d "{\"input\":\"$two\",\"voice\":\"tv_alpha\",\"response_format\":\"pcm\",\"stream\":true}" \
+  "http://127.0.0.1:$server_port/v1/audio/speech") || fail "flowing stream cut (curl $?)"
+[ "${out% *}" = 200 ] && [ -s "$tmp/flowing.pcm" ] || fail "flowing stream: $out"
+python3 -c "import sys; sys.exit(0 if float('${out#* }') > 3 else 1)" || fail "the flowing stream ended before the deadline ($out)"
+stop_server
+
 # SIGTERM while a stream is open: the server ends it within the shutdown deadline and exits 0.
 SHUTDOWN_TIMEOUT_S=1 start_server term --workers 1
 long=$(python3 -c 'print(" ".join("Sentence %d is here." % i for i in range(200)))')
@@ -64,7 +81,12 @@ for _ in $(seq 100); do [ -s "$tmp/partial.pcm" ] && break; sleep 0.05; done
 t0=$(date +%s%N)
 stop_server
 t1=$(date +%s%N)
-wait "$curl_pid" || true
+curl_rc=0
+wait "$curl_pid" || curl_rc=$?
 [ $(( (t1 - t0) / 1000000 )) -lt 5000 ] || fail "shutdown took $(( (t1 - t0) / 1000000 )) ms"
 grep -q 'SIGTERM received' "$server_log" || fail "no shutdown message"
+# Cut at the drain deadline: the client can tell (curl: transfer closed with data outstanding, 18)
+# and the server says so.
+[ "$curl_rc" = 18 ] || fail "a cut stream looked complete to the client (curl exit $curl_rc)"
+grep -q 'stream cut after .*: shutdown' "$server_log" || fail "no log line for the cut stream"
 echo ok

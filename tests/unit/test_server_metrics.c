@@ -22,7 +22,8 @@ int main(void)
     kk_metrics_streams(&m, 1);
     kk_metrics_streams(&m, 1);
     kk_metrics_streams(&m, -1);
-    kk_metrics_gauges g = {3, 7, 2, 4, 9};
+    kk_metrics_stream_cut(&m);
+    kk_metrics_gauges g = {3, 7, 2, 4, 9, 12.5, 1.25, 120, 1};
     char *t = kk_metrics_render(&m, &g);
     CHECK(t != NULL);
     if (t) {
@@ -50,6 +51,11 @@ int main(void)
         CHECK(strstr(t, "kokoro_workers_busy 2\n"));
         CHECK(strstr(t, "kokoro_workers 4\n"));
         CHECK(strstr(t, "kokoro_http_connections 9\n"));
+        CHECK(strstr(t, "kokoro_streams_cut_total 1\n"));
+        CHECK(strstr(t, "kokoro_queued_audio_seconds 12.500\n"));
+        CHECK(strstr(t, "kokoro_synthesis_rate 1.2500\n"));
+        CHECK(strstr(t, "kokoro_queue_wait_limit_seconds 120\n"));
+        CHECK(strstr(t, "kokoro_draining 1\n"));
         /* every non-comment line is "name{labels} value" or "name value" */
         for (char *line = strtok(t, "\n"); line; line = strtok(NULL, "\n"))
             if (line[0] != '#')

@@ -1,0 +1,54 @@
+"""Admission by work: with one long stream running on a server whose synthesis rate has been
+measured, a short request is admitted and a long one is refused with 503 + a Retry-After that
+follows from the queued audio seconds and the rate, all visible in /metrics.
+usage: server_admission.py PORT MAX_QUEUE_WAIT_S"""
+import math
+import os
+import sys
+import threading
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from kkhttp import check, error_shape_ok, finish, request  # noqa: E402
+
+port, limit = int(sys.argv[1]), float(sys.argv[2])
+A = " ".join(["The quick brown fox jumps over the lazy dog."] * 30)
+B = " ".join(["The quick brown fox jumps over the lazy dog."] * 300)
+
+
+def metrics():
+    t = request(port, "GET", "/metrics").body.decode()
+    return {ln.split()[0]: float(ln.split()[1]) for ln in t.splitlines() if ln and ln[0] != "#" and "{" not in ln}
+
+
+done = {}
+t = threading.Thread(target=lambda: done.setdefault("a", request(
+    port, "POST", "/v1/audio/speech", {"input": A, "voice": "tv_alpha", "response_format": "pcm"})))
+t.start()
+time.sleep(4)  # > 2 s of busy time: the rate counts as measured from here on
+m = metrics()
+q, rate = m["kokoro_queued_audio_seconds"], m["kokoro_synthesis_rate"]
+print(f"queued {q:.1f} s of audio, rate {rate:.2f} audio s per s, limit {m['kokoro_queue_wait_limit_seconds']:g} s")
+check(m["kokoro_queue_depth"] == 1 and m["kokoro_active_streams"] == 1, "one stream admitted")
+check(q > 0 and rate > 1 and q / rate < limit, "queued audio and rate in /metrics")
+
+r = request(port, "POST", "/v1/audio/speech", {"input": "Short one.", "voice": "tv_beta", "response_format": "pcm"})
+check(r.status == 200 and len(r.body) > 0, f"a short request fits beside the stream ({r.status})")
+
+r = request(port, "POST", "/v1/audio/speech", {"input": B, "voice": "tv_beta", "response_format": "pcm",
+                                                 "stream": False})
+ra = r.header("retry-after")
+check(error_shape_ok(r, 503, "server_busy") and ra and ra.isdigit(), f"a long request is refused ({r.status})")
+if ra and ra.isdigit():
+    # B is A ten times over, so the wait it would make is about (q + 10 * (q + made)) / rate; the
+    # estimates are learnt as audio is made, hence the loose bounds.
+    est_b = 10 * (q + m["kokoro_audio_seconds_total"])
+    want = (q + est_b) / rate - limit
+    check(want > 5 and want / 3 <= int(ra) <= want * 3, f"Retry-After {ra}, expected about {want:.0f}")
+m = metrics()
+check(m["kokoro_rejected_busy_total"] == 1, "the refusal is counted")
+t.join()
+check(done["a"].status == 200 and done["a"].chunked, "the long stream completed")
+m = metrics()
+check(m["kokoro_queue_depth"] == 0 and m["kokoro_queued_audio_seconds"] == 0, "the queue is empty again")
+finish()
