@@ -12,8 +12,10 @@ sys.path.insert(0, os.path.dirname(__file__))
 from kkhttp import check, error_shape_ok, finish, request  # noqa: E402
 
 port, limit = int(sys.argv[1]), float(sys.argv[2])
-A = " ".join(["The quick brown fox jumps over the lazy dog."] * 30)
-B = " ".join(["The quick brown fox jumps over the lazy dog."] * 300)
+# A must still be streaming when B arrives: at 0.5 s a chunk it lasts ~17 s of work however fast the
+# machine computes (with 30 sentences a fast machine finished it before the test looked).
+A = " ".join(["The quick brown fox jumps over the lazy dog."] * 60)
+B = " ".join(["The quick brown fox jumps over the lazy dog."] * 600)
 
 
 def metrics():
