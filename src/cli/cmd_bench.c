@@ -10,6 +10,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_args.h"
+#include "engine/backend.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "kokoro.h"
@@ -129,6 +130,13 @@ int cmd_bench(int argc, char **argv)
                 fprintf(stderr, "kokoro bench: --runs wants 1..1000, got '%s'\n", v);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--device")) {
+            /* the backend is chosen when the model is built, from KOKORO_DEVICE */
+            if (strcmp(v, "cpu") && strcmp(v, "cuda") && strncmp(v, "cuda:", 5)) {
+                fprintf(stderr, "kokoro bench: --device wants cpu or cuda, got '%s'\n", v);
+                return 2;
+            }
+            setenv("KOKORO_DEVICE", v, 1);
         } else {
             fprintf(stderr, "kokoro bench: unknown option '%s' (see 'kokoro help bench')\n", argv[i]);
             return 2;
@@ -215,6 +223,7 @@ int cmd_bench(int argc, char **argv)
                (double)model->n_params / 1e6);
     }
     t_load = kk_wall_seconds() - t_load;
+    printf("backend: %s\n", model->backend ? model->backend->description : "cpu");
     printf("load %.2f s, threads %d, runs %d (median after one warm-up), compact %s, RSS after "
            "load %.0f MiB\n",
            t_load, threads, runs, compact > 0 ? "on" : (compact < 0 ? "off" : "auto"),
