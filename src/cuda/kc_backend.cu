@@ -228,36 +228,54 @@ const kc_lstm *kc_dev_lstm(kc_backend *b, kc_ctx *c, const kk_lstm_weights *host
     return nullptr;
 }
 
-extern "C" int kk_cuda_backend_new(const kk_weights *w, kk_backend **out, char *msg, size_t cap)
+// Which device KOKORO_DEVICE names (cuda or cuda:N), or -1 with msg.
+static int device_index(int n, char *msg, size_t cap)
 {
-    *out = nullptr;
-    kokoro_cuda_device d;
-    int n = kokoro_cuda_devices(&d, 1, msg, cap);
-    if (n < 0)
-        return -1;
-    if (n == 0) {
-        std::snprintf(msg, cap, "no CUDA device");
-        return -1;
-    }
     const char *v = std::getenv("KOKORO_DEVICE");
     int index = v && std::strncmp(v, "cuda:", 5) == 0 ? std::atoi(v + 5) : 0;
-    if (index < 0 || index >= n) {
+    if (index < 0 || index >= n || index >= 16) {
         std::snprintf(msg, cap, "KOKORO_DEVICE=%s: there are %d CUDA devices", v, n);
         return -1;
     }
-    if (kokoro_cuda_selftest(index, msg, cap) != 0)
+    return index;
+}
+
+extern "C" int kk_cuda_describe(char *buf, size_t cap)
+{
+    kokoro_cuda_device d[16];
+    int n = kokoro_cuda_devices(d, 16, buf, cap);
+    if (n <= 0) {
+        if (n == 0)
+            std::snprintf(buf, cap, "no CUDA device");
         return -1;
+    }
+    int i = device_index(n, buf, cap);
+    if (i < 0)
+        return -1;
+    std::snprintf(buf, cap, "cuda:%d %s, compute %d.%d, %.1f GiB", i, d[i].name, d[i].cc_major,
+                  d[i].cc_minor, d[i].total_memory / 1073741824.0);
+    return 0;
+}
+
+extern "C" int kk_cuda_backend_new(const kk_weights *w, kk_backend **out, char *msg, size_t cap)
+{
+    *out = nullptr;
+    char desc[256];
+    if (kk_cuda_describe(desc, sizeof desc) != 0) {
+        std::snprintf(msg, cap, "%s", desc);
+        return -1;
+    }
     kokoro_cuda_device dd[16];
-    kokoro_cuda_devices(dd, 16, msg, cap);
+    int index = device_index(kokoro_cuda_devices(dd, 16, msg, cap), msg, cap);
+    if (index < 0 || kokoro_cuda_selftest(index, msg, cap) != 0)
+        return -1;
     kc_backend *b = new (std::nothrow) kc_backend;
     if (!b) {
         std::snprintf(msg, cap, "out of memory");
         return -1;
     }
     b->base.name = "cuda";
-    std::snprintf(b->base.description, sizeof b->base.description, "cuda:%d %s, compute %d.%d",
-                  index, dd[index < 16 ? index : 0].name, dd[index < 16 ? index : 0].cc_major,
-                  dd[index < 16 ? index : 0].cc_minor);
+    std::snprintf(b->base.description, sizeof b->base.description, "%s", desc);
     b->base.forward = forward;
     b->base.destroy = destroy;
     b->w = w;

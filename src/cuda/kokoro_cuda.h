@@ -4,8 +4,6 @@
 #define KOKORO_CUDA_H
 #include <stddef.h>
 
-#include "engine/weights.h"
-
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,12 +23,6 @@ int kokoro_cuda_devices(kokoro_cuda_device *out, int cap, char *msg, size_t msg_
 /* Runs y = a*x + y on device `index` for a few thousand elements and compares with the host
  * result: proves that compiler, driver and device agree. Returns 0 on success, -1 with msg. */
 int kokoro_cuda_selftest(int index, char *msg, size_t msg_cap);
-
-struct kk_backend;
-/* The CUDA backend for a loaded model (engine/backend.h): picks the device (KOKORO_DEVICE=cuda:N,
- * default 0), checks it with the smoke kernel and uploads the weights. 0 on success; -1 with a
- * message when no device can be used. */
-int kk_cuda_backend_new(const kk_weights *w, struct kk_backend **out, char *msg, size_t msg_cap);
 
 #ifdef __cplusplus
 }

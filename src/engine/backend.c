@@ -9,9 +9,6 @@
 
 #include "util/error.h"
 #include "util/npy.h"
-#ifdef KOKORO_HAVE_CUDA
-#include "cuda/kokoro_cuda.h"
-#endif
 
 /* 0 = unset, 1 = cpu, 2 = cuda, -1 = invalid */
 static int requested_device(const char **value)
@@ -71,14 +68,11 @@ void kk_backend_describe(char *buf, size_t cap)
         snprintf(buf, cap, "cpu (CUDA build; KOKORO_DEVICE=cpu)");
         return;
     }
-    kokoro_cuda_device d;
-    char msg[256] = "";
-    int n = kokoro_cuda_devices(&d, 1, msg, sizeof msg);
-    if (n > 0)
-        snprintf(buf, cap, "cuda (%s, compute %d.%d, %.1f GiB)", d.name, d.cc_major, d.cc_minor,
-                 d.total_memory / 1073741824.0);
+    char dev[256] = "";
+    if (kk_cuda_describe(dev, sizeof dev) == 0)
+        snprintf(buf, cap, "cuda (%s)", dev);
     else
-        snprintf(buf, cap, "cpu (CUDA build; no usable GPU: %s)", n == 0 ? "no device" : msg);
+        snprintf(buf, cap, "cpu (CUDA build; no usable GPU: %s)", dev);
 #else
     snprintf(buf, cap, want == 2 ? "cpu (this build has no CUDA backend)" : "cpu");
 #endif

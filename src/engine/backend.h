@@ -65,6 +65,14 @@ kokoro_status kk_backend_run(kk_backend *b, const kokoro_synth_options *opt,
  * "cuda (NVIDIA H100 ..., compute 9.0)", or "cpu (CUDA build; no usable GPU: ...)". */
 void kk_backend_describe(char *buf, size_t cap);
 
+/* Implemented by libkokoro-cuda (src/cuda/kc_backend.cu), linked only into the GPU build, which
+ * defines KOKORO_HAVE_CUDA for this library:
+ * kk_cuda_backend_new picks the device (KOKORO_DEVICE=cuda:N, default 0), checks it with a smoke
+ * kernel and uploads the weights: 0, or -1 with a message when no device can be used.
+ * kk_cuda_describe writes the device kk_cuda_backend_new would use: 0, or -1 with the reason. */
+int kk_cuda_backend_new(const kk_weights *w, kk_backend **out, char *msg, size_t msg_cap);
+int kk_cuda_describe(char *buf, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif
