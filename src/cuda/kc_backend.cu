@@ -160,7 +160,7 @@ void free_worker(kc_worker *wk)
 
 void destroy(kk_backend *base)
 {
-    kc_backend *b = reinterpret_cast<kc_backend *>(base);
+    kc_backend *b = static_cast<kc_backend *>(base);
     cudaSetDevice(b->device);
     for (kc_worker *wk : b->idle)
         free_worker(wk);
@@ -171,7 +171,7 @@ void destroy(kk_backend *base)
 
 kokoro_status forward(kk_backend *base, const kk_backend_call *call, kokoro_error *err)
 {
-    kc_backend *b = reinterpret_cast<kc_backend *>(base);
+    kc_backend *b = static_cast<kc_backend *>(base);
     kc_worker *wk = nullptr;
     {
         std::lock_guard<std::mutex> lock(b->mu);
@@ -274,10 +274,10 @@ extern "C" int kk_cuda_backend_new(const kk_weights *w, kk_backend **out, char *
         std::snprintf(msg, cap, "out of memory");
         return -1;
     }
-    b->base.name = "cuda";
-    std::snprintf(b->base.description, sizeof b->base.description, "%s", desc);
-    b->base.forward = forward;
-    b->base.destroy = destroy;
+    b->name = "cuda";
+    std::snprintf(b->description, sizeof b->description, "%s", desc);
+    b->forward = forward;
+    b->destroy = destroy;
     b->w = w;
     b->device = index;
     const char *tf = std::getenv("KOKORO_CUDA_TF32");
@@ -287,9 +287,9 @@ extern "C" int kk_cuda_backend_new(const kk_weights *w, kk_backend **out, char *
     up.all(w);
     if (up.e != cudaSuccess) {
         std::snprintf(msg, cap, "uploading the weights: %s", cudaGetErrorString(up.e));
-        destroy(&b->base);
+        destroy(b);
         return -1;
     }
-    *out = &b->base;
+    *out = b;
     return 0;
 }

@@ -15,8 +15,7 @@ struct kc_worker {
     kc_arena arena;
 };
 
-struct kc_backend {
-    kk_backend base; // first: the engine sees a kk_backend *
+struct kc_backend : kk_backend { // the engine sees the kk_backend part
     const kk_weights *w = nullptr;
     int device = 0;
     bool tf32 = false;
