@@ -187,7 +187,7 @@ kokoro_status forward(kk_backend *base, const kk_backend_call *call, kokoro_erro
                   cublasCreate(&wk->blas) == CUBLAS_STATUS_SUCCESS &&
                   cublasSetStream(wk->blas, wk->stream) == CUBLAS_STATUS_SUCCESS &&
                   cublasSetMathMode(wk->blas, b->tf32 ? CUBLAS_TF32_TENSOR_OP_MATH
-                                                      : CUBLAS_PEDANTIC_MATH) ==
+                                                      : CUBLAS_DEFAULT_MATH) ==
                       CUBLAS_STATUS_SUCCESS;
         if (!ok) {
             if (wk)

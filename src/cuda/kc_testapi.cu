@@ -24,7 +24,7 @@ struct session {
         if (kc_check_blas(&c, cublasCreate(&c.blas), "cuBLAS"))
             kc_check_blas(&c, cublasSetStream(c.blas, c.s), "cuBLAS stream");
         if (kc_ok(&c))
-            kc_check_blas(&c, cublasSetMathMode(c.blas, CUBLAS_PEDANTIC_MATH), "cuBLAS math mode");
+            kc_check_blas(&c, cublasSetMathMode(c.blas, CUBLAS_DEFAULT_MATH), "cuBLAS math mode");
     }
     ~session()
     {
