@@ -72,6 +72,7 @@ JSON
 smi_log=$out/nvidia-smi-during-bench.csv
 nvidia-smi --query-gpu=timestamp,memory.used,utilization.gpu --format=csv -lms 200 >"$smi_log" 2>/dev/null &
 smi=$!
+trap 'kill "$smi" 2>/dev/null' EXIT
 step bench-cuda "$kokoro" bench --device cuda --runs "$runs"
 # then 8, 32 and 64 such requests at once (side by side on their own streams: the server does not
 # batch requests into one forward yet, so this is the concurrency figure, not batching)
