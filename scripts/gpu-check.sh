@@ -78,6 +78,12 @@ step bench-cuda "$kokoro" bench --device cuda --runs "$runs"
 # batch requests into one forward yet, so this is the concurrency figure, not batching)
 step bench-cuda-2sent "$kokoro" bench --device cuda --runs "$runs" --inputs "$out/two_sentences.json" \
   --concurrency 8,32,64
+# TF32 tensor cores (opt-in, KOKORO_CUDA_TF32=1): their speed, and the goldens under them, for
+# the decision whether they stay within tolerance (reported, not part of the pass/fail status).
+KOKORO_CUDA_TF32=1 "$kokoro" bench --device cuda --runs "$runs" --inputs "$out/two_sentences.json" \
+  --concurrency 8,32,64 >"$out/bench-cuda-tf32.log" 2>&1
+KOKORO_CUDA_TF32=1 ctest --test-dir "$build" -L gpu --output-on-failure >"$out/gpu-tests-tf32.log" 2>&1
+echo "- TF32 (informational): goldens $(grep -q 'tests passed, 0 tests failed' "$out/gpu-tests-tf32.log" && echo pass || echo FAIL)" >>"$report"
 kill "$smi" 2>/dev/null
 if ! grep -q '^backend: cuda' "$out/bench-cuda.log"; then
   echo "- bench-cuda: did NOT run on the CUDA backend (see its log)" >>"$report"
@@ -95,6 +101,10 @@ step bench-cpu-short "$kokoro" bench --device cpu --runs 1 --inputs "$out/two_se
   echo "requests, aggregate audio-seconds per second):"
   echo '```'
   cat "$out/bench-cuda-2sent.log"
+  echo '```'
+  echo "The same with KOKORO_CUDA_TF32=1:"
+  echo '```'
+  cat "$out/bench-cuda-tf32.log"
   echo '```'
   echo "Same input on the CPU backend of this build (one run):"
   echo '```'

@@ -43,11 +43,12 @@ __device__ static void rng_seed(kc_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-__device__ static float rng_normal(kc_rng *r)
+// The two uniforms a standard normal is made of, as src/engine/rng.c draws them: u1 in (0, 1]
+// (finite log), u2 in [0, 1). The normal itself is sqrt(-2 ln u1) cos(2 pi u2).
+__device__ static void rng_uniforms(kc_rng *r, float *u1, float *u2)
 {
-    float u1 = (float)((next_u64(r) >> 40) + 1) * (1.0f / 16777216.0f);
-    float u2 = (float)(next_u64(r) >> 40) * (1.0f / 16777216.0f);
-    return sqrtf(-2.0f * logf(u1)) * cosf(6.28318531f * u2);
+    *u1 = (float)((next_u64(r) >> 40) + 1) * (1.0f / 16777216.0f);
+    *u2 = (float)(next_u64(r) >> 40) * (1.0f / 16777216.0f);
 }
 
 // P[j][h]: the phase of harmonic h at F0 frame j (cumulative sum in double, as the CPU).
@@ -68,42 +69,56 @@ __global__ static void k_phase(const float *F0, int nF0, int H, int up, float *P
     }
 }
 
-// One thread per chunk: its random stream is sequential, so a chunk cannot be split.
-__global__ static void k_source(const float *F0, const float *P, const float *lw, const float *lb,
-                                int nF0, int up, int H, int zero_noise, uint64_t seed, float *src)
+// One thread per chunk draws the chunk's uniforms in the CPU's order (sample by sample, harmonic
+// by harmonic): a stream is sequential, so only this part is serial, and it is the cheap part.
+__global__ static void k_uniforms(size_t L, int H, uint64_t seed, float2 *U)
 {
     int chunk = blockIdx.x * blockDim.x + threadIdx.x;
-    size_t L = (size_t)nF0 * up;
     size_t t0 = (size_t)chunk * KC_SOURCE_CHUNK;
     if (t0 >= L)
         return;
-    const float scale = (float)(1.0 / up);
     kc_rng rng;
     rng_seed(&rng, seed, (uint64_t)chunk);
-    float bias = lb[0];
-    for (size_t t = t0; t < t0 + KC_SOURCE_CHUNK && t < L; t++) {
-        float s = scale * ((float)t + 0.5f) - 0.5f;
-        if (s < 0.0f)
-            s = 0.0f;
-        int i0 = (int)s;
-        if (i0 > nF0 - 1)
-            i0 = nF0 - 1;
-        int i1 = i0 + (i0 < nF0 - 1 ? 1 : 0);
-        float l1 = s - (float)i0;
-        l1 = l1 < 0.0f ? 0.0f : (l1 > 1.0f ? 1.0f : l1);
-        float l0 = 1.0f - l1;
-        float uv = F0[t / (size_t)up] > 10.0f ? 1.0f : 0.0f;
-        float noise_amp = uv * 0.003f + ((1.0f - uv) * 0.1f) / 3.0f;
-        float acc = bias;
+    for (size_t t = t0; t < t0 + KC_SOURCE_CHUNK && t < L; t++)
         for (int h = 0; h < H; h++) {
-            float ph = l0 * P[(size_t)i0 * H + h] + l1 * P[(size_t)i1 * H + h];
-            float sw = sinf(ph) * 0.1f * uv;
-            if (!zero_noise)
-                sw += noise_amp * rng_normal(&rng);
-            acc += lw[h] * sw;
+            float2 u;
+            rng_uniforms(&rng, &u.x, &u.y);
+            U[t * H + h] = u;
         }
-        src[t] = tanhf(acc);
+}
+
+// One thread per sample: interpolated phases, sines, noise (U NULL: none), the linear merge, tanh.
+__global__ static void k_source(const float *F0, const float *P, const float *lw, const float *lb,
+                                int nF0, int up, int H, const float2 *U, float *src)
+{
+    size_t t = blockIdx.x * (size_t)blockDim.x + threadIdx.x;
+    size_t L = (size_t)nF0 * up;
+    if (t >= L)
+        return;
+    const float scale = (float)(1.0 / up);
+    float s = scale * ((float)t + 0.5f) - 0.5f;
+    if (s < 0.0f)
+        s = 0.0f;
+    int i0 = (int)s;
+    if (i0 > nF0 - 1)
+        i0 = nF0 - 1;
+    int i1 = i0 + (i0 < nF0 - 1 ? 1 : 0);
+    float l1 = s - (float)i0;
+    l1 = l1 < 0.0f ? 0.0f : (l1 > 1.0f ? 1.0f : l1);
+    float l0 = 1.0f - l1;
+    float uv = F0[t / (size_t)up] > 10.0f ? 1.0f : 0.0f;
+    float noise_amp = uv * 0.003f + ((1.0f - uv) * 0.1f) / 3.0f;
+    float acc = lb[0];
+    for (int h = 0; h < H; h++) {
+        float ph = l0 * P[(size_t)i0 * H + h] + l1 * P[(size_t)i1 * H + h];
+        float sw = sinf(ph) * 0.1f * uv;
+        if (U) {
+            float2 u = U[t * H + h];
+            sw += noise_amp * (sqrtf(-2.0f * logf(u.x)) * cosf(6.28318531f * u.y));
+        }
+        acc += lw[h] * sw;
     }
+    src[t] = tanhf(acc);
 }
 
 void kc_harmonic_source(kc_ctx *c, const float *F0, int nF0, int up, int H, const float *lw,
@@ -117,9 +132,15 @@ void kc_harmonic_source(kc_ctx *c, const float *F0, int nF0, int up, int H, cons
         return;
     k_phase<<<(H + 31) / 32, 32, 0, c->s>>>(F0, nF0, H, up, P);
     size_t L = (size_t)nF0 * up;
-    int chunks = (int)((L + KC_SOURCE_CHUNK - 1) / KC_SOURCE_CHUNK);
-    k_source<<<(chunks + 63) / 64, 64, 0, c->s>>>(F0, P, lw, lb, nF0, up, H, zero_noise, seed,
-                                                   src);
+    float2 *U = nullptr;
+    if (!zero_noise) {
+        U = (float2 *)kc_alloc(c, 2 * L * (size_t)H);
+        if (!kc_ok(c))
+            return;
+        int chunks = (int)((L + KC_SOURCE_CHUNK - 1) / KC_SOURCE_CHUNK);
+        k_uniforms<<<(chunks + 31) / 32, 32, 0, c->s>>>(L, H, seed, U);
+    }
+    k_source<<<(unsigned)((L + 255) / 256), 256, 0, c->s>>>(F0, P, lw, lb, nF0, up, H, U, src);
     kc_check(c, cudaGetLastError(), "harmonic source");
     kc_release(c, m);
 }
