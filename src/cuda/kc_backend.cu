@@ -9,6 +9,9 @@
 
 namespace {
 
+const size_t KC_IDLE_WORKERS = 16;
+const size_t KC_KEEP_BYTES = (size_t)2 << 30;
+
 struct uploader {
     kc_backend *b;
     cudaError_t e = cudaSuccess;
@@ -201,8 +204,26 @@ kokoro_status forward(kk_backend *base, const kk_backend_call *call, kokoro_erro
         }
     }
     kokoro_status st = kc_forward(b, wk, call, err);
-    std::lock_guard<std::mutex> lock(b->mu);
-    b->idle.push_back(wk);
+    // Idle workers keep their arenas so that the next calls allocate nothing; a burst of
+    // concurrent calls must not pin its peak for ever, though: past KC_IDLE_WORKERS idle workers,
+    // or an arena above KC_KEEP_BYTES, the memory goes back (cudaFree waits for the device).
+    size_t held = 0;
+    for (const auto &blk : wk->arena.blocks)
+        held += blk.size;
+    bool keep;
+    {
+        std::lock_guard<std::mutex> lock(b->mu);
+        keep = b->idle.size() < KC_IDLE_WORKERS;
+        if (keep && held <= KC_KEEP_BYTES)
+            b->idle.push_back(wk);
+    }
+    if (!keep) {
+        free_worker(wk);
+    } else if (held > KC_KEEP_BYTES) {
+        kc_arena_free(&wk->arena);
+        std::lock_guard<std::mutex> lock(b->mu);
+        b->idle.push_back(wk);
+    }
     return st;
 }
 
