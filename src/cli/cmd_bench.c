@@ -2,6 +2,7 @@
  * full-size Kokoro-82M with seeded random weights in memory (durations biased to ~4 frames per
  * token), so it runs without downloading anything. */
 #include <cjson/cJSON.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_args.h"
+#include "engine/backend.h"
 #include "engine/forward.h"
 #include "engine/model.h"
 #include "kokoro.h"
@@ -87,12 +89,85 @@ typedef struct {
     const char *phonemes;
 } bench_input;
 
+/* --concurrency: N calls of one input at once, each on its own thread (one device stream each
+ * on the CUDA backend). Requests run side by side; they are not batched into one forward. */
+typedef struct {
+    const kokoro_model *model;
+    const kokoro_voice *voice;
+    const char *phonemes;
+    kokoro_synth_options opt;
+    double audio_s;
+    kokoro_status st;
+    kokoro_error err;
+} conc_job;
+
+static void *conc_run(void *p)
+{
+    conc_job *j = p;
+    kokoro_audio a;
+    j->st = kokoro_synthesize(j->model, j->voice, j->phonemes, &j->opt, &a, &j->err);
+    if (j->st == KOKORO_OK) {
+        j->audio_s = (double)a.n_samples / KOKORO_SAMPLE_RATE;
+        kokoro_audio_free(&a);
+    }
+    return NULL;
+}
+
+/* Runs n concurrent calls (a warm-up round, then a timed one) and prints the aggregate rate. */
+static int bench_concurrent(const kokoro_model *model, const kokoro_voice *voice,
+                            const bench_input *in, const kokoro_synth_options *opt, int n)
+{
+    conc_job *jobs = calloc((size_t)n, sizeof *jobs);
+    pthread_t *th = calloc((size_t)n, sizeof *th);
+    if (!jobs || !th) {
+        free(jobs);
+        free(th);
+        fprintf(stderr, "kokoro bench: out of memory\n");
+        return 1;
+    }
+    int rc = 0;
+    double wall = 0.0, audio = 0.0;
+    for (int round = 0; round < 2 && rc == 0; round++) {
+        double t0 = kk_wall_seconds();
+        int started = 0;
+        for (int k = 0; k < n; k++) {
+            jobs[k] = (conc_job){model, voice, in->phonemes, *opt, 0.0, KOKORO_OK, {0}};
+            jobs[k].opt.pool = NULL;
+            jobs[k].opt.threads = 1;
+            if (pthread_create(&th[k], NULL, conc_run, &jobs[k]) != 0) {
+                fprintf(stderr, "kokoro bench: cannot start thread %d\n", k);
+                rc = 1;
+                break;
+            }
+            started++;
+        }
+        for (int k = 0; k < started; k++)
+            pthread_join(th[k], NULL);
+        wall = kk_wall_seconds() - t0;
+        audio = 0.0;
+        for (int k = 0; k < started && rc == 0; k++) {
+            if (jobs[k].st != KOKORO_OK) {
+                fprintf(stderr, "kokoro bench: %s (concurrent): %s\n", in->name, jobs[k].err.message);
+                rc = 1;
+            }
+            audio += jobs[k].audio_s;
+        }
+    }
+    if (rc == 0)
+        printf("concurrent %3d x %-8s audio %8.2f s in %7.3f s wall: %8.1f audio-s/s\n", n,
+               in->name, audio, wall, audio / wall);
+    free(jobs);
+    free(th);
+    return rc;
+}
+
 int cmd_bench(int argc, char **argv)
 {
     cli_model_args ma;
     cli_model_args_init(&ma);
     const char *voice_expr = NULL, *inputs_path = NULL;
-    int threads = 0, runs = 3, compact = 0, direct_conv = 0;
+    int threads = 0, runs = 3, compact = 0, direct_conv = 0, n_conc = 0;
+    int conc[8];
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int used = cli_model_args_parse(&ma, argv[i], v);
@@ -129,6 +204,26 @@ int cmd_bench(int argc, char **argv)
                 fprintf(stderr, "kokoro bench: --runs wants 1..1000, got '%s'\n", v);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--concurrency")) {
+            /* a comma-separated list of request counts, e.g. 8,32,64 */
+            const char *q = v;
+            n_conc = 0;
+            while (*q && n_conc < 8) {
+                long c = strtol(q, &end, 10);
+                if (end == q || c < 1 || c > 256 || (*end && *end != ',')) {
+                    fprintf(stderr, "kokoro bench: --concurrency wants counts 1..256 like 8,32,64, got '%s'\n", v);
+                    return 2;
+                }
+                conc[n_conc++] = (int)c;
+                q = *end ? end + 1 : end;
+            }
+        } else if (!strcmp(argv[i], "--device")) {
+            /* the backend is chosen when the model is built, from KOKORO_DEVICE */
+            if (strcmp(v, "cpu") && strcmp(v, "cuda") && strncmp(v, "cuda:", 5)) {
+                fprintf(stderr, "kokoro bench: --device wants cpu or cuda, got '%s'\n", v);
+                return 2;
+            }
+            setenv("KOKORO_DEVICE", v, 1);
         } else {
             fprintf(stderr, "kokoro bench: unknown option '%s' (see 'kokoro help bench')\n", argv[i]);
             return 2;
@@ -215,6 +310,7 @@ int cmd_bench(int argc, char **argv)
                (double)model->n_params / 1e6);
     }
     t_load = kk_wall_seconds() - t_load;
+    printf("backend: %s\n", model->backend ? model->backend->description : "cpu");
     printf("load %.2f s, threads %d, runs %d (median after one warm-up), compact %s, RSS after "
            "load %.0f MiB\n",
            t_load, threads, runs, compact > 0 ? "on" : (compact < 0 ? "off" : "auto"),
@@ -286,6 +382,9 @@ int cmd_bench(int argc, char **argv)
         free(wall);
         free(walls_sorted);
     }
+    for (int i = 0; i < n_inputs && rc == 0; i++)
+        for (int k = 0; k < n_conc && rc == 0; k++)
+            rc = bench_concurrent(model, voice, &inputs[i], &opt, conc[k]);
     printf("peak RSS %.0f MiB (%.0f MB)\n", peak_rss_mib(), peak_rss_mib() * 1.048576);
     kokoro_pool_free(pool);
     if (voice != &random_voice)

@@ -4,6 +4,7 @@
 
 #include "build_info.h"
 #include "cli/commands.h"
+#include "engine/backend.h"
 #include "kokoro.h"
 #include "server/settings.h"
 
@@ -51,13 +52,17 @@ static const kokoro_command commands[] = {
     {"bench", cmd_bench, "measure synthesis speed and memory",
      "usage: kokoro bench [--model FILE | --model-dir DIR] [--config FILE] [--voices-dir DIR]\n"
      "                    [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"
-     "                    [--compact auto|on|off] [--conv fast|direct]\n"
+     "                    [--compact auto|on|off] [--conv fast|direct] [--device cpu|cuda]\n"
+     "                    [--concurrency N,N,...]\n"
      "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
      "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
      "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
      "warm-up), RTF, process CPU seconds, scratch memory, the process's peak RSS so far, conv\n"
      "GFLOP/s (decoder and generator convolutions over their wall time), seconds per module;\n"
-     "then peak RSS. --compact: the generator's stage-buffer mode (kokoro_synth_options.compact);\n"
+     "then peak RSS. --device: the backend (as KOKORO_DEVICE; cuda needs the GPU build).\n"
+     "--concurrency: also N simultaneous calls per input (one thread each, not batched):\n"
+     "aggregate audio-seconds per second of wall time.\n"
+     "--compact: the generator's stage-buffer mode (kokoro_synth_options.compact);\n"
      "--conv direct: no FFT convolutions (kokoro_synth_options.direct_conv).\n"
      "KOKORO_CONV_SPECTRA_MB caps the filter spectra precomputed at load (default 40, 'all').\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
@@ -96,8 +101,10 @@ int cmd_version(int argc, char **argv)
 {
     (void)argc;
     (void)argv;
-    printf("kokoro %s\nbuild: %s (%s)\nblas: %s\nbackend: cpu\n", kokoro_version(), KOKORO_BUILD_TYPE,
-           KOKORO_TARGET_ARCH, KOKORO_BLAS_NAME);
+    char backend[320];
+    kk_backend_describe(backend, sizeof backend);
+    printf("kokoro %s\nbuild: %s (%s)\nblas: %s\nbackend: %s\n", kokoro_version(), KOKORO_BUILD_TYPE,
+           KOKORO_TARGET_ARCH, KOKORO_BLAS_NAME, backend);
     return 0;
 }
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "engine/backend.h"
 #include "engine/forward.h"
 #include "model/voice.h"
 #include "nn/parallel.h"
@@ -79,6 +80,8 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
         st = kk_weights_build(&m->w, cfg, &src, err);
         if (st == KOKORO_OK)
             st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
+        if (st == KOKORO_OK)
+            st = kk_backend_select(&m->w, &m->backend, err);
     }
     free(cfg);
     if (st != KOKORO_OK) {
@@ -93,6 +96,7 @@ void kokoro_model_free(kokoro_model *model)
 {
     if (!model)
         return;
+    kk_backend_free(model->backend);
     kk_weights_free_fast(&model->w);
     kk_checkpoint_free(model->ckpt);
     for (size_t i = 0; i < model->n_owned; i++)
@@ -260,6 +264,33 @@ void kokoro_synth_options_init(kokoro_synth_options *opt)
     opt->speed = 1.0f;
 }
 
+/* kk_synthesize_timed on the model's device backend; takes ownership of dur. */
+static kokoro_status backend_synthesize(const kokoro_model *model, const kokoro_synth_options *opt,
+                                        const int64_t *ids, int T, const float *ref_s,
+                                        int32_t *dur, kokoro_audio *out, double *seconds,
+                                        size_t *device_bytes, kokoro_error *err)
+{
+    float *audio = NULL;
+    size_t n = 0;
+    if (seconds)
+        memset(seconds, 0, sizeof(double) * KK_T_COUNT);
+    kokoro_status st = kk_backend_run(model->backend, opt, ids, T, ref_s, &audio, &n, dur,
+                                      seconds, device_bytes, err);
+    if (st != KOKORO_OK) {
+        free(dur);
+        return st;
+    }
+    out->samples = audio;
+    out->n_samples = n;
+    out->durations = dur;
+    out->n_tokens = (size_t)T;
+    int frames = 0;
+    for (int i = 0; i < T; i++)
+        frames += dur[i];
+    out->frame_samples = frames ? (int)(n / (size_t)frames) : 0;
+    return KOKORO_OK;
+}
+
 kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice *voice,
                                   const char *phonemes, const kokoro_synth_options *opt_in,
                                   kokoro_audio *out, double *seconds, size_t *arena_bytes,
@@ -316,6 +347,14 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
     ids[T - 1] = 0;
     free(tok);
 
+    if (model->backend && !opt->dump_dir) {
+        /* The device backend runs the whole pass; --dump-dir stays a CPU-engine feature. */
+        free(f);
+        st = backend_synthesize(model, opt, ids, T, kk_voice_row(voice, n_cp), dur, out, seconds,
+                                arena_bytes, err);
+        free(ids);
+        return st;
+    }
     f->w = w;
     f->opt = opt;
     f->err = err;

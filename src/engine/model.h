@@ -13,6 +13,7 @@ struct kokoro_model {
     float **owned;       /* tensors owned by the model itself (random model) */
     size_t n_owned;
     size_t n_params;
+    struct kk_backend *backend; /* NULL: the CPU engine (engine/backend.h) */
 };
 
 /* A model with the dimensions of cfg and seeded random weights (for `kokoro bench` without a

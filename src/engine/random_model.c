@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/backend.h"
 #include "engine/model.h"
 #include "nn/parallel.h"
 #include "util/error.h"
@@ -195,6 +196,8 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
     kokoro_status st = kk_weights_build(&m->w, cfg, &src, err);
     if (st == KOKORO_OK)
         st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
+    if (st == KOKORO_OK)
+        st = kk_backend_select(&m->w, &m->backend, err);
     for (size_t i = 0; i < m->n_owned; i++)
         free(r.names[i]);
     free(r.names);
