@@ -152,7 +152,7 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
         const float *spec = cw->fast->spec;
         if (!spec) {
             float *s = kk_arena_floats(&f->arena, kk_conv_fft_spectra_floats(p));
-            kk_conv_fft_spectra(p, cw->w, s);
+            kk_conv_fft_spectra(p, cw->w, s, f->threads);
             spec = s;
         }
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));

@@ -239,6 +239,30 @@ static void pointwise_cols(void *p, int begin, int end, int worker)
     }
 }
 
+typedef struct {
+    const float *W;
+    float *Wk;
+    int out, in, k;
+} rearrange_job;
+
+static void rearrange_rows(void *ctx, int o0, int o1, int worker)
+{
+    const rearrange_job *j = ctx;
+    (void)worker;
+    for (int o = o0; o < o1; o++)
+        for (int i = 0; i < j->in; i++)
+            for (int q = 0; q < j->k; q++)
+                j->Wk[((size_t)q * j->out + o) * j->in + i] = j->W[((size_t)o * j->in + i) * j->k + q];
+}
+
+/* The per-call rearrangement is a copy of the whole weight: split over the workers, so that the
+ * short inputs it weighs most on do not wait for it on one core. */
+static void rearrange_parallel(const float *W, int out, int in, int k, float *Wk, int threads)
+{
+    rearrange_job j = {W, Wk, out, in, k};
+    kk_parallel_for((long)out * in * k < 65536 ? 1 : threads, out, rearrange_rows, &j);
+}
+
 void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk)
 {
     for (int o = 0; o < out; o++)
@@ -324,7 +348,7 @@ void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const flo
     int tiles = j.t.col_blocks * j.t.row_groups;
     if (use_shifted(k, stride)) {
         float *Wk = scratch;
-        kk_conv1d_rearrange(W, out, x->C, k, Wk);
+        rearrange_parallel(W, out, x->C, k, Wk, threads);
         j.W = Wk;
         j.scratch = scratch + (size_t)out * x->C * k;
         kk_parallel_for(threads, tiles, shifted_blocks, &j);

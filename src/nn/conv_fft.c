@@ -102,17 +102,41 @@ size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
     return (size_t)planes_of(p->N) * (plane_floats(p) + (size_t)p->out * p->in);
 }
 
-void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec)
+typedef struct {
+    const kk_conv_fft *p;
+    const float *W;
+    float *spec;
+} spectra_job;
+
+/* Planes in groups of KK_SPECTRA_GROUP, fixed (not by the thread count: the BLAS may round a
+ * GEMM of another shape differently), each group one GEMM into the scratch after the packed
+ * planes: plain[plane][(o,i)] = sum_q table[plane][q] * W[o][i][q]; then each plane is packed. */
+#define KK_SPECTRA_GROUP 8
+
+static void spectra_groups(void *ctx, int g0, int g1, int worker)
 {
-    /* one GEMM into the scratch after the packed planes: plain[plane][(o,i)] = sum_q
-     * table[plane][q] * W[o][i][q]; then each plane is packed */
+    const spectra_job *j = ctx;
+    const kk_conv_fft *p = j->p;
     size_t n = (size_t)p->out * p->in, pf = plane_floats(p);
     int P = planes_of(p->N);
-    float *plain = spec + (size_t)P * pf;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, P, (int)n, p->k, 1.0f, p->table, p->k, W,
-                p->k, 0.0f, plain, (int)n);
-    for (int pl = 0; pl < P; pl++)
-        kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in, spec + (size_t)pl * pf);
+    float *plain = j->spec + (size_t)P * pf;
+    (void)worker;
+    for (int g = g0; g < g1; g++) {
+        int p0 = g * KK_SPECTRA_GROUP, p1 = p0 + KK_SPECTRA_GROUP < P ? p0 + KK_SPECTRA_GROUP : P;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p1 - p0, (int)n, p->k, 1.0f,
+                    p->table + (size_t)p0 * p->k, p->k, j->W, p->k, 0.0f, plain + (size_t)p0 * n,
+                    (int)n);
+        for (int pl = p0; pl < p1; pl++)
+            kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in, j->spec + (size_t)pl * pf);
+    }
+}
+
+void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads)
+{
+    /* made per call for most layers: split over the workers, or short inputs wait on it */
+    spectra_job j = {p, W, spec};
+    int groups = (planes_of(p->N) + KK_SPECTRA_GROUP - 1) / KK_SPECTRA_GROUP;
+    kk_parallel_for(threads < 1 ? 1 : threads, groups, spectra_groups, &j);
 }
 
 void kk_conv_fft_free(kk_conv_fft *p)

@@ -42,7 +42,7 @@ void kk_conv_fft_free(kk_conv_fft *p);
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
 /* The packed planes alone: what a spectrum occupies once made (the scratch may be dropped). */
 size_t kk_conv_fft_packed_floats(const kk_conv_fft *p);
-void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec);
+void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads);
 
 /* Scratch floats kk_conv1d_fft needs for a length-L input at dilation dil. */
 size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);

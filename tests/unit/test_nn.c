@@ -479,7 +479,7 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
     kk_conv_fft p;
     CHECK(kk_conv_fft_init(&p, C, C, k, N) == 0);
     float *spec = malloc(sizeof(float) * kk_conv_fft_spectra_floats(&p));
-    kk_conv_fft_spectra(&p, W, spec);
+    kk_conv_fft_spectra(&p, W, spec, 3);
     size_t n = (size_t)C * L;
     float *y0 = rnd(n), *ref = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);
     float *y3 = malloc(sizeof(float) * n);
