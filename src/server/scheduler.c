@@ -34,6 +34,8 @@ struct kk_sched {
     int closing;
     size_t max_jobs, jobs, pending, running;
     kk_job *cursor; /* next job to serve; NULL when the ring is empty */
+    int first_exclusive; /* no later item starts while a first item runs */
+    int first_running;   /* first items being computed now */
 };
 
 static void cond_init_monotonic(pthread_cond_t *c)
@@ -96,6 +98,8 @@ static kk_job *pick(kk_sched *s)
             return j; /* the cursor stays: the others keep their turns */
         j = j->next;
     } while (j != start);
+    if (s->first_exclusive && s->first_running > 0)
+        return NULL;
     do {
         if (dispatchable(j)) {
             s->cursor = j->next;
@@ -117,6 +121,8 @@ static void *worker_main(void *arg)
         if (!j)
             break;
         size_t idx = j->next_dispatch++;
+        int first = idx == 0;
+        s->first_running += first;
         if (j->next_dispatch == j->n)
             ring_remove(s, j);
         j->state[idx] = ITEM_RUNNING;
@@ -131,6 +137,11 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&s->mu);
         s->running--;
         j->running--;
+        if (first) {
+            s->first_running--;
+            if (s->first_exclusive && s->first_running == 0)
+                pthread_cond_broadcast(&s->work_cond); /* later items may start again */
+        }
         if (j->cancelled) {
             if (r && j->free_result)
                 j->free_result(r);
@@ -174,6 +185,14 @@ kk_sched *kk_sched_new(int workers, size_t max_jobs)
         return NULL;
     }
     return s;
+}
+
+void kk_sched_set_first_exclusive(kk_sched *s, int on)
+{
+    pthread_mutex_lock(&s->mu);
+    s->first_exclusive = on != 0;
+    pthread_mutex_unlock(&s->mu);
+    pthread_cond_broadcast(&s->work_cond);
 }
 
 void kk_sched_free(kk_sched *s)

@@ -27,6 +27,10 @@ typedef struct {
 
 /* Starts `workers` threads. max_jobs bounds admitted jobs. NULL on failure. */
 kk_sched *kk_sched_new(int workers, size_t max_jobs);
+/* With a compute pool shared by all items, one item can use every core, and a first item is what
+ * a new client waits on: while any first item runs, no later item starts (first items of other
+ * jobs still do), so first audio gets the whole machine instead of a share. Off by default. */
+void kk_sched_set_first_exclusive(kk_sched *s, int on);
 /* Cancels every job, joins the workers and frees the scheduler. Jobs must be released first or
  * afterwards by their owners; kk_sched_free waits for no consumer. */
 void kk_sched_free(kk_sched *s);

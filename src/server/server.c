@@ -95,6 +95,7 @@ int kk_server_run(const kk_settings *cfg)
         fprintf(stderr, "kokoro serve: cannot start %d worker threads\n", cfg->workers);
         goto out;
     }
+    kk_sched_set_first_exclusive(s.sched, 1);
     kk_http_limits lim = {cfg->max_body_bytes, cfg->max_connections, cfg->idle_timeout_s, cfg->body_timeout_s};
     s.http = kk_http_start(cfg->host, cfg->port, &lim, kk_router_handle, kk_router_done, &s, msg, sizeof msg);
     if (!s.http) {

@@ -155,6 +155,51 @@ static void test_first_item_first(void)
     kk_sched_free(s);
 }
 
+/* first-exclusive: while job A's first item runs, the second worker does not start B's second
+ * item, but does start C's first one */
+static void test_first_exclusive(void)
+{
+    kk_sched *s = kk_sched_new(2, 8);
+    kk_sched_set_first_exclusive(s, 1);
+    fake_ctx b = {2, 5, -1, 0};
+    kk_job *jb, *ja, *jc;
+    CHECK(kk_sched_submit(s, 3, 3, fake_work, free, &b, &jb) == KK_SUBMIT_OK);
+    void *r;
+    CHECK(kk_job_take(jb, 0, &r, 5000) == KK_JOB_READY); /* B's first item is done */
+    free(r);
+    while (started_of(&b) < 3)
+        usleep(1000);
+    void *rb[2];
+    CHECK(kk_job_take(jb, 1, &rb[0], 5000) == KK_JOB_READY);
+    CHECK(kk_job_take(jb, 2, &rb[1], 5000) == KK_JOB_READY);
+    free(rb[0]);
+    free(rb[1]);
+    kk_job_release(jb);
+    fake_ctx a = {1, 300, -1, 0}, b2 = {5, 5, -1, 0}, c = {3, 5, -1, 0};
+    CHECK(kk_sched_submit(s, 1, 1, fake_work, free, &a, &ja) == KK_SUBMIT_OK);
+    while (started_of(&a) < 1)
+        usleep(1000);
+    kk_job *jb2;
+    CHECK(kk_sched_submit(s, 3, 3, fake_work, free, &b2, &jb2) == KK_SUBMIT_OK);
+    CHECK(kk_job_take(jb2, 0, &r, 5000) == KK_JOB_READY); /* a first item: starts at once */
+    free(r);
+    usleep(50000);
+    CHECK_MSG(started_of(&b2) == 1, "a later item started beside a first item (%d)", started_of(&b2));
+    CHECK(kk_sched_submit(s, 1, 1, fake_work, free, &c, &jc) == KK_SUBMIT_OK);
+    CHECK(kk_job_take(jc, 0, &r, 5000) == KK_JOB_READY);
+    free(r);
+    CHECK(kk_job_take(ja, 0, &r, 5000) == KK_JOB_READY);
+    free(r);
+    CHECK(kk_job_take(jb2, 1, &r, 5000) == KK_JOB_READY); /* resumes once A's first is done */
+    free(r);
+    CHECK(kk_job_take(jb2, 2, &r, 5000) == KK_JOB_READY);
+    free(r);
+    kk_job_release(ja);
+    kk_job_release(jb2);
+    kk_job_release(jc);
+    kk_sched_free(s);
+}
+
 static void test_bounded_admission(void)
 {
     kk_sched *s = kk_sched_new(1, 2);
@@ -229,6 +274,7 @@ int main(void)
     test_order();
     test_fairness();
     test_first_item_first();
+    test_first_exclusive();
     test_bounded_admission();
     test_lookahead_and_cancel();
     test_failure_and_timeout();
