@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -15,10 +16,11 @@
 #endif
 
 #define KK_MAX_THREADS 64
-/* Polls before a thread sleeps. A synthesis call issues parallel_for calls microseconds apart,
- * and a futex sleep + wake costs about as much as a small share, so workers and waiting callers
- * poll for roughly 20-50 us first; longer would take the core from other processes. */
-#define KK_SPIN 1000
+/* How long a thread polls before it sleeps. A synthesis call issues parallel steps a few hundred
+ * microseconds apart, and waking a sleeping thread costs tens of microseconds in a VM, which on
+ * short inputs added up to ~12 % of the wall time with a 50 us poll. Past 1 ms without work the
+ * thread sleeps and leaves the core to others. */
+#define KK_SPIN_NS 1000000L
 
 /* One kk_parallel_for call; lives on the caller's stack until all its shares are done. */
 typedef struct batch {
@@ -41,6 +43,31 @@ struct kokoro_pool {
     int n;
     pthread_t *tid;
 };
+
+static long now_ns(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
+
+/* Polls until *v >= at_least or KK_SPIN_NS have passed; returns whether it got there. */
+static int spin_for(atomic_int *v, int at_least)
+{
+    long end = 0;
+    for (int i = 0;; i++) {
+        if (atomic_load_explicit(v, memory_order_acquire) >= at_least)
+            return 1;
+        if ((i & 63) == 0) {
+            long t = now_ns();
+            if (!end)
+                end = t + KK_SPIN_NS;
+            else if (t > end)
+                return 0;
+        }
+        cpu_relax();
+    }
+}
 
 static _Thread_local kk_pool *attached;
 /* Shares that call kk_parallel_for themselves run the inner call serially (never mutated). */
@@ -84,8 +111,7 @@ static void *worker_main(void *arg)
     kk_pool *p = arg;
     attached = &serial_pool;
     for (;;) {
-        for (int i = 0; i < KK_SPIN && atomic_load_explicit(&p->pending, memory_order_relaxed) == 0; i++)
-            cpu_relax();
+        spin_for(&p->pending, 1);
         pthread_mutex_lock(&p->mu);
         while (!p->head && !p->stop) {
             p->sleepers++;
@@ -202,9 +228,7 @@ static void pool_for(kk_pool *p, batch *b)
         run_share(b, w);
         atomic_fetch_add_explicit(&b->done, 1, memory_order_acq_rel);
     }
-    for (int i = 0; i < KK_SPIN && atomic_load_explicit(&b->done, memory_order_acquire) < b->shares; i++)
-        cpu_relax();
-    if (atomic_load_explicit(&b->done, memory_order_acquire) < b->shares) {
+    if (!spin_for(&b->done, b->shares)) {
         pthread_mutex_lock(&p->mu);
         while (atomic_load_explicit(&b->done, memory_order_acquire) < b->shares)
             pthread_cond_wait(&p->done, &p->mu);
