@@ -18,9 +18,12 @@
 #define KK_MAX_THREADS 64
 /* How long a thread polls before it sleeps. A synthesis call issues parallel steps a few hundred
  * microseconds apart, and waking a sleeping thread costs tens of microseconds in a VM, which on
- * short inputs added up to ~12 % of the wall time with a 50 us poll. Past 1 ms without work the
- * thread sleeps and leaves the core to others. */
+ * short inputs added up to ~15 % of the wall time with a 50 us poll; so with one call on the pool
+ * its threads poll for up to 1 ms. With several, a polling thread takes the core from another
+ * call's serial work (measured: 6 concurrent server streams lost 15 % of their throughput), and
+ * there is queued work most of the time anyway: then 50 us. */
 #define KK_SPIN_NS 1000000L
+#define KK_SPIN_SHARED_NS 50000L
 
 /* One kk_parallel_for call; lives on the caller's stack until all its shares are done. */
 typedef struct batch {
@@ -38,6 +41,7 @@ struct kokoro_pool {
     pthread_cond_t done;   /* callers sleep here while their shares run elsewhere */
     batch *head, *tail;    /* batches with unclaimed shares, first come first served */
     atomic_int pending;    /* unclaimed shares in the queue (polled without the lock) */
+    atomic_int callers;    /* threads attached to the pool (kk_pool_attach) */
     int sleepers;          /* workers waiting on `work` */
     int stop;
     int n;
@@ -51,17 +55,18 @@ static long now_ns(void)
     return t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/* Polls until *v >= at_least or KK_SPIN_NS have passed; returns whether it got there. */
-static int spin_for(atomic_int *v, int at_least)
+/* Polls until *v >= at_least or the pool's poll time has passed; returns whether it got there. */
+static int spin_for(kk_pool *p, atomic_int *v, int at_least)
 {
-    long end = 0;
+    long end = 0, limit = atomic_load_explicit(&p->callers, memory_order_relaxed) > 1 ? KK_SPIN_SHARED_NS
+                                                                                       : KK_SPIN_NS;
     for (int i = 0;; i++) {
         if (atomic_load_explicit(v, memory_order_acquire) >= at_least)
             return 1;
         if ((i & 63) == 0) {
             long t = now_ns();
             if (!end)
-                end = t + KK_SPIN_NS;
+                end = t + limit;
             else if (t > end)
                 return 0;
         }
@@ -111,7 +116,7 @@ static void *worker_main(void *arg)
     kk_pool *p = arg;
     attached = &serial_pool;
     for (;;) {
-        spin_for(&p->pending, 1);
+        spin_for(p, &p->pending, 1);
         pthread_mutex_lock(&p->mu);
         while (!p->head && !p->stop) {
             p->sleepers++;
@@ -148,6 +153,7 @@ kk_pool *kk_pool_new(int workers)
     pthread_cond_init(&p->work, NULL);
     pthread_cond_init(&p->done, NULL);
     atomic_init(&p->pending, 0);
+    atomic_init(&p->callers, 0);
     for (int i = 0; i < workers; i++)
         if (pthread_create(&p->tid[p->n], NULL, worker_main, p) == 0)
             p->n++;
@@ -179,6 +185,12 @@ int kk_pool_workers(const kk_pool *p)
 kk_pool *kk_pool_attach(kk_pool *pool)
 {
     kk_pool *prev = attached;
+    if (prev != pool) {
+        if (prev && prev != &serial_pool)
+            atomic_fetch_sub_explicit(&prev->callers, 1, memory_order_relaxed);
+        if (pool && pool != &serial_pool)
+            atomic_fetch_add_explicit(&pool->callers, 1, memory_order_relaxed);
+    }
     attached = pool;
     return prev;
 }
@@ -228,7 +240,7 @@ static void pool_for(kk_pool *p, batch *b)
         run_share(b, w);
         atomic_fetch_add_explicit(&b->done, 1, memory_order_acq_rel);
     }
-    if (!spin_for(&b->done, b->shares)) {
+    if (!spin_for(p, &b->done, b->shares)) {
         pthread_mutex_lock(&p->mu);
         while (atomic_load_explicit(&b->done, memory_order_acquire) < b->shares)
             pthread_cond_wait(&p->done, &p->mu);
