@@ -265,6 +265,19 @@ void kokoro_synth_options_init(kokoro_synth_options *opt)
 }
 
 /* kk_synthesize_timed on the model's device backend; takes ownership of dur. */
+/* The result of a forward pass as the caller sees it; takes ownership of audio and dur. */
+static void fill_audio(kokoro_audio *out, float *audio, size_t n, int32_t *dur, int T)
+{
+    out->samples = audio;
+    out->n_samples = n;
+    out->durations = dur;
+    out->n_tokens = (size_t)T;
+    int frames = 0;
+    for (int i = 0; i < T; i++)
+        frames += dur[i];
+    out->frame_samples = frames ? (int)(n / (size_t)frames) : 0;
+}
+
 static kokoro_status backend_synthesize(const kokoro_model *model, const kokoro_synth_options *opt,
                                         const int64_t *ids, int T, const float *ref_s,
                                         int32_t *dur, kokoro_audio *out, double *seconds,
@@ -280,14 +293,7 @@ static kokoro_status backend_synthesize(const kokoro_model *model, const kokoro_
         free(dur);
         return st;
     }
-    out->samples = audio;
-    out->n_samples = n;
-    out->durations = dur;
-    out->n_tokens = (size_t)T;
-    int frames = 0;
-    for (int i = 0; i < T; i++)
-        frames += dur[i];
-    out->frame_samples = frames ? (int)(n / (size_t)frames) : 0;
+    fill_audio(out, audio, n, dur, T);
     return KOKORO_OK;
 }
 
@@ -387,14 +393,7 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
         free(dur);
         return st;
     }
-    out->samples = audio;
-    out->n_samples = n;
-    out->durations = dur;
-    out->n_tokens = (size_t)T;
-    int frames = 0;
-    for (int i = 0; i < T; i++)
-        frames += dur[i];
-    out->frame_samples = frames ? (int)(n / (size_t)frames) : 0;
+    fill_audio(out, audio, n, dur, T);
     return KOKORO_OK;
 }
 
