@@ -1,6 +1,7 @@
 /* kokoro bench — synthesis speed and memory on fixed phoneme inputs. Without --model it builds a
  * full-size Kokoro-82M with seeded random weights in memory (durations biased to ~4 frames per
  * token), so it runs without downloading anything. */
+#include <cblas.h>
 #include <cjson/cJSON.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include "engine/model.h"
 #include "kokoro.h"
 #include "model/voice.h"
+#include "nn/parallel.h"
 
 /* Built-in inputs: misaki phonemes of English sentences, about 20, 120 and 400 tokens. */
 static const char *const builtin_names[] = {"short", "medium", "long"};
@@ -43,6 +45,49 @@ static double cpu_seconds(void)
     struct timespec ts;
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The machine's own single-precision GEMM rate on `threads` cores (OpenBLAS, one thread per
+ * worker, each its own 768^3 product; best of five), so that figures from different machines
+ * compare: Kokoro-82M costs about 55 GFLOP per audio second as direct convolution, so
+ * RTF x SGEMM / 55 is the fraction of that floor a run achieves. */
+#define KK_SGEMM_N 768
+typedef struct {
+    float *m; /* per worker: A, B, C */
+} sgemm_job;
+
+static void sgemm_share(void *ctx, int w0, int w1, int worker)
+{
+    const sgemm_job *j = ctx;
+    size_t nn = (size_t)KK_SGEMM_N * KK_SGEMM_N;
+    (void)worker;
+    for (int w = w0; w < w1; w++) {
+        float *a = j->m + (size_t)w * 3 * nn;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, KK_SGEMM_N, KK_SGEMM_N, KK_SGEMM_N,
+                    1.0f, a, KK_SGEMM_N, a + nn, KK_SGEMM_N, 0.0f, a + 2 * nn, KK_SGEMM_N);
+    }
+}
+
+static double sgemm_gflops(kokoro_pool *pool, int threads)
+{
+    size_t nn = (size_t)KK_SGEMM_N * KK_SGEMM_N;
+    sgemm_job j = {calloc((size_t)threads * 3 * nn, sizeof(float))};
+    if (!j.m)
+        return 0.0;
+    for (size_t i = 0; i < (size_t)threads * 3 * nn; i++)
+        j.m[i] = (float)(i % 97) * 0.01f - 0.5f;
+    kk_pool *prev = kk_pool_attach(pool);
+    double best = 1e30;
+    for (int r = 0; r < 6; r++) {
+        double t0 = kk_wall_seconds();
+        kk_parallel_for(threads, threads, sgemm_share, &j);
+        double t = kk_wall_seconds() - t0;
+        if (r > 0 && t < best) /* the first is a warm-up */
+            best = t;
+    }
+    kk_pool_attach(prev);
+    free(j.m);
+    return 2.0 * KK_SGEMM_N * (double)KK_SGEMM_N * KK_SGEMM_N * threads / best / 1e9;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -326,6 +371,11 @@ int cmd_bench(int argc, char **argv)
         return 1;
     }
     opt.pool = pool;
+    int nthreads = threads > 0 ? threads : kk_pool_workers(pool) + 1;
+    double sgemm = sgemm_gflops(pool, nthreads);
+    printf("machine SGEMM %.1f GFLOP/s on %d threads (OpenBLAS, %d^3 per thread)\n", sgemm, nthreads,
+           KK_SGEMM_N);
+    double *rtfs = calloc((size_t)n_inputs, sizeof(double));
     opt.seed = 1;
     opt.compact = compact;
     opt.direct_conv = direct_conv;
@@ -377,6 +427,8 @@ int cmd_bench(int argc, char **argv)
                 printf(" %.3f", best_secs[k]);
             printf("\n");
             fflush(stdout);
+            if (rtfs)
+                rtfs[i] = med / audio_s;
         }
         kokoro_audio_free(&audio);
         free(wall);
@@ -385,6 +437,10 @@ int cmd_bench(int argc, char **argv)
     for (int i = 0; i < n_inputs && rc == 0; i++)
         for (int k = 0; k < n_conc && rc == 0; k++)
             rc = bench_concurrent(model, voice, &inputs[i], &opt, conc[k]);
+    for (int i = 0; i < n_inputs && rc == 0 && rtfs; i++)
+        printf("%s: RTF x SGEMM / 55 GFLOP = %.3f (1 = the direct-convolution floor of this machine)\n",
+               inputs[i].name, rtfs[i] * sgemm / 55.0);
+    free(rtfs);
     printf("peak RSS %.0f MiB (%.0f MB)\n", peak_rss_mib(), peak_rss_mib() * 1.048576);
     kokoro_pool_free(pool);
     if (voice != &random_voice)

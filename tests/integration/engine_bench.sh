@@ -14,6 +14,9 @@ grep -q '^input .*tokens .*frames .*audio_s .*wall_s .*RTF .*cpu_s' <<<"$out"
 [ "$(grep -c '^input  *[0-9]' <<<"$out")" -eq 2 ]
 grep -q '^input  *12  *19  *0.47 ' <<<"$out"   # a_short: 12 phonemes, 19 frames, 0.475 s
 grep -q '^peak RSS [0-9]* MiB ([0-9]* MB)$' <<<"$out"
+# the machine's own SGEMM rate, and each input's fraction of the direct-convolution floor
+grep -q '^machine SGEMM [0-9.]* GFLOP/s on 2 threads' <<<"$out"
+[ "$(grep -c '^input: RTF x SGEMM / 55 GFLOP = [0-9.]*' <<<"$out")" -eq 2 ]
 # compact stage buffers give the same lengths
 out2=$("$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha --inputs "$tmp/in.json" \
        --runs 1 --threads 2 --compact on)
