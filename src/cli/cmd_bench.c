@@ -371,10 +371,6 @@ int cmd_bench(int argc, char **argv)
         return 1;
     }
     opt.pool = pool;
-    int nthreads = threads > 0 ? threads : kk_pool_workers(pool) + 1;
-    double sgemm = sgemm_gflops(pool, nthreads);
-    printf("machine SGEMM %.1f GFLOP/s on %d threads (OpenBLAS, %d^3 per thread)\n", sgemm, nthreads,
-           KK_SGEMM_N);
     double *rtfs = calloc((size_t)n_inputs, sizeof(double));
     opt.seed = 1;
     opt.compact = compact;
@@ -437,6 +433,12 @@ int cmd_bench(int argc, char **argv)
     for (int i = 0; i < n_inputs && rc == 0; i++)
         for (int k = 0; k < n_conc && rc == 0; k++)
             rc = bench_concurrent(model, voice, &inputs[i], &opt, conc[k]);
+    /* after the inputs, so that its matrices do not add to their peak RSS */
+    int nthreads = threads > 0 ? threads : kk_pool_workers(pool) + 1;
+    double sgemm = rc == 0 ? sgemm_gflops(pool, nthreads) : 0.0;
+    if (rc == 0)
+        printf("machine SGEMM %.1f GFLOP/s on %d threads (OpenBLAS, %d^3 per thread)\n", sgemm,
+               nthreads, KK_SGEMM_N);
     for (int i = 0; i < n_inputs && rc == 0 && rtfs; i++)
         printf("%s: RTF x SGEMM / 55 GFLOP = %.3f (1 = the direct-convolution floor of this machine)\n",
                inputs[i].name, rtfs[i] * sgemm / 55.0);
