@@ -4,6 +4,7 @@
 #define KOKORO_TEST_HARNESS_H
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int harness_failures;
@@ -24,6 +25,26 @@ static int harness_checks;
 #define CHECK_NEAR(got, want, tol) do { double g_ = (got), w_ = (want); harness_checks++; \
     if (!(fabs(g_ - w_) <= (tol))) { harness_failures++; \
     fprintf(stderr, "%s:%d: got %.9g, want %.9g (tol %g)\n", __FILE__, __LINE__, g_, w_, (double)(tol)); } } while (0)
+
+/* A whole file as a NUL-terminated string (malloc'd); NULL when it cannot be read. */
+static inline char *harness_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *s = n >= 0 ? malloc((size_t)n + 1) : NULL;
+    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
+        free(s);
+        s = NULL;
+    }
+    if (s)
+        s[n] = '\0';
+    fclose(f);
+    return s;
+}
 
 #define HARNESS_RETURN() (fprintf(stderr, "%d checks, %d failed\n", harness_checks, harness_failures), \
                           harness_failures ? 1 : 0)

@@ -25,25 +25,6 @@
 
 #define GOLDEN KOKORO_FIXTURES "/golden"
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 static int load_npy(const char *dir, const char *name, kk_npy *a)
 {
     char path[2200];
@@ -73,7 +54,7 @@ static void run_case(const kokoro_model *gpu, const kokoro_model *cpu, const cha
     char dir[1024], cj[1100];
     snprintf(dir, sizeof dir, GOLDEN "/cases/%s", cname);
     snprintf(cj, sizeof cj, "%s/case.json", dir);
-    char *text = read_text(cj);
+    char *text = harness_read_file(cj);
     cJSON *cs = text ? cJSON_Parse(text) : NULL;
     free(text);
     CHECK_MSG(cs != NULL, "%s: case.json", cname);

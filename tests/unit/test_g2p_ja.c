@@ -20,31 +20,12 @@ static char *g2p(kk_g2p_ja *g, const char *text)
     return ps;
 }
 
-static char *read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* Share of golden lines reproduced byte for byte; prints the first differences. */
 static double golden(kk_g2p_ja *g, const char *file, const char *label)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/ja/%s", KOKORO_FIXTURES, file);
-    char *all = read_all(path);
+    char *all = harness_read_file(path);
     CHECK_MSG(all != NULL, "cannot read %s", path);
     if (!all)
         return 0;
@@ -78,7 +59,7 @@ static void crashes(kk_g2p_ja *g, const char *dict)
 {
     char path[512];
     snprintf(path, sizeof path, "%s/ja/crashes.tsv", KOKORO_FIXTURES);
-    char *all = read_all(path);
+    char *all = harness_read_file(path);
     CHECK(all != NULL);
     if (!all)
         return;

@@ -29,25 +29,6 @@ static const char *const front_tensors[] = {
 
 static double worst_front, worst_tail, worst_tail_compact;
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    if (s && fread(s, 1, (size_t)n, f) != (size_t)n) {
-        free(s);
-        s = NULL;
-    }
-    if (s)
-        s[n] = 0;
-    fclose(f);
-    return s;
-}
-
 /* The number after "<=" in case.json's files.<name>.check, or -1. */
 static double case_bound(cJSON *cs, const char *name)
 {
@@ -182,7 +163,7 @@ static void run_case(const kokoro_model *model, const char *cname)
     char dir[1024], cj[1100], dump[1024], dump_inj[1024];
     snprintf(dir, sizeof dir, GOLDEN "/cases/%s", cname);
     snprintf(cj, sizeof cj, "%s/case.json", dir);
-    char *text = read_text(cj);
+    char *text = harness_read_file(cj);
     if (!text)
         return;
     cJSON *cs = cJSON_Parse(text);
