@@ -22,4 +22,8 @@ int kk_ustr_is_alpha(const char *s, size_t n);   /* s.isalpha() (false when empt
  * returns the length written. */
 size_t kk_ustr_lower(const char *s, size_t n, char *out, size_t cap);
 size_t kk_ustr_upper(const char *s, size_t n, char *out, size_t cap);
+/* Python's str.isspace() (what \s and strip() mean in phonemizer, misaki and KPipeline). */
+int kk_py_space(uint32_t c);
+/* Narrows [*a,*b) of s (UTF-8) to strip Python whitespace at both ends, as str.strip(). */
+void kk_py_strip(const char *s, size_t *a, size_t *b);
 #endif

@@ -49,32 +49,6 @@ static kokoro_status ensure_voice(const char *lang, kokoro_error *err)
     return KOKORO_OK;
 }
 
-int kk_py_space(uint32_t c)
-{
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-           c == 0x3000;
-}
-
-void kk_py_strip(const char *s, size_t *a, size_t *b)
-{
-    while (*a < *b) {
-        size_t j = *a;
-        if (!kk_py_space(kk_u8_next(s, *b, &j)))
-            break;
-        *a = j;
-    }
-    while (*b > *a) {
-        size_t p = *b - 1;
-        while (p > *a && ((unsigned char)s[p] & 0xC0) == 0x80)
-            p--;
-        size_t j = p;
-        if (!kk_py_space(kk_u8_next(s, *b, &j)) || j != *b)
-            break;
-        *b = p;
-    }
-}
-
 /* phonemizer's EspeakBackend._postprocess_line with tie='^', strip=False and the
  * "remove-flags" language switch: clauses merged, "(en)"-style flags removed, every word
  * stripped and followed by the word separator ' '. An empty result stays empty. */

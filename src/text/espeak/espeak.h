@@ -7,6 +7,7 @@
 
 #include "kokoro.h"
 #include "text/chunker.h"
+#include "text/ucase.h" /* kk_py_space, kk_py_strip */
 
 /* One line of IPA phonemes of text for an espeak language code ("en-us", "en-gb", "es",
  * "fr-fr", "hi", "it", "pt-br") as phonemizer's espeak backend returns it (with_stress, tie
@@ -25,8 +26,4 @@ kokoro_status kk_espeak_phonemize_punct(const char *lang, const char *text, char
 kokoro_status kk_espeak_segment(const char *lang, const char *s, size_t a, size_t b, kk_units *units,
                                 kokoro_error *err);
 
-/* Python's str.isspace() (what \s and strip() mean in phonemizer, misaki and KPipeline). */
-int kk_py_space(uint32_t c);
-/* Narrows [*a,*b) of s to strip Python whitespace at both ends. */
-void kk_py_strip(const char *s, size_t *a, size_t *b);
 #endif

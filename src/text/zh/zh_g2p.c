@@ -3,36 +3,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "text/ucase.h"
 #include "text/zh/zh_internal.h"
 #include "util/error.h"
-
-/* Python str.strip()'s whitespace. */
-static int py_space(uint32_t c)
-{
-    return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-           c == 0x3000;
-}
-
-/* [*a, *b) of s without Python whitespace at either end. */
-static void py_strip(const char *s, size_t *a, size_t *b)
-{
-    while (*a < *b) {
-        size_t j = *a;
-        if (!py_space(kk_u8_next(s, *b, &j)))
-            break;
-        *a = j;
-    }
-    while (*b > *a) {
-        size_t p = *b - 1;
-        while (p > *a && ((unsigned char)s[p] & 0xC0) == 0x80)
-            p--;
-        size_t j = p;
-        if (!py_space(kk_u8_next(s, *b, &j)) || j != *b)
-            break;
-        *b = p;
-    }
-}
 
 /* misaki's map_punctuation, in its order. */
 static const char *const PUNCT[][2] = {
@@ -69,7 +42,7 @@ kokoro_status kk_zh_g2p(const kk_zh *z, const char *text, size_t len, char **ps,
 {
     *ps = NULL;
     size_t a = 0, b = len;
-    py_strip(text, &a, &b);
+    kk_py_strip(text, &a, &b);
     kk_sbuf t, out;
     kk_sbuf_init(&t);
     kk_sbuf_init(&out);
@@ -81,7 +54,7 @@ kokoro_status kk_zh_g2p(const kk_zh *z, const char *text, size_t len, char **ps,
             kk_sbuf_replace(&t, PUNCT[i][0], PUNCT[i][1]);
         size_t sa = 0, sb = t.len;
         if (t.s)
-            py_strip(t.s, &sa, &sb);
+            kk_py_strip(t.s, &sa, &sb);
         run_ctx c = {z, NULL, &out, {0}, 1};
         kk_sbuf_init(&c.word);
         size_t i = sa;
