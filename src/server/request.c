@@ -10,9 +10,7 @@
 
 #include "server/voice_expr.h"
 
-static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
+int kk_parse_fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
 {
     e->status = status;
     e->code = code;
@@ -139,7 +137,7 @@ static int get_bool(cJSON *root, const char *key, int *dst, kk_parse_error *e)
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsBool(v))
-        return fail(e, 422, "validation_error", "'%s' must be a boolean", key);
+        return kk_parse_fail(e, 422, "validation_error", "'%s' must be a boolean", key);
     *dst = cJSON_IsTrue(v);
     return 0;
 }
@@ -150,9 +148,9 @@ static int get_number(cJSON *root, const char *key, double lo, double hi, float 
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
-        return fail(e, 422, "validation_error", "'%s' must be a number", key);
+        return kk_parse_fail(e, 422, "validation_error", "'%s' must be a number", key);
     if (v->valuedouble < lo || v->valuedouble > hi)
-        return fail(e, 422, "validation_error", "'%s' must be between %g and %g", key, lo, hi);
+        return kk_parse_fail(e, 422, "validation_error", "'%s' must be between %g and %g", key, lo, hi);
     *dst = (float)v->valuedouble;
     return 0;
 }
@@ -163,7 +161,7 @@ static int get_string(cJSON *root, const char *key, const char **dst, kk_parse_e
     if (!v || cJSON_IsNull(v))
         return 0;
     if (!cJSON_IsString(v))
-        return fail(e, 422, "validation_error", "'%s' must be a string", key);
+        return kk_parse_fail(e, 422, "validation_error", "'%s' must be a string", key);
     *dst = v->valuestring;
     return 0;
 }
@@ -174,7 +172,7 @@ static int parse_norm(cJSON *root, kokoro_normalization_options *n, kk_parse_err
     if (!o || cJSON_IsNull(o))
         return 0;
     if (!cJSON_IsObject(o))
-        return fail(e, 422, "validation_error", "'normalization_options' must be an object");
+        return kk_parse_fail(e, 422, "validation_error", "'normalization_options' must be an object");
     static const char *const keys[] = {"normalize", "unit_normalization", "url_normalization",
                                        "email_normalization", "optional_pluralization_normalization",
                                        "phone_normalization", "replace_remaining_symbols"};
@@ -206,15 +204,15 @@ static int parse_extensions(cJSON *root, kk_speech_request *out, kk_parse_error 
     if (get_string(root, "stream_format", &sf, e))
         return -1;
     if (sf && strcmp(sf, "audio") && strcmp(sf, "sse"))
-        return fail(e, 422, "validation_error", "'stream_format' must be \"audio\" or \"sse\"");
+        return kk_parse_fail(e, 422, "validation_error", "'stream_format' must be \"audio\" or \"sse\"");
     out->sse = sf && !strcmp(sf, "sse");
     cJSON *inc = cJSON_GetObjectItemCaseSensitive(root, "include");
     if (inc && !cJSON_IsNull(inc)) {
         if (!cJSON_IsArray(inc))
-            return fail(e, 422, "validation_error", "'include' must be a list of strings");
+            return kk_parse_fail(e, 422, "validation_error", "'include' must be a list of strings");
         for (cJSON *it = inc->child; it; it = it->next) {
             if (!cJSON_IsString(it) || strcmp(it->valuestring, "word_timestamps"))
-                return fail(e, 422, "validation_error", "'include' takes only \"word_timestamps\"");
+                return kk_parse_fail(e, 422, "validation_error", "'include' takes only \"word_timestamps\"");
             out->return_timestamps = 1;
         }
     }
@@ -223,7 +221,7 @@ static int parse_extensions(cJSON *root, kk_speech_request *out, kk_parse_error 
         /* Integers a JSON double holds exactly. */
         if (!cJSON_IsNumber(seed) || !(seed->valuedouble >= 0) || seed->valuedouble > 9007199254740991.0 ||
             floor(seed->valuedouble) != seed->valuedouble)
-            return fail(e, 422, "validation_error", "'seed' must be an integer from 0 to 2^53-1");
+            return kk_parse_fail(e, 422, "validation_error", "'seed' must be an integer from 0 to 2^53-1");
         out->has_seed = 1;
         out->seed = (uint64_t)seed->valuedouble;
     }
@@ -242,13 +240,13 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
 {
     memset(out, 0, sizeof *out);
     if (!kk_utf8_valid(body, len))
-        return fail(e, 400, "invalid_encoding", "request body is not valid UTF-8");
+        return kk_parse_fail(e, 400, "invalid_encoding", "request body is not valid UTF-8");
     cJSON *root = kk_json_parse_strict(body, len);
     if (!root)
-        return fail(e, 422, "invalid_json", "request body is not valid JSON");
+        return kk_parse_fail(e, 422, "invalid_json", "request body is not valid JSON");
     int rc = -1;
     if (!cJSON_IsObject(root)) {
-        fail(e, 422, "validation_error", "request body must be a JSON object");
+        kk_parse_fail(e, 422, "validation_error", "request body must be a JSON object");
         goto done;
     }
     const char *model = "kokoro", *input = NULL, *voice = rules->default_voice, *fmt = "mp3";
@@ -270,28 +268,28 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
         get_bool(root, "return_timing", &out->return_timing, e) || parse_extensions(root, out, e))
         goto done;
     if (!input) {
-        fail(e, 422, "validation_error", "'input' is required");
+        kk_parse_fail(e, 422, "validation_error", "'input' is required");
         goto done;
     }
     if (!rules->captioned && strcmp(model, "tts-1") && strcmp(model, "tts-1-hd") && strcmp(model, "kokoro") &&
         strcmp(model, "gpt-4o-mini-tts")) {
-        fail(e, 400, "invalid_model", "Unsupported model: %.100s (use tts-1, tts-1-hd, kokoro or gpt-4o-mini-tts)",
+        kk_parse_fail(e, 400, "invalid_model", "Unsupported model: %.100s (use tts-1, tts-1-hd, kokoro or gpt-4o-mini-tts)",
              model);
         goto done;
     }
     if (kk_format_parse(fmt, &out->format, &out->format_name)) {
-        fail(e, 422, "validation_error", "'response_format' must be one of mp3, opus, aac, flac, wav, pcm");
+        kk_parse_fail(e, 422, "validation_error", "'response_format' must be one of mp3, opus, aac, flac, wav, pcm");
         goto done;
     }
     kokoro_format ignored;
     if (dlfmt && kk_format_parse(dlfmt, &ignored, NULL)) {
-        fail(e, 422, "validation_error", "'download_format' must be one of mp3, opus, aac, flac, wav, pcm");
+        kk_parse_fail(e, 422, "validation_error", "'download_format' must be one of mp3, opus, aac, flac, wav, pcm");
         goto done;
     }
     if (lang && *lang) {
         const char *l = kk_lang_from_code(lang);
         if (!l) {
-            fail(e, 400, "validation_error",
+            kk_parse_fail(e, 400, "validation_error",
                  "unknown lang_code '%.32s' (use a, b, e, f, h, i, p, j, z or en-us, en-gb, es, fr, hi, it, pt-br, ja, zh)",
                  lang);
             goto done;
@@ -299,29 +297,29 @@ int kk_speech_request_parse(const char *body, size_t len, const kk_request_rules
         snprintf(out->lang, sizeof out->lang, "%s", l);
     }
     if (!kk_utf8_valid(input, strlen(input))) {
-        fail(e, 400, "invalid_encoding", "'input' is not valid UTF-8");
+        kk_parse_fail(e, 400, "invalid_encoding", "'input' is not valid UTF-8");
         goto done;
     }
     size_t chars = kk_utf8_count(input);
     if (chars > rules->max_input_chars) {
-        fail(e, 413, "input_too_long", "input is %zu characters; the limit is %zu", chars, rules->max_input_chars);
+        kk_parse_fail(e, 413, "input_too_long", "input is %zu characters; the limit is %zu", chars, rules->max_input_chars);
         goto done;
     }
     int blank = 1;
     for (const char *p = input; *p && blank; p++)
         blank = (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r');
     if (blank) {
-        fail(e, 400, "validation_error", "Input contains no speakable text");
+        kk_parse_fail(e, 400, "validation_error", "Input contains no speakable text");
         goto done;
     }
     if (!voice || !*voice) {
-        fail(e, 400, "validation_error", "'voice' must not be empty");
+        kk_parse_fail(e, 400, "validation_error", "'voice' must not be empty");
         goto done;
     }
     out->input = strdup(input);
     out->voice = strdup(voice);
     if (!out->input || !out->voice) {
-        fail(e, 500, "internal_error", "out of memory");
+        kk_parse_fail(e, 500, "internal_error", "out of memory");
         kk_speech_request_free(out);
         goto done;
     }

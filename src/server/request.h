@@ -13,6 +13,10 @@ typedef struct {
     char message[512];
 } kk_parse_error;
 
+/* Fills e with an HTTP status, error code and message; returns -1 for `return kk_parse_fail(...)`. */
+int kk_parse_fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 typedef struct {
     size_t max_input_chars;
     const char *default_voice;

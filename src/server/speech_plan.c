@@ -12,30 +12,17 @@
 
 #define KK_PLAN_MAX_VOICES 32
 
-static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static int fail(kk_parse_error *e, unsigned status, const char *code, const char *fmt, ...)
-{
-    e->status = status;
-    e->code = code;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(e->message, sizeof e->message, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static int fail_status(kk_parse_error *e, const kokoro_error *err)
 {
     switch (err->code) {
     case KOKORO_ERR_INVALID_ARGUMENT:
     case KOKORO_ERR_NOT_FOUND:
     case KOKORO_ERR_UNSUPPORTED:
-        return fail(e, 400, "validation_error", "%s", err->message);
+        return kk_parse_fail(e, 400, "validation_error", "%s", err->message);
     case KOKORO_ERR_TOO_LONG:
-        return fail(e, 413, "input_too_long", "%s", err->message);
+        return kk_parse_fail(e, 413, "input_too_long", "%s", err->message);
     default:
-        return fail(e, 500, "processing_error", "%s", err->message);
+        return kk_parse_fail(e, 500, "processing_error", "%s", err->message);
     }
 }
 
@@ -50,7 +37,7 @@ static long voice_index(kk_server *s, kk_synth_params *p, char ***exprs, const c
         }
     /* Each distinct voice or mix is a 510 KB style table held for the whole request. */
     if (p->n_voices >= KK_PLAN_MAX_VOICES)
-        return fail(e, 400, "validation_error", "a request may use at most %d different voices or mixes",
+        return kk_parse_fail(e, 400, "validation_error", "a request may use at most %d different voices or mixes",
                     KK_PLAN_MAX_VOICES);
     size_t n = p->n_voices + 1;
     kokoro_voice **nv = realloc(p->voices, n * sizeof *nv);
@@ -63,7 +50,7 @@ static long voice_index(kk_server *s, kk_synth_params *p, char ***exprs, const c
     if (ne)
         *exprs = ne;
     if (!nv || !nn || !ne)
-        return fail(e, 500, "internal_error", "out of memory");
+        return kk_parse_fail(e, 500, "internal_error", "out of memory");
     kk_voice_mix expr;
     kokoro_voice *voice = NULL;
     unsigned status = 400;
@@ -77,7 +64,7 @@ static long voice_index(kk_server *s, kk_synth_params *p, char ***exprs, const c
         free(name);
         free(ex);
         kokoro_voice_free(voice);
-        return fail(e, 500, "internal_error", "out of memory");
+        return kk_parse_fail(e, 500, "internal_error", "out of memory");
     }
     p->voices[p->n_voices] = voice;
     p->voice_names[p->n_voices] = name;
@@ -109,7 +96,7 @@ static int add_chunks(kk_synth_params *p, const kk_segment *seg, kokoro_chunk *c
         p->chunk_speed = ns;
     if (!nc || !nv || !ns) {
         kokoro_chunks_free(ch, n);
-        return fail(e, 500, "internal_error", "out of memory");
+        return kk_parse_fail(e, 500, "internal_error", "out of memory");
     }
     for (size_t i = 0; i < n; i++) {
         kokoro_chunk *c = &ch[i];
@@ -133,29 +120,29 @@ int kk_speech_plan(kk_server *s, const kk_speech_request *q, int captioned, kk_s
     memset(p, 0, sizeof *p);
     const kk_settings *cfg = s->cfg;
     if (q->allow_voice_tags && !cfg->enable_voice_tags)
-        return fail(e, 403, "permission_denied", "voice tags are disabled on this server (ENABLE_VOICE_TAGS=false)");
+        return kk_parse_fail(e, 403, "permission_denied", "voice tags are disabled on this server (ENABLE_VOICE_TAGS=false)");
     char *text = NULL;
     if (q->ssml) {
         if (!cfg->enable_ssml)
-            return fail(e, 403, "permission_denied", "SSML is disabled on this server (ENABLE_SSML=false)");
+            return kk_parse_fail(e, 403, "permission_denied", "SSML is disabled on this server (ENABLE_SSML=false)");
         if (!q->allow_voice_tags)
-            return fail(e, 400, "validation_error", "'ssml' needs 'allow_voice_tags': true");
+            return kk_parse_fail(e, 400, "validation_error", "'ssml' needs 'allow_voice_tags': true");
         if (kk_ssml_detect(q->input)) {
             char msg[512];
             if (kk_ssml_translate(q->input, strlen(q->input), q->voice, cfg->ssml_max_depth, &text, msg, sizeof msg))
-                return fail(e, 400, "validation_error", "%s", msg);
+                return kk_parse_fail(e, 400, "validation_error", "%s", msg);
         }
     }
     if (!text)
         text = strdup(q->input);
     if (!text)
-        return fail(e, 500, "internal_error", "out of memory");
+        return kk_parse_fail(e, 500, "internal_error", "out of memory");
     kk_segment *segs = NULL;
     size_t n_segs = 0;
     char msg[128];
     if (kk_voice_tags_split(text, q->voice, &q->aliases, q->allow_voice_tags, &segs, &n_segs, msg, sizeof msg)) {
         free(text);
-        return fail(e, 500, "internal_error", "%s", msg);
+        return kk_parse_fail(e, 500, "internal_error", "%s", msg);
     }
     kokoro_normalization_options norm = q->norm;
     if (!cfg->advanced_normalization)
@@ -191,7 +178,7 @@ int kk_speech_plan(kk_server *s, const kk_speech_request *q, int captioned, kk_s
     for (size_t i = 0; !rc && i < p->n_chunks && !speakable; i++)
         speakable = (p->chunks[i].phonemes && p->chunks[i].phonemes[0]) || p->chunks[i].pause_s > 0;
     if (!rc && !speakable)
-        rc = fail(e, 400, "validation_error", "Input contains no speakable text");
+        rc = kk_parse_fail(e, 400, "validation_error", "Input contains no speakable text");
     if (rc) {
         free(text);
         kk_synth_params_free(p);
