@@ -8,7 +8,7 @@
 #include "server/synth.h"
 #include "server/voice_pick.h"
 
-static cJSON *parse_object(kk_req *req)
+cJSON *kk_req_json_object(kk_req *req)
 {
     if (!kk_utf8_valid(req->body, req->body_len)) {
         kk_send_error(req, 400, "invalid_encoding", "request body is not valid UTF-8");
@@ -44,7 +44,7 @@ static int string_field(kk_req *req, cJSON *root, const char *key, int required,
 
 void kk_route_phonemize(kk_server *s, kk_req *req)
 {
-    cJSON *root = parse_object(req);
+    cJSON *root = kk_req_json_object(req);
     if (!root)
         return;
     const char *text = NULL, *language = "a";
@@ -95,7 +95,7 @@ void kk_route_phonemize(kk_server *s, kk_req *req)
 
 void kk_route_generate_from_phonemes(kk_server *s, kk_req *req)
 {
-    cJSON *root = parse_object(req);
+    cJSON *root = kk_req_json_object(req);
     if (!root)
         return;
     const char *phonemes = NULL, *voice = NULL;

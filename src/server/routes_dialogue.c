@@ -16,21 +16,6 @@
 #include "server/voice_tags.h"
 #include "text/sbuf.h"
 
-static cJSON *object_body(kk_req *req)
-{
-    if (!kk_utf8_valid(req->body, req->body_len)) {
-        kk_send_error(req, 400, "invalid_encoding", "request body is not valid UTF-8");
-        return NULL;
-    }
-    cJSON *root = kk_json_parse_strict(req->body, req->body_len);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        kk_send_error(req, 422, "invalid_json", "request body must be a JSON object");
-        return NULL;
-    }
-    return root;
-}
-
 /* The turns as tag text; NULL after responding. *first_voice borrows from root; *spans (malloc'd)
  * receives where each turn's text is in the result. */
 static char *turns_text(kk_req *req, cJSON *root, const char **first_voice, size_t **spans, size_t *n_turns)
@@ -120,7 +105,7 @@ void kk_route_dialogue(kk_server *s, kk_req *req)
         kk_send_error(req, 403, "permission_denied", "/dev/dialogue needs voice tags (ENABLE_VOICE_TAGS=false)");
         return;
     }
-    cJSON *root = object_body(req);
+    cJSON *root = kk_req_json_object(req);
     if (!root)
         return;
     const char *first_ref = NULL;
@@ -196,7 +181,7 @@ void kk_route_ssml(kk_server *s, kk_req *req)
         kk_send_error(req, 403, "permission_denied", "SSML is disabled on this server (ENABLE_SSML=false)");
         return;
     }
-    cJSON *root = object_body(req);
+    cJSON *root = kk_req_json_object(req);
     if (!root)
         return;
     cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "text"), *v = cJSON_GetObjectItemCaseSensitive(root, "voice");

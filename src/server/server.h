@@ -39,6 +39,9 @@ int kk_auth_check(kk_server *s, kk_req *req);
 int kk_cors_apply(kk_server *s, kk_req *req);
 
 /* ---- routes */
+/* The request body as a JSON object; NULL after answering 400 (not UTF-8) or 422 (not an object). */
+struct cJSON *kk_req_json_object(kk_req *req);
+
 void kk_route_speech(kk_server *s, kk_req *req);
 void kk_route_captioned_speech(kk_server *s, kk_req *req);
 void kk_route_voices(kk_server *s, kk_req *req);
