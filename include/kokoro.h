@@ -169,6 +169,8 @@ typedef struct {
     double pause_s;            /* > 0: silence of this length instead of speech ([pause:1.5s]) */
     kokoro_word *words;
     size_t n_words;
+    int joins_next;            /* cut inside its clause to start the audio sooner (see
+                                * kokoro_text_to_chunks_ex): no pause belongs after it */
 } kokoro_chunk;
 
 /* G2P state: lexicons and espeak-ng. One per process is enough; every function taking it is
@@ -178,6 +180,7 @@ typedef struct kokoro_frontend kokoro_frontend;
 kokoro_status kokoro_frontend_new(kokoro_frontend **out, kokoro_error *err);
 void kokoro_frontend_free(kokoro_frontend *fe);
 
+
 /* Normalises (per opt), splits and phonemizes text. Language codes as Kokoro: a b e f h i j p
  * (z: KOKORO_ERR_UNSUPPORTED; j without its MeCab dictionary, $KOKORO_JA_DICT: likewise). No
  * input text is ever dropped. The first chunk is short. */
@@ -185,6 +188,19 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
                                     const kokoro_normalization_options *opt,
                                     kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err);
 void kokoro_chunks_free(kokoro_chunk *chunks, size_t n_chunks);
+
+/* The same with the first chunk's length chosen. The first chunk is what a listener waits for:
+ * it ends at the first clause mark (, ; : . ! ? — …), and when the first clause is longer than
+ * 3/2 of first_chunk_phonemes, at a word boundary within that many phonemes instead (before a
+ * word such as "and", "the", "with" where one fits), so that the audio starts after a few words
+ * rather than after a whole long sentence; the rest of the sentence follows with no pause
+ * (joins_next). 0 turns the word cut off. kokoro_text_to_chunks uses
+ * KOKORO_FIRST_CHUNK_PHONEMES. */
+#define KOKORO_FIRST_CHUNK_PHONEMES 30
+kokoro_status kokoro_text_to_chunks_ex(kokoro_frontend *fe, const char *text, const char *lang,
+                                       const kokoro_normalization_options *opt,
+                                       size_t first_chunk_phonemes, kokoro_chunk **chunks,
+                                       size_t *n_chunks, kokoro_error *err);
 
 /* Phonemes of a whole text without chunking (for /dev/phonemize). *phonemes is malloc'd. */
 kokoro_status kokoro_phonemize(kokoro_frontend *fe, const char *text, const char *lang,

@@ -119,7 +119,8 @@ int cli_say_text(const kokoro_model *model, const kokoro_voice *voice, const cha
         else {
             memcpy(out.v + out.n, a.samples, len * sizeof *out.v);
             out.n += len;
-            if (i != last_speech && pcm_silence(&out, kokoro_pause_after(ch[i].text) / speed) != 0)
+            if (i != last_speech && !ch[i].joins_next &&
+                pcm_silence(&out, kokoro_pause_after(ch[i].text) / speed) != 0)
                 rc = -1;
         }
         kokoro_audio_free(&a);

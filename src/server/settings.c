@@ -8,16 +8,19 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "kokoro.h"
+
 const char kk_serve_usage[] =
     "usage: kokoro serve [--host H] [--port P] [--model FILE [--config FILE] | --model-dir DIR]\n"
     "                    [--voices-dir DIR] [--workers N] [--threads N] [--max-queue N]\n"
-    "                    [--max-queue-wait S]\n"
+    "                    [--max-queue-wait S] [--first-chunk PHONEMES]\n"
     "                    [--max-body BYTES] [--max-input CHARS] [--request-timeout S]\n"
     "                    [--temp-dir DIR] [--allow-voice-saving] [--quiet]\n"
     "environment: HOST PORT KOKORO_MODEL_DIR VOICES_DIR API_KEYS CORS_ENABLED CORS_ORIGINS\n"
     "  ALLOW_LOCAL_VOICE_SAVING TEMP_FILE_DIR MAX_TEMP_DIR_COUNT MAX_TEMP_DIR_AGE_HOURS\n"
     "  MAX_TEMP_DIR_SIZE_MB DEFAULT_VOICE DEFAULT_VOICE_CODE DEFAULT_VOLUME_MULTIPLIER\n"
     "  ADVANCED_TEXT_NORMALIZATION KOKORO_WORKERS KOKORO_MAX_QUEUE KOKORO_MAX_QUEUE_WAIT_S\n"
+    "  KOKORO_FIRST_CHUNK_PHONEMES\n"
     "  MAX_BODY_BYTES MAX_INPUT_CHARS\n"
     "  REQUEST_TIMEOUT_S IDLE_TIMEOUT_S BODY_TIMEOUT_S MAX_CONNECTIONS SHUTDOWN_TIMEOUT_S\n"
     "  PROTECT_HEALTH_METRICS ACCESS_LOG ENABLE_WEB_PLAYER\n"
@@ -109,6 +112,7 @@ void kk_settings_init(kk_settings *s)
     s->threads = 0; /* the shared compute pool: every core */
     s->max_queue = 64;
     s->max_queue_wait_s = 120;
+    s->first_chunk_phonemes = KOKORO_FIRST_CHUNK_PHONEMES;
     s->max_body_bytes = 1u << 20;
     s->max_input_chars = 100000;
     s->request_timeout_s = 600;
@@ -137,6 +141,8 @@ void kk_settings_init(kk_settings *s)
     s->threads = (int)env_num("KOKORO_THREADS", s->threads);
     s->max_queue = (size_t)env_num("KOKORO_MAX_QUEUE", (double)s->max_queue);
     s->max_queue_wait_s = env_num("KOKORO_MAX_QUEUE_WAIT_S", s->max_queue_wait_s);
+    double fc = env_num("KOKORO_FIRST_CHUNK_PHONEMES", (double)s->first_chunk_phonemes);
+    s->first_chunk_phonemes = fc > 0 ? (fc < KOKORO_MAX_PHONEMES ? (size_t)fc : KOKORO_MAX_PHONEMES) : 0;
     s->max_body_bytes = (size_t)env_num("MAX_BODY_BYTES", (double)s->max_body_bytes);
     s->max_input_chars = (size_t)env_num("MAX_INPUT_CHARS", (double)s->max_input_chars);
     s->request_timeout_s = env_num("REQUEST_TIMEOUT_S", s->request_timeout_s);
@@ -222,6 +228,7 @@ int kk_settings_parse_args(kk_settings *s, int argc, char **argv, char *err, siz
         NUM_FLAG("--threads", 0, 256, s->threads)
         NUM_FLAG("--max-queue", 1, 1e6, s->max_queue)
         NUM_FLAG("--max-queue-wait", 0.1, 1e6, s->max_queue_wait_s)
+        NUM_FLAG("--first-chunk", 0, KOKORO_MAX_PHONEMES, s->first_chunk_phonemes)
         NUM_FLAG("--max-body", 1024, 1e10, s->max_body_bytes)
         NUM_FLAG("--max-input", 1, 1e9, s->max_input_chars)
         NUM_FLAG("--request-timeout", 1, 1e6, s->request_timeout_s)

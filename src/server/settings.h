@@ -16,6 +16,7 @@ typedef struct {
     int threads;          /* BLAS/compute threads per synthesis call (0 = library default) */
     size_t max_queue;     /* admitted requests beyond which 503 */
     double max_queue_wait_s; /* queued audio / measured rate beyond which 503 (admission.h) */
+    size_t first_chunk_phonemes; /* KOKORO_FIRST_CHUNK_PHONEMES: kokoro_text_to_chunks_ex; 0 = off */
     size_t max_body_bytes;
     size_t max_input_chars;
     double request_timeout_s;

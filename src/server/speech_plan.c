@@ -162,7 +162,10 @@ int kk_speech_plan(kk_server *s, const kk_speech_request *q, int captioned, kk_s
         kokoro_chunk *ch = NULL;
         size_t n = 0;
         kokoro_error err;
-        if (kokoro_text_to_chunks(s->fe, segs[i].text, lang, &norm, &ch, &n, &err) != KOKORO_OK) {
+        /* Only the request's first chunk decides when its audio starts: later segments (other
+         * speakers) keep whole first clauses. */
+        size_t first = p->n_chunks == 0 ? cfg->first_chunk_phonemes : 0;
+        if (kokoro_text_to_chunks_ex(s->fe, segs[i].text, lang, &norm, first, &ch, &n, &err) != KOKORO_OK) {
             rc = fail_status(e, &err);
             break;
         }

@@ -209,7 +209,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
     }
     /* The gap after a sentence: Kokoro-FastAPI's trailing pad, scaled by the speed. */
     size_t gap = 0;
-    if (c->p.trim && ch && index + 1 < c->n_items) {
+    if (c->p.trim && ch && !ch->joins_next && index + 1 < c->n_items) {
         double g = (kokoro_pause_after(ch->text) + 0.05) / opt.speed - 0.05;
         gap = g > 0 ? (size_t)(g * KOKORO_SAMPLE_RATE) : 0;
     }

@@ -300,6 +300,67 @@ typedef struct {
     int first_pending;
 } packer;
 
+/* Words before which a phrase can end without sounding cut off: a break there falls where a
+ * speaker could take a breath (English; other languages cut at the last word that fits). */
+static int starts_phrase(const kk_unit *x)
+{
+    static const char *const words[] = {
+        "a", "about", "after", "against", "also", "although", "among", "an", "and", "as", "at",
+        "because", "before", "behind", "below", "beneath", "beside", "between", "beyond", "but",
+        "by", "during", "every", "for", "from", "if", "in", "inside", "into", "like", "near",
+        "nor", "of", "on", "onto", "or", "over", "past", "since", "so", "than", "that", "the",
+        "then", "though", "through", "throughout", "till", "to", "toward", "towards", "under",
+        "unless", "until", "upon", "when", "whenever", "where", "whereas", "wherever", "whether",
+        "which", "while", "who", "whom", "whose", "with", "within", "without", "yet"};
+    if (!x->text || !x->ps_cps)
+        return 0;
+    char low[16];
+    size_t n = strlen(x->text);
+    if (n == 0 || n >= sizeof low)
+        return 0;
+    for (size_t i = 0; i <= n; i++)
+        low[i] = (char)(x->text[i] >= 'A' && x->text[i] <= 'Z' ? x->text[i] + 32 : x->text[i]);
+    for (size_t i = 0; i < sizeof words / sizeof *words; i++)
+        if (!strcmp(low, words[i]))
+            return 1;
+    return 0;
+}
+
+/* The early cut of the first chunk, or (size_t)-1 for none: the index of the unit after which
+ * the first chunk ends inside its clause. Only when the first clause (up to the first clause
+ * mark, pause or line end from unit a) is longer than 3/2 of `budget` phonemes, so that a
+ * clause of about the budget is never split into a long head and a word-long tail. The cut
+ * is at the last word boundary within the budget, or, when one exists in its second half,
+ * at the last boundary there that a phrase-starting word follows. */
+static size_t first_word_cut(const kk_units *u, size_t a, size_t budget)
+{
+    if (!budget)
+        return (size_t)-1;
+    size_t e = a;
+    for (; e < u->n; e++) {
+        const kk_unit *x = &u->v[e];
+        if (x->pause_s > 0 || x->hard_break || ((x->ws || e + 1 == u->n) && ends_with_mark(x, "!.?…:;,—")))
+            break;
+    }
+    if (e >= u->n)
+        e = u->n - 1;
+    if (joined_len(u, a, e + 1) * 2 <= budget * 3)
+        return (size_t)-1;
+    size_t last = (size_t)-1, phrase = (size_t)-1;
+    for (size_t i = a; i < e; i++) {
+        const kk_unit *x = &u->v[i];
+        size_t len = joined_len(u, a, i + 1);
+        if (len > budget)
+            break;
+        if (!x->ws || !x->ps_cps || u->v[i + 1].ps_cps == 0)
+            continue; /* not between two words */
+        last = i;
+        if (len * 2 >= budget && starts_phrase(&u->v[i + 1]))
+            phrase = i;
+    }
+    return phrase != (size_t)-1 ? phrase : last;
+}
+
 static void flush(packer *p, size_t a, size_t b)
 {
     if (p->oom || a >= b)
@@ -320,10 +381,13 @@ static void flush(packer *p, size_t a, size_t b)
     p->first_pending = 0;
 }
 
-kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err)
+kokoro_status kk_chunk_units(const kk_units *u, size_t first_budget, kokoro_chunk **chunks,
+                             size_t *n_chunks, kokoro_error *err)
 {
     chunk_list cl = {0};
     packer p = {u, &cl, 0, 1};
+    size_t early = (size_t)-1; /* the first chunk's cut inside its clause, once decided */
+    int early_decided = 0;
     size_t cs = 0;          /* first unit of the chunk being filled */
     size_t count = 0;       /* KPipeline's pcount for [cs, i) */
     int pending_cut = 0;    /* a soft cut is due after the unit just added */
@@ -375,6 +439,19 @@ kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n
         }
         if (count || x->ps_cps)
             count += x->ps_cps + (x->ws ? 1 : 0);
+        if (p.first_pending && !early_decided && x->ps_cps) {
+            early = first_word_cut(u, cs, first_budget);
+            early_decided = 1;
+        }
+        if (i == early && p.first_pending && !x->hard_break) {
+            size_t before = cl.n;
+            flush(&p, cs, i + 1);
+            if (cl.n > before)
+                cl.v[cl.n - 1].joins_next = 1;
+            cs = i + 1;
+            count = 0;
+            continue;
+        }
         if (x->hard_break) {
             flush(&p, cs, i + 1);
             cs = i + 1;

@@ -36,5 +36,9 @@ void kk_units_free(kk_units *u);
  * aims for (in Chinese text every run of ，。！？；、 ends a sentence, as there). Chunks that would carry no phonemes are not emitted (their units are punctuation or
  * symbols that the reference also renders as silence). */
 #define KK_CHUNK_TARGET 250
-kokoro_status kk_chunk_units(const kk_units *u, kokoro_chunk **chunks, size_t *n_chunks, kokoro_error *err);
+/* first_budget > 0: a first clause much longer than that many phonemes is cut at a word
+ * boundary within it (see first_word_cut), and that chunk is marked joins_next. 0: the first
+ * chunk ends at its first clause mark at the earliest. */
+kokoro_status kk_chunk_units(const kk_units *u, size_t first_budget, kokoro_chunk **chunks,
+                             size_t *n_chunks, kokoro_error *err);
 #endif

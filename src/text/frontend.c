@@ -424,6 +424,14 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
                                     const kokoro_normalization_options *opt, kokoro_chunk **chunks,
                                     size_t *n_chunks, kokoro_error *err)
 {
+    return kokoro_text_to_chunks_ex(fe, text, lang, opt, KOKORO_FIRST_CHUNK_PHONEMES, chunks, n_chunks, err);
+}
+
+kokoro_status kokoro_text_to_chunks_ex(kokoro_frontend *fe, const char *text, const char *lang,
+                                       const kokoro_normalization_options *opt,
+                                       size_t first_chunk_phonemes, kokoro_chunk **chunks,
+                                       size_t *n_chunks, kokoro_error *err)
+{
     kk_error_clear(err);
     if (!fe || !text || !chunks || !n_chunks)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "text_to_chunks: NULL argument");
@@ -469,7 +477,7 @@ kokoro_status kokoro_text_to_chunks(kokoro_frontend *fe, const char *text, const
         seg = i = pe;
     }
     if (st == KOKORO_OK)
-        st = kk_chunk_units(&units, chunks, n_chunks, err);
+        st = kk_chunk_units(&units, first_chunk_phonemes, chunks, n_chunks, err);
     kk_units_free(&units);
     free(s);
     return st;

@@ -155,6 +155,63 @@ static void test_long_text(void)
     free(text);
 }
 
+/* Phonemes of all chunks joined by single spaces. */
+static char *joined(const kokoro_chunk *ch, size_t n)
+{
+    kk_sbuf b;
+    kk_sbuf_init(&b);
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            kk_sbuf_addc(&b, ' ');
+        kk_sbuf_adds(&b, ch[i].phonemes);
+    }
+    return kk_sbuf_take(&b);
+}
+
+static void test_first_chunk_cut(void)
+{
+    const char *text = "The old lighthouse keeper climbed the spiral stairs every evening. He trimmed the wick.";
+    kokoro_error err;
+    kokoro_chunk *a = NULL, *b = NULL;
+    size_t na = 0, nb = 0;
+    CHECK(kokoro_text_to_chunks_ex(fe, text, "a", NULL, 30, &a, &na, &err) == KOKORO_OK);
+    CHECK(kokoro_text_to_chunks_ex(fe, text, "a", NULL, 0, &b, &nb, &err) == KOKORO_OK);
+    /* off: the first chunk is the whole first sentence; on: it ends after "climbed", before
+     * "the", within the budget, and is marked to join the rest without a pause (the rest then
+     * packs with the next sentence as usual) */
+    CHECK(nb >= 1 && !b[0].joins_next && strstr(b[0].text, "evening.") != NULL);
+    CHECK(na >= 2);
+    if (na >= 2) {
+        CHECK(cps(a[0].phonemes) <= 30 && a[0].joins_next);
+        CHECK_MSG(!strcmp(a[0].text, "The old lighthouse keeper climbed"), "first chunk '%s'", a[0].text);
+        CHECK(!strncmp(a[1].text, "the spiral", 10) && !a[1].joins_next);
+        for (size_t i = 1; i < na; i++)
+            CHECK(!a[i].joins_next);
+        /* nothing lost or changed: the same phonemes in the same order */
+        char *ja = joined(a, na), *jb = joined(b, nb);
+        CHECK(ja && jb && !strcmp(ja, jb));
+        free(ja);
+        free(jb);
+        check_coverage(text, a, na);
+    }
+    kokoro_chunks_free(a, na);
+    kokoro_chunks_free(b, nb);
+    /* a first clause within 3/2 of the budget is kept whole, a short one ends at its comma */
+    const char *shorter[] = {"The old lighthouse keeper climbed up. Then he slept.", "Hello there, my friend. How are you?"};
+    for (int t = 0; t < 2; t++) {
+        CHECK(kokoro_text_to_chunks_ex(fe, shorter[t], "a", NULL, 30, &a, &na, &err) == KOKORO_OK);
+        CHECK(na >= 1 && !a[0].joins_next);
+        size_t tl = na ? strlen(a[0].text) : 0;
+        CHECK(tl > 0 && strchr(",.", a[0].text[tl - 1]) != NULL);
+        kokoro_chunks_free(a, na);
+    }
+    /* a single word longer than the budget is not cut */
+    CHECK(kokoro_text_to_chunks_ex(fe, "Antidisestablishmentarianism floccinaucinihilipilification everywhere.", "a",
+                                   NULL, 12, &a, &na, &err) == KOKORO_OK);
+    CHECK(na == 1 && !a[0].joins_next);
+    kokoro_chunks_free(a, na);
+}
+
 static void test_overlong_word(void)
 {
     /* a 3000-letter word is split at phoneme level, never truncated */
@@ -413,6 +470,7 @@ int main(void)
     if (!fe)
         return HARNESS_RETURN();
     test_long_text();
+    test_first_chunk_cut();
     test_overlong_word();
     test_pauses();
     test_custom_pronunciation();
