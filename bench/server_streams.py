@@ -1,6 +1,7 @@
 """N concurrent streams against one alone, on a running `kokoro serve`: every stream must complete
 (chunked terminator) with the same number of bytes as alone; prints the first-audio times and
 the aggregate throughput (audio seconds per wall second) relative to the lone request's.
+With N = 0 the request is only run alone, three times, and the median first audio is printed.
 usage: server_streams.py PORT N VOICE TEXT_FILE"""
 import os
 import sys
@@ -23,6 +24,18 @@ def one(out, i):
     except Exception as e:
         out[i] = ("cut: %s" % e, 0, None, time.monotonic() - t0)
 
+
+if n == 0:
+    runs = [None] * 3
+    for i in range(3):
+        one(runs, i)
+    ok = all(r[0] == 200 and r[2] is not None for r in runs)
+    firsts = sorted(r[2] for r in runs if r[2] is not None)
+    audio = runs[0][1] / 2 / 24000
+    print(f"alone x3 ({len(text.split('. '))} sentences, {audio:.2f} s of audio): first audio median "
+          f"{firsts[len(firsts) // 2] if firsts else float('nan'):.3f} s (all: {', '.join(f'{x:.3f}' for x in firsts)}), "
+          f"RTF {sorted(r[3] for r in runs)[1] / max(audio, 1e-9):.3f}")
+    sys.exit(0 if ok else 1)
 
 alone = [None]
 one(alone, 0)
