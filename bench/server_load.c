@@ -5,8 +5,10 @@
  * request in flight so that they compare like with like. Exit status 1 on any 5xx but 503.
  *
  * --mixed: requests cycle through all six formats, streamed and not, every fifth one captioned
- * (/dev/captioned_speech), and every tenth stream is cancelled by its client after its first
- * audio; a response that ends without its chunked terminator or short of its Content-Length
+ * (/dev/captioned_speech), with three lengths of text (one sentence; two, every fourth; the long
+ * paragraph, every twentieth: about 6 s of audio per request on average at full size, so 1,000
+ * requests take well under an hour on two cores), and every tenth stream is cancelled by its
+ * client after its first audio; a response that ends without its chunked terminator or short of its Content-Length
  * counts as a transport error. Aggregate RTF then comes from the server's own audio count
  * (/metrics), and the run fails if the RSS grew by more than 5 % from request 100 to the end.
  * A client refused with 503 waits its Retry-After (at most 30 s) and sends the same request
@@ -117,6 +119,14 @@ static const char *LONG =
     "town spoke of him with quiet gratitude, though few had ever met him. Would anyone remember him when "
     "he was gone?";
 
+static const char *MEDIUM = "The old lighthouse keeper climbed the spiral stairs every evening. He trimmed the "
+                            "wick, polished the great lens, and watched the ships pass.";
+
+static const char *mixed_text(int index)
+{
+    return index % 20 == 19 ? LONG : (index % 4 == 3 ? MEDIUM : SHORT);
+}
+
 static const char *const FORMATS[] = {"pcm", "mp3", "wav", "opus", "flac", "aac"};
 
 static void start(CURLM *m, slot *s, const char *url, const char *voice, int index)
@@ -133,7 +143,7 @@ static void start(CURLM *m, slot *s, const char *url, const char *voice, int ind
         if (captioned)
             path = "/dev/captioned_speech";
         snprintf(json, 2048, "{\"model\":\"tts-1\",\"input\":\"%s\",\"voice\":\"%s\",\"response_format\":\"%s\","
-                 "\"stream\":%s}", index % 4 == 3 ? LONG : SHORT, voice, FORMATS[index % 6], stream ? "true" : "false");
+                 "\"stream\":%s}", mixed_text(index), voice, FORMATS[index % 6], stream ? "true" : "false");
     }
     s->h = curl_easy_init();
     s->bytes = 0;

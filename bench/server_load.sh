@@ -6,9 +6,10 @@
 # Kokoro-82M checkpoint with random weights in the release layout (bench/load_bench --write) with
 # its config.json and the real af_heart voice (from KOKORO_SHARED_DIR, default ../shared), serves
 # it with IDLE_TIMEOUT_S=5, and runs 1,000 mixed requests from 8 clients (all six formats,
-# streamed and not, captioned, every tenth stream cancelled mid-stream): nothing may be
-# truncated, no 5xx but admission 503s, RSS within +5 % from request 100 to 1,000. It prints
-# first-audio p50/p95 and the aggregate RTF. Takes hours on 2 cores: run it with nice.
+# streamed and not, captioned, one, two or many sentences, every tenth stream cancelled
+# mid-stream): nothing may be truncated, no 5xx but admission 503s, RSS within +5 % from request
+# 100 to 1,000. It prints first-audio p50/p95 and the aggregate RTF. About 6,000 audio seconds
+# in all: ~25 minutes on 2 quiet cores.
 #
 # usage: bench/server_load.sh [BUILD_DIR] [--full-size] [--requests N] [--model-dir DIR]
 #                             [--voice V] [extra serve flags...]
