@@ -38,6 +38,12 @@ typedef struct {
     kokoro_status dump_status;     /* first failure while writing --dump-dir files */
 } kk_forward;
 
+/* Whether this call's FFT convolutions run their GEMMs in bf16 (engine/precision.c). */
+int kk_forward_bf16(const kk_forward *f);
+/* y (+)= conv(pre(x)) at dilation d by the layer's FFT plan with bf16 GEMMs (cw->fast set). */
+void kk_conv_fft_bf16_call(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
+                           int d, kk_buf *y, int accumulate);
+
 /* Writes a float32 (or, with is_int, int64) tensor to <dump_dir>/<name>.npy if dumping is on. */
 void kk_dump(kk_forward *f, const char *name, const void *data, int is_int, int ndim, ...);
 

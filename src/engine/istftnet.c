@@ -142,10 +142,15 @@ static int max_dilation(const kk_resblock1_w *r)
 }
 
 /* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
- * layer has a plan (its spectra from load, or made here), else direct. Scratch from the arena. */
+ * layer has a plan (its spectra from load, or made here; bf16 GEMMs if the call asks for them and
+ * the CPU has them), else direct. Scratch from the arena. */
 static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
                       int d, kk_buf *y, int accumulate)
 {
+    if (cw->fast && !f->opt->direct_conv && kk_forward_bf16(f)) {
+        kk_conv_fft_bf16_call(f, cw, x, pre, d, y, accumulate);
+        return;
+    }
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     if (cw->fast && !f->opt->direct_conv) {
         const kk_conv_fft *p = &cw->fast->plan;
