@@ -274,6 +274,30 @@ KK_TAMX static void gemm_amx(int M, int m0, int m1, int N, int K, const kk_bf16 
         free(bs);
 }
 
+/* pack_amx's layout by vcvtne2ps2bf16: the same rounding as kk_bf16_from_float (RNE, subnormals
+ * to zero), 32 values per instruction; the bf16 planes made per call are packed by it. */
+KK_TBF16 static void pack_amx_avx512(const float *A, int lda, int M, int K, kk_bf16 *packed)
+{
+    int chunks = (K + 31) / 32, groups = (M + 31) / 32 * 2;
+    for (int g = 0; g < groups; g++)
+        for (int c = 0; c < chunks; c++) {
+            kk_bf16 *t = packed + ((size_t)g * chunks + c) * 512;
+            int n = K - c * 32;
+            __mmask16 m0 = n >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << n) - 1);
+            __mmask16 m1 = n >= 32 ? (__mmask16)0xffff : n <= 16 ? 0 : (__mmask16)((1u << (n - 16)) - 1);
+            for (int r = 0; r < 16; r++) {
+                int row = g * 16 + r;
+                __m512i v = _mm512_setzero_si512();
+                if (row < M) {
+                    const float *src = A + (size_t)row * lda + c * 32;
+                    v = (__m512i)_mm512_cvtne2ps_pbh(_mm512_maskz_loadu_ps(m1, src + 16),
+                                                     _mm512_maskz_loadu_ps(m0, src));
+                }
+                _mm512_storeu_si512((void *)(t + r * 32), v);
+            }
+        }
+}
+
 static int amx_permitted(void)
 {
     /* Linux enables AMX tile data per process on request; 0x1023 = ARCH_REQ_XCOMP_PERM,
@@ -376,6 +400,12 @@ void kk_gemm_bf16_pack_isa(kk_bf16_isa_t isa, const float *A, int lda, int M, in
     if (M <= 0 || K <= 0)
         return;
     if (packs_amx(isa)) {
+#ifdef KK_BF16_X86
+        if (kk_gemm_bf16_isa_supported(KK_BF16_AVX512)) {
+            pack_amx_avx512(A, lda, M, K, packed);
+            return;
+        }
+#endif
         pack_amx(A, lda, M, K, packed);
         return;
     }
