@@ -147,8 +147,8 @@ static int max_dilation(const kk_resblock1_w *r)
 static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
                       int d, kk_buf *y, int accumulate)
 {
-    if (cw->fast && !f->opt->direct_conv && kk_forward_bf16(f)) {
-        kk_conv_fft_bf16_call(f, cw, x, pre, d, y, accumulate);
+    if (kk_forward_bf16(f)) {
+        kk_same_conv_bf16(f, cw, x, pre, d, y, accumulate);
         return;
     }
     kk_arena_mark_t m = kk_arena_mark(&f->arena);

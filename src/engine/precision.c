@@ -1,12 +1,13 @@
 /*
  * precision — the optional bf16 path of the CPU engine (kokoro_synth_options.precision).
  *
- * Only the FFT convolutions' per-bin GEMMs run in bf16 (nn/gemm_bf16.h): they are most of the
- * generator's arithmetic and the one place measured faster, with AMX, than float32 (bench
- * numbers in README, Performance). The FFTs, the direct convolutions and everything before the
- * generator stay float32, so the durations, F0 and the harmonic source are the same bits as
- * with float32, and bf16 changes only the generator's convolutions (audio SNR about 40 dB against
- * float32 on the goldens; tests/unit/test_synth.c holds it to 30 dB).
+ * The generator's AdaIN resblock convolutions run their GEMMs in bf16 (nn/gemm_bf16.h): the FFT
+ * convolutions' per-bin GEMMs (k = 7, 11) and the direct k = 3 ones. They are most of the
+ * generator's arithmetic, and with AMX their GEMMs run about five times the float32 rate (bench
+ * numbers in README, Performance). The FFTs and everything before the generator stay float32, so
+ * the durations, F0 and the harmonic source are the same bits as with float32, and bf16 changes
+ * only the generator's resblocks (tests/unit/test_synth.c holds the audio to >= 30 dB SNR
+ * against float32).
  *
  * Weights: a layer whose float32 spectra were made at load gets bf16 planes made once, on its
  * first bf16 call, from the same plain planes (kk_conv_fft_spectra_bf16, same GEMM), and keeps
@@ -59,21 +60,29 @@ static const kk_bf16 *shared_planes(const kk_conv_w *cw, int threads)
     return mine;
 }
 
-void kk_conv_fft_bf16_call(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
-                           int d, kk_buf *y, int accumulate)
+void kk_same_conv_bf16(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
+                       int d, kk_buf *y, int accumulate)
 {
-    const kk_conv_fft *p = &cw->fast->plan;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
-    const kk_bf16 *spec16 = shared_planes(cw, f->threads);
-    if (!spec16) {
-        size_t elems = kk_conv_fft_bf16_elems(p);
-        kk_bf16 *s = (kk_bf16 *)kk_arena_floats(&f->arena, (elems + 1) / 2);
-        float *scratch = kk_arena_floats(&f->arena, kk_conv_fft_bf16_scratch(p));
-        kk_conv_fft_spectra_bf16(p, cw->w, s, scratch, f->threads);
-        spec16 = s;
+    if (cw->fast && !f->opt->direct_conv) {
+        const kk_conv_fft *p = &cw->fast->plan;
+        const kk_bf16 *spec16 = shared_planes(cw, f->threads);
+        if (!spec16) {
+            size_t elems = kk_conv_fft_bf16_elems(p);
+            kk_bf16 *s = (kk_bf16 *)kk_arena_floats(&f->arena, (elems + 1) / 2);
+            float *scratch = kk_arena_floats(&f->arena, kk_conv_fft_bf16_scratch(p));
+            kk_conv_fft_spectra_bf16(p, cw->w, s, scratch, f->threads);
+            spec16 = s;
+        }
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
+        kk_conv1d_fft_bf16(p, spec16, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+    } else {
+        int k = cw->k, pad = d * (k - 1) / 2;
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_bf16_scratch(x->C, cw->out, x->L, k,
+                                                                          1, pad, d, f->threads));
+        kk_conv1d_buf_bf16(x, pre, cw->w, cw->b, cw->out, k, 1, pad, d, y, accumulate, sc,
+                           f->threads);
     }
-    float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
-    kk_conv1d_fft_bf16(p, spec16, x, pre, cw->b, d, y, accumulate, sc, f->threads);
     kk_arena_release(&f->arena, m);
 }
 
