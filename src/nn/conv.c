@@ -222,6 +222,16 @@ static void shifted_gemms_bf16(const conv_job *j, int g, int rows, int n, const 
                             xin + (size_t)q * j->dil, (int)span, y, (int)ldy, 1);
 }
 
+void kk_conv1d_cols_bf16(const kk_buf *x, const kk_pre *pre, const kk_bf16 *Wk16, int out, int k,
+                         int pad, int dil, long t0, int n, float *y, size_t ldy, float *scratch)
+{
+    size_t span = span_of(n, k, 1, dil), plane = kk_gemm_bf16_packed_elems(out, x->C);
+    gather_input(x, pre, t0 - pad, span, scratch);
+    for (int q = 0; q < k; q++)
+        kk_gemm_bf16_packed(out, n, x->C, Wk16 + (size_t)q * plane, scratch + (size_t)q * dil,
+                            (int)span, y, (int)ldy, 1);
+}
+
 static void shifted_blocks(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;

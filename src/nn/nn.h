@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/gemm_bf16.h"
+
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
 void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
                int threads);
@@ -95,6 +97,10 @@ void kk_conv1d_buf_bf16(const kk_buf *x, const kk_pre *pre, const float *W, cons
  * scratch: kk_conv1d_cols_scratch floats. */
 void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk);
 size_t kk_conv1d_cols_scratch(int in, int n, int k, int dil);
+/* kk_conv1d_cols with bf16 GEMMs: Wk16 holds the k planes of Wk, each [out][in] packed by
+ * kk_gemm_bf16_pack, kk_gemm_bf16_packed_elems(out, in) values apart. Needs a bf16 kernel. */
+void kk_conv1d_cols_bf16(const kk_buf *x, const kk_pre *pre, const kk_bf16 *Wk16, int out, int k,
+                         int pad, int dil, long t0, int n, float *y, size_t ldy, float *scratch);
 void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out, int k, int pad,
                     int dil, long t0, int n, float *y, size_t ldy, float *scratch);
 

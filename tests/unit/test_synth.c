@@ -198,8 +198,21 @@ static void test_bf16(void)
     CHECK_MSG(snr >= 30.0, "bf16 audio SNR %.1f dB < 30 dB", snr);
     CHECK_MSG(native ? snr < INFINITY : snr == INFINITY,
               "bf16 %s float32 (native %d)", native ? "identical to" : "differs from", native);
-    kokoro_audio *all[] = {&f32, &b1, &b2, &b5};
-    for (int i = 0; i < 4; i++)
+    /* compact stages (one resblock per stage recomputes its conv1 tile by tile, in bf16 too) */
+    kokoro_audio c1, c3;
+    o.compact = 1;
+    o.threads = 1;
+    CHECK(synth(&o, ph, &c1) == KOKORO_OK);
+    o.threads = 3;
+    CHECK(synth(&o, ph, &c3) == KOKORO_OK);
+    CHECK_MSG(max_rel_diff(&c1, &c3) == 0.0, "bf16 compact: 1 vs 3 threads differ");
+    snr = snr_db(&f32, &c1);
+    printf("bf16 compact vs float32: SNR %.1f dB\n", snr);
+    CHECK_MSG(snr >= 30.0, "bf16 compact audio SNR %.1f dB < 30 dB", snr);
+    o.compact = 0;
+    o.threads = 2;
+    kokoro_audio *all[] = {&f32, &b1, &b2, &b5, &c1, &c3};
+    for (int i = 0; i < 6; i++)
         kokoro_audio_free(all[i]);
 
     /* layers whose spectra are made per call: the same bf16 planes, so the same audio */
