@@ -13,6 +13,9 @@
  * The filter spectra W_f depend only on the weights: the model computes them once at load for the
  * layers its memory budget covers and keeps them read-only for every thread; other layers get
  * theirs per call, by the same GEMM, at ~1-3 % of the layer's time (engine/weights.c).
+ *
+ * Optionally the per-bin GEMMs run in bf16 (kk_conv1d_fft_bf16, nn/gemm_bf16.h) on bf16 planes
+ * made from the same plain planes; the transforms stay float32.
  */
 #ifndef KOKORO_NN_CONV_FFT_H
 #define KOKORO_NN_CONV_FFT_H

@@ -7,10 +7,11 @@
  * the operands' rounding (relative 2^-9 each, RNE) plus float32 accumulation.
  *
  * Kernels: AMX-BF16 tiles where the CPU and the OS allow them, else AVX512-BF16 (vdpbf16ps).
- * Measured on a Xeon with both (one core): float32 AVX-512 FMA ~150 GFLOP/s on 128 x 128 x 128;
- * vdpbf16ps ~90 (it issues at a quarter of the FMA's rate there, so its doubled width loses);
- * AMX several times the float32 rate. Whether bf16 pays on a CPU without AMX depends on that
- * rate (on AMD Zen 4/5 vdpbf16ps issues like an FMA); the engine uses bf16 only when asked.
+ * Measured on one core of the Sapphire Rapids class development VM, 128 x 128 x 128 and
+ * 256 x 128 x 256 (the FFT convolutions' per-bin shapes): the float32 kernel of nn/gemm.h ~150
+ * GFLOP/s; vdpbf16ps ~90 (it issues at a quarter of the FMA's rate there, so its doubled width
+ * loses); AMX 690-800, about five times float32. On a CPU with AVX512-BF16 but no AMX, bf16 pays
+ * only where vdpbf16ps issues about as fast as an FMA (AMD Zen 4/5); it runs only when asked for.
  *
  * A caller of kk_gemm_packed switches by packing A once more with kk_gemm_bf16_pack (from the
  * same float32 matrix it gave kk_gemm_pack) and calling kk_gemm_bf16_packed with the same
