@@ -470,6 +470,16 @@ void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
     kk_conv1d_buf(&xa, pre, W, b, out, k, stride, pad, dil, &ya, accumulate, scratch, threads);
 }
 
+void kk_conv1d_bf16(const float *x, int in, int L, const kk_pre *pre, const float *W,
+                    const float *b, int out, int k, int stride, int pad, int dil, float *y,
+                    int accumulate, float *scratch, int threads)
+{
+    kk_buf xa = kk_buf_f32((float *)x, in, L);
+    kk_buf ya = kk_buf_f32(y, out, kk_conv1d_len(L, k, stride, pad, dil));
+    kk_conv1d_buf_bf16(&xa, pre, W, b, out, k, stride, pad, dil, &ya, accumulate, scratch,
+                       threads);
+}
+
 int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad)
 {
     return (L - 1) * stride - 2 * pad + k + outpad;

@@ -91,6 +91,10 @@ size_t kk_conv1d_buf_bf16_scratch(int in, int out, int L, int k, int stride, int
 void kk_conv1d_buf_bf16(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
                         int out, int k, int stride, int pad, int dil, kk_buf *y, int accumulate,
                         float *scratch, int threads);
+/* kk_conv1d the same way (scratch: kk_conv1d_buf_bf16_scratch floats). */
+void kk_conv1d_bf16(const float *x, int in, int L, const kk_pre *pre, const float *W,
+                    const float *b, int out, int k, int stride, int pad, int dil, float *y,
+                    int accumulate, float *scratch, int threads);
 /* Output columns [t0, t0+n) of a stride-1 conv1d, on the calling thread, for callers that tile
  * time themselves: y[o*ldy + t] += sum_q Wk[q] . pre(x)[:, t0 + t - pad + q*dil] (y holds the
  * bias or whatever is to be added to). Wk is W rearranged by kk_conv1d_rearrange to [k][out][in];
