@@ -183,12 +183,14 @@ KK_TBF16 static void tile_avx512(int kc, const kk_bf16 *a, const kk_bf16 *b, flo
  *
  * Tiles: C in four 16 x 16 float32 tiles (a 32 x 32 block, tmm0-3), A two 16-row x 32-k tiles
  * (tmm4-5), B two 16-pair x 16-column tiles (tmm6-7) read straight from the 32-column slice the
- * AVX-512 packing makes (row stride 128 bytes). Each C block runs over the whole of K in the tiles
- * and is then added to C: C = (accumulate ? C : 0) + A B, one rounding order for every block.
+ * AVX-512 packing makes (row stride 128 bytes). Each C block runs over segments of AMX_KSEG k
+ * values in the tiles, each segment's sum then added to C: C = ((accumulate ? C : 0) + A B[seg 0])
+ * + A B[seg 1] ..., the same order for every block whatever the rows or columns of a call.
  * A is packed per ISA: 16-row groups, each a run of [32 rows' k chunk] tiles of 16 x 32 bf16.
  */
 
-#define AMX_K 32 /* k values per tile step */
+#define AMX_K 32     /* k values per tile step */
+#define AMX_KSEG 512 /* k values per pass of the C tiles (fixed: it sets the summation order) */
 
 #define KK_TAMX __attribute__((target("avx512f,avx512bw,avx512bf16,amx-tile,amx-bf16")))
 
@@ -243,12 +245,10 @@ KK_TAMX static void amx_store(const float *cbuf, float *c, int ldc, int rows, in
 KK_TAMX static void gemm_amx(int M, int m0, int m1, int N, int K, const kk_bf16 *packed,
                              const float *B, int ldb, float *C, int ldc, int accumulate)
 {
-    const int Kp = (K + AMX_K - 1) / AMX_K * AMX_K, nchunks = Kp / AMX_K;
+    const int chunks = (K + AMX_K - 1) / AMX_K; /* of the packed A's rows */
     (void)M;
-    /* one whole-K slice of B: Kp/2 pairs x 32 columns */
-    size_t sbytes = (size_t)Kp * NR * sizeof(kk_bf16);
-    _Alignas(64) kk_bf16 local[512 * NR];
-    kk_bf16 *bs = Kp <= 512 ? local : aligned_alloc(64, (sbytes + 63) & ~(size_t)63);
+    /* one slice of B: AMX_KSEG k values (AMX_KSEG/2 pairs) x 32 columns */
+    _Alignas(64) kk_bf16 bs[AMX_KSEG * NR];
     _Alignas(64) float cbuf[32 * NR];
     amx_config cfg;
     memset(&cfg, 0, sizeof cfg);
@@ -260,18 +260,20 @@ KK_TAMX static void gemm_amx(int M, int m0, int m1, int N, int K, const kk_bf16 
     _tile_loadconfig(&cfg);
     for (int jc = 0; jc < N; jc += NR) {
         int w = N - jc < NR ? N - jc : NR;
-        pack_b_rows(Kp, K, B + jc, ldb, w, bs);
-        for (int ir = m0; ir < m1; ir += 32) {
-            int rows = m1 - ir < 32 ? m1 - ir : 32;
-            const kk_bf16 *a0 = packed + (size_t)(ir / 16) * nchunks * 16 * AMX_K;
-            amx_block(nchunks, a0, a0 + (size_t)nchunks * 16 * AMX_K, bs, cbuf);
-            amx_store(cbuf, C + (size_t)ir * ldc + jc, ldc, rows, w, accumulate);
+        for (int k0 = 0; k0 < K; k0 += AMX_KSEG) {
+            int kl = K - k0 < AMX_KSEG ? K - k0 : AMX_KSEG, n = (kl + AMX_K - 1) / AMX_K;
+            pack_b_rows(n * AMX_K, kl, B + (size_t)k0 * ldb + jc, ldb, w, bs);
+            for (int ir = m0; ir < m1; ir += 32) {
+                int rows = m1 - ir < 32 ? m1 - ir : 32;
+                const kk_bf16 *a0 =
+                    packed + ((size_t)(ir / 16) * chunks + k0 / AMX_K) * 16 * AMX_K;
+                amx_block(n, a0, a0 + (size_t)chunks * 16 * AMX_K, bs, cbuf);
+                amx_store(cbuf, C + (size_t)ir * ldc + jc, ldc, rows, w, accumulate || k0 > 0);
+            }
         }
     }
     /* give the tile state back, so the kernel need not save it on context switches */
     _tile_release();
-    if (bs != local)
-        free(bs);
 }
 
 /* pack_amx's layout by vcvtne2ps2bf16: the same rounding as kk_bf16_from_float (RNE, subnormals
