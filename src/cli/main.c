@@ -31,8 +31,9 @@ static const kokoro_command commands[] = {
      "--compact: the generator's stage buffers, 24-bit and partly recomputed to save memory\n"
      "(auto: for long utterances only). --conv direct: every convolution by the direct method\n"
      "(the reference the FFT convolutions are tested against).\n"
-     "--precision bf16: the FFT convolutions' GEMMs in bf16 with float32 sums where the CPU has\n"
-     "AMX-BF16 or AVX512-BF16 (else float32, with a notice); KOKORO_GEMM_BF16=off|avx512 caps it.\n"
+     "--precision bf16: the generator resblocks' convolution GEMMs in bf16 with float32 sums, by\n"
+     "AMX-BF16, or AVX512-BF16 where it measures faster than float32; else float32, with a\n"
+     "notice. KOKORO_GEMM_BF16=avx512 forces AVX512-BF16, =off float32.\n"
      "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"
      "config.json and voices/ default to the checkpoint's folder.\n"},
     {"voices", cmd_voices, "list the voices of the model folder",

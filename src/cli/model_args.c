@@ -149,7 +149,7 @@ const char *cli_precision_label(int precision)
     case KK_BF16_AVX512:
         return "bf16 (AVX512-BF16)";
     default:
-        return "fp32 (bf16 unavailable: no AVX512-BF16 on this CPU, or KOKORO_GEMM_BF16=off; "
-               "computing in float32)";
+        return "fp32 (bf16 unavailable: no AMX-BF16, AVX512-BF16 absent or measured slower than "
+               "float32, or KOKORO_GEMM_BF16=off; computing in float32)";
     }
 }

@@ -11,7 +11,8 @@
  * 256 x 128 x 256 (the FFT convolutions' per-bin shapes): the float32 kernel of nn/gemm.h ~150
  * GFLOP/s; vdpbf16ps ~90 (it issues at a quarter of the FMA's rate there, so its doubled width
  * loses); AMX 690-800, about five times float32. On a CPU with AVX512-BF16 but no AMX, bf16 pays
- * only where vdpbf16ps issues about as fast as an FMA (AMD Zen 4/5); it runs only when asked for.
+ * only where vdpbf16ps issues about as fast as an FMA (AMD Zen 4/5), hence the measurement in
+ * kk_gemm_bf16_isa.
  *
  * A caller of kk_gemm_packed switches by packing A once more with kk_gemm_bf16_pack (from the
  * same float32 matrix it gave kk_gemm_pack) and calling kk_gemm_bf16_packed with the same
@@ -41,11 +42,15 @@ typedef enum {
     KK_BF16_AMX = 2,    /* AMX-BF16 tiles (tdpbf16ps); B is still packed by AVX512-BF16 */
 } kk_bf16_isa_t;
 
-/* The bf16 kernel this process uses: the best the CPU has, provided the float32 GEMM runs AVX-512
- * (KOKORO_GEMM_ISA=avx2 or scalar therefore also turns bf16 off). KOKORO_GEMM_BF16=avx512 caps it
- * at AVX512-BF16, =off at none (callers then compute in float32). Decided on the first call,
+/* The bf16 kernel this process uses, provided the float32 GEMM runs AVX-512 (KOKORO_GEMM_ISA=avx2
+ * or scalar therefore also turns bf16 off): AMX where the CPU and OS allow it; else AVX512-BF16
+ * if a ~1 ms measurement of vdpbf16ps against the float32 FMA finds it at least 1.3x the
+ * multiply-add rate; else none (callers then compute in float32). KOKORO_GEMM_BF16=avx512 picks
+ * AVX512-BF16 wherever the CPU has it (no measurement), =off none. Decided on the first call,
  * fixed for the life of the process. */
 kk_bf16_isa_t kk_gemm_bf16_isa(void);
+/* The measurement kk_gemm_bf16_isa makes for AVX512-BF16 (0 where the CPU lacks it). */
+int kk_gemm_bf16_dot_pays(void);
 /* kk_gemm_bf16_isa() != KK_BF16_NONE. */
 int kk_gemm_bf16_native(void);
 

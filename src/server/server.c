@@ -69,7 +69,7 @@ int kk_server_run(const kk_settings *cfg)
     if (cfg->precision == KOKORO_PRECISION_BF16 &&
         kokoro_precision_effective(cfg->precision) != KOKORO_PRECISION_BF16)
         fprintf(stderr, "kokoro serve: note: KOKORO_PRECISION=bf16 but no bf16 kernel runs here "
-                        "(no AVX512-BF16, or KOKORO_GEMM_BF16=off); computing in float32\n");
+                        "(see kokoro help say); computing in float32\n");
     if (kokoro_frontend_new(&s.fe, &err) != KOKORO_OK) {
         fprintf(stderr, "kokoro serve: cannot start the text front end: %s\n", err.message);
         kokoro_model_free(s.model);
