@@ -211,7 +211,7 @@ int cmd_bench(int argc, char **argv)
     cli_model_args ma;
     cli_model_args_init(&ma);
     const char *voice_expr = NULL, *inputs_path = NULL;
-    int threads = 0, runs = 3, compact = 0, direct_conv = 0, n_conc = 0;
+    int threads = 0, runs = 3, compact = 0, direct_conv = 0, precision = 0, n_conc = 0;
     int conc[8];
     for (int i = 1; i < argc; i++) {
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -242,6 +242,9 @@ int cmd_bench(int argc, char **argv)
                 return 2;
         } else if (!strcmp(argv[i], "--conv")) {
             if (cli_parse_conv("bench", v, &direct_conv) != 0)
+                return 2;
+        } else if (!strcmp(argv[i], "--precision")) {
+            if (cli_parse_precision("bench", v, &precision) != 0)
                 return 2;
         } else if (!strcmp(argv[i], "--runs")) {
             runs = (int)strtol(v, &end, 10);
@@ -356,10 +359,10 @@ int cmd_bench(int argc, char **argv)
     }
     t_load = kk_wall_seconds() - t_load;
     printf("backend: %s\n", model->backend ? model->backend->description : "cpu");
-    printf("load %.2f s, threads %d, runs %d (median after one warm-up), compact %s, RSS after "
-           "load %.0f MiB\n",
+    printf("load %.2f s, threads %d, runs %d (median after one warm-up), compact %s, precision "
+           "%s, RSS after load %.0f MiB\n",
            t_load, threads, runs, compact > 0 ? "on" : (compact < 0 ? "off" : "auto"),
-           peak_rss_mib());
+           cli_precision_label(precision), peak_rss_mib());
 
     kokoro_synth_options opt;
     kokoro_synth_options_init(&opt);
@@ -375,6 +378,7 @@ int cmd_bench(int argc, char **argv)
     opt.seed = 1;
     opt.compact = compact;
     opt.direct_conv = direct_conv;
+    opt.precision = precision;
     printf("%-8s %6s %6s %7s %7s %6s %7s %10s %7s %6s |", "input", "tokens", "frames", "audio_s",
            "wall_s", "RTF", "cpu_s", "scratchMiB", "peakMiB", "GF/s");
     for (int k = 0; k < KK_T_COUNT; k++)

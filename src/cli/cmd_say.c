@@ -93,6 +93,10 @@ int cmd_say(int argc, char **argv)
             if (cli_parse_conv("say", argv[++i], &opt.direct_conv) != 0)
                 return 2;
         }
+        else if (!strcmp(a, "--precision")) {
+            if (cli_parse_precision("say", argv[++i], &opt.precision) != 0)
+                return 2;
+        }
         else if (!strcmp(a, "--speed")) {
             opt.speed = strtof(argv[++i], &end);
             if (!end || *end || !(opt.speed > 0.0f)) {
@@ -128,6 +132,9 @@ int cmd_say(int argc, char **argv)
     kokoro_format format;
     if (cli_audio_choose("say", format_name, out_path, &enc_opt, &format) != 0)
         return 2;
+    if (opt.precision == KOKORO_PRECISION_BF16 &&
+        kokoro_precision_effective(opt.precision) != KOKORO_PRECISION_BF16)
+        fprintf(stderr, "kokoro say: note: %s\n", cli_precision_label(opt.precision));
     kokoro_error err;
     kokoro_model *model = NULL;
     kokoro_voice *voice = NULL;

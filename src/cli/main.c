@@ -15,7 +15,7 @@ static const kokoro_command commands[] = {
      "                  --voice VOICE (TEXT | - | --phonemes P) [--lang L] [--no-normalize]\n"
      "                  [--speed S] [--zero-noise] [--seed N]\n"
      "                  [--threads N] [--compact auto|on|off] [--conv fast|direct]\n"
-     "                  [--dump-dir D]\n"
+     "                  [--precision fp32|bf16] [--dump-dir D]\n"
      "                  [--inject-har CASE_DIR]\n"
      "                  [-f mp3|opus|aac|flac|wav|pcm] [--bitrate KBPS] [--compression 0..8]\n"
      "                  [--volume V] -o FILE\n"
@@ -31,6 +31,9 @@ static const kokoro_command commands[] = {
      "--compact: the generator's stage buffers, 24-bit and partly recomputed to save memory\n"
      "(auto: for long utterances only). --conv direct: every convolution by the direct method\n"
      "(the reference the FFT convolutions are tested against).\n"
+     "--precision bf16: the generator resblocks' convolution GEMMs in bf16 with float32 sums, by\n"
+     "AMX-BF16, or AVX512-BF16 where it measures faster than float32; else float32, with a\n"
+     "notice. KOKORO_GEMM_BF16=avx512 forces AVX512-BF16, =off float32.\n"
      "The model folder defaults to $KOKORO_MODEL_DIR, else ~/.local/share/kokoro/Kokoro-82M;\n"
      "config.json and voices/ default to the checkpoint's folder.\n"},
     {"voices", cmd_voices, "list the voices of the model folder",
@@ -53,7 +56,7 @@ static const kokoro_command commands[] = {
      "usage: kokoro bench [--model FILE | --model-dir DIR] [--config FILE] [--voices-dir DIR]\n"
      "                    [--voice V] [--inputs FILE.json] [--threads N] [--runs K]\n"
      "                    [--compact auto|on|off] [--conv fast|direct] [--device cpu|cuda]\n"
-     "                    [--concurrency N,N,...]\n"
+     "                    [--precision fp32|bf16] [--concurrency N,N,...]\n"
      "Without --model a full-size Kokoro-82M with seeded random weights is built in memory.\n"
      "Inputs: built-in short/medium/long phoneme strings, or a JSON list of phoneme strings.\n"
      "Prints per input: tokens, frames, audio and wall seconds (median of K runs after a\n"
@@ -63,7 +66,8 @@ static const kokoro_command commands[] = {
      "--concurrency: also N simultaneous calls per input (one thread each, not batched):\n"
      "aggregate audio-seconds per second of wall time.\n"
      "--compact: the generator's stage-buffer mode (kokoro_synth_options.compact);\n"
-     "--conv direct: no FFT convolutions (kokoro_synth_options.direct_conv).\n"
+     "--conv direct: no FFT convolutions (kokoro_synth_options.direct_conv);\n"
+     "--precision: kokoro_synth_options.precision; the header line says what runs.\n"
      "KOKORO_CONV_SPECTRA_MB caps the filter spectra precomputed at load (default 40, 'all').\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"

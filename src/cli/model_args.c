@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "download/download.h"
+#include "nn/gemm_bf16.h"
 
 void cli_model_args_init(cli_model_args *a)
 {
@@ -123,4 +124,32 @@ int cli_parse_conv(const char *cmd, const char *val, int *direct)
         return -1;
     }
     return 0;
+}
+
+int cli_parse_precision(const char *cmd, const char *val, int *precision)
+{
+    if (!strcmp(val, "fp32"))
+        *precision = KOKORO_PRECISION_FP32;
+    else if (!strcmp(val, "bf16"))
+        *precision = KOKORO_PRECISION_BF16;
+    else {
+        fprintf(stderr, "kokoro %s: --precision wants fp32 or bf16, got '%s'\n", cmd, val);
+        return -1;
+    }
+    return 0;
+}
+
+const char *cli_precision_label(int precision)
+{
+    if (precision != KOKORO_PRECISION_BF16)
+        return "fp32";
+    switch (kk_gemm_bf16_isa()) {
+    case KK_BF16_AMX:
+        return "bf16 (AMX-BF16)";
+    case KK_BF16_AVX512:
+        return "bf16 (AVX512-BF16)";
+    default:
+        return "fp32 (bf16 unavailable: no AMX-BF16, AVX512-BF16 absent or measured slower than "
+               "float32, or KOKORO_GEMM_BF16=off; computing in float32)";
+    }
 }

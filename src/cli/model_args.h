@@ -24,4 +24,10 @@ int cli_model_args_load(cli_model_args *a, const char *cmd, kokoro_model **out);
 int cli_parse_compact(const char *cmd, const char *val, int *compact);
 /* --conv fast|direct -> kokoro_synth_options.direct_conv. */
 int cli_parse_conv(const char *cmd, const char *val, int *direct);
+/* --precision fp32|bf16 -> kokoro_synth_options.precision. */
+int cli_parse_precision(const char *cmd, const char *val, int *precision);
+/* What a call asking for `precision` computes in here, for headers and notices: "fp32",
+ * "bf16 (AMX-BF16)", "bf16 (AVX512-BF16)" or, where bf16 was asked for and this CPU (or
+ * KOKORO_GEMM_BF16 / KOKORO_GEMM_ISA) gives no bf16 kernel, "fp32 (bf16 unavailable: ...)". */
+const char *cli_precision_label(int precision);
 #endif

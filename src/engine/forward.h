@@ -38,6 +38,13 @@ typedef struct {
     kokoro_status dump_status;     /* first failure while writing --dump-dir files */
 } kk_forward;
 
+/* Whether this call's FFT convolutions run their GEMMs in bf16 (engine/precision.c). */
+int kk_forward_bf16(const kk_forward *f);
+/* A generator resblock's "same" convolution y (+)= conv(pre(x)) at dilation d with bf16 GEMMs:
+ * by the layer's FFT plan where it has one (and direct_conv is off), else direct. */
+void kk_same_conv_bf16(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
+                       int d, kk_buf *y, int accumulate);
+
 /* Writes a float32 (or, with is_int, int64) tensor to <dump_dir>/<name>.npy if dumping is on. */
 void kk_dump(kk_forward *f, const char *name, const void *data, int is_int, int ndim, ...);
 

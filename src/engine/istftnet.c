@@ -142,10 +142,15 @@ static int max_dilation(const kk_resblock1_w *r)
 }
 
 /* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
- * layer has a plan (its spectra from load, or made here), else direct. Scratch from the arena. */
+ * layer has a plan (its spectra from load, or made here; bf16 GEMMs if the call asks for them and
+ * the CPU has them), else direct. Scratch from the arena. */
 static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
                       int d, kk_buf *y, int accumulate)
 {
+    if (kk_forward_bf16(f)) {
+        kk_same_conv_bf16(f, cw, x, pre, d, y, accumulate);
+        return;
+    }
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     if (cw->fast && !f->opt->direct_conv) {
         const kk_conv_fft *p = &cw->fast->plan;
@@ -211,6 +216,7 @@ typedef struct {
     long tile0;       /* pass B: first column of the tile */
     int tile_n;       /* its width */
     float *delta;     /* its result [C][tile_n] */
+    const kk_bf16 *W16_1, *W16_2; /* bf16 calls: Wk1, Wk2 packed for nn/gemm_bf16.h; else NULL */
 } rc_job;
 
 /* conv1 (bias included) over columns [t0, t0+n) into y [C][n]. */
@@ -219,8 +225,12 @@ static void rc_conv1(const rc_job *j, long t0, int n, float *y, size_t ldy, floa
     for (int c = 0; c < j->C; c++)
         for (int t = 0; t < n; t++)
             y[(size_t)c * ldy + t] = j->b1 ? j->b1[c] : 0.0f;
-    kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y, ldy,
-                   scratch);
+    if (j->W16_1)
+        kk_conv1d_cols_bf16(j->x, j->p1, j->W16_1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n,
+                            y, ldy, scratch);
+    else
+        kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y,
+                       ldy, scratch);
 }
 
 static void rc_stats(void *p, int b0, int b1, int worker)
@@ -283,7 +293,11 @@ static void rc_apply(void *p, int b0, int b1, int worker)
         for (int c = 0; c < j->C; c++)
             for (int t = 0; t < n; t++)
                 y[(size_t)c * j->tile_n + t] = j->b2 ? j->b2[c] : 0.0f;
-        kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
+        if (j->W16_2)
+            kk_conv1d_cols_bf16(&in, NULL, j->W16_2, j->C, j->k, 0, 1, 0, n, y,
+                                (size_t)j->tile_n, cs);
+        else
+            kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
     }
 }
 
@@ -317,7 +331,7 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     int nblocks = (L + cols - 1) / cols;
     size_t span = (size_t)cols + 2 * (size_t)h2;
     rc_job job = {x, NULL, NULL, NULL, NULL, NULL, NULL, C, L, k, 1, cols, h2, 0, NULL, NULL, 0,
-                  0, NULL};
+                  0, NULL, NULL, NULL};
     job.per = (size_t)C * span + kk_conv1d_cols_scratch(C, (int)span, k, maxd);
     job.scratch = kk_arena_floats(&f->arena, job.per * (size_t)threads);
     float *Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
@@ -326,11 +340,24 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     size_t tile_max = (size_t)threads * cols;
     float *delta[2] = {kk_arena_floats(&f->arena, (size_t)C * tile_max),
                        kk_arena_floats(&f->arena, (size_t)C * tile_max)};
+    /* bf16 calls: both convolutions' planes rounded and packed once per dilation */
+    size_t plane16 = kk_gemm_bf16_packed_elems(C, C);
+    kk_bf16 *W16[2] = {NULL, NULL};
+    if (kk_forward_bf16(f))
+        for (int i = 0; i < 2; i++)
+            W16[i] = (kk_bf16 *)kk_arena_floats(&f->arena, (plane16 * k + 1) / 2);
     for (int j = 0; j < r->n_dil; j++) {
         kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
         kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
         kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        if (W16[0])
+            for (int i = 0; i < 2; i++)
+                for (int q = 0; q < k; q++)
+                    kk_gemm_bf16_pack((i ? Wk2 : Wk1) + (size_t)q * C * C, C, C, C,
+                                      W16[i] + (size_t)q * plane16);
+        job.W16_1 = W16[0];
+        job.W16_2 = W16[1];
         job.p1 = &p1;
         job.Wk1 = Wk1;
         job.b1 = r->convs1[j].b;

@@ -97,6 +97,7 @@ void kokoro_model_free(kokoro_model *model)
     if (!model)
         return;
     kk_backend_free(model->backend);
+    kk_weights_free_bf16(&model->w);
     kk_weights_free_fast(&model->w);
     kk_checkpoint_free(model->ckpt);
     for (size_t i = 0; i < model->n_owned; i++)
@@ -312,6 +313,9 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
     if (!(opt->speed > 0.0f) || !isfinite(opt->speed))
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT, "speed must be a positive number, got %g",
                        (double)opt->speed);
+    if (opt->precision != KOKORO_PRECISION_FP32 && opt->precision != KOKORO_PRECISION_BF16)
+        return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,
+                       "precision must be KOKORO_PRECISION_FP32 or _BF16, got %d", opt->precision);
     const kk_weights *w = &model->w;
     if (voice->dim != 2 * w->cfg.style_dim || voice->rows < 1 || !voice->data)
         return kk_fail(err, KOKORO_ERR_INVALID_ARGUMENT,

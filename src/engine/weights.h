@@ -19,10 +19,12 @@ typedef struct {
 } kk_lin_w;
 
 /* A convolution's FFT plan (nn/conv_fft.h) and, when the model's budget covered it, its filter
- * spectra computed at load (NULL: computed per call). */
+ * spectra computed at load (NULL: computed per call); for such a layer, spec16 caches their bf16
+ * planes once a bf16 call made them (engine/precision.c; NULL until then). */
 typedef struct {
     kk_conv_fft plan;
     float *spec;
+    kk_bf16 *spec16;
 } kk_fast_conv;
 
 typedef struct {
@@ -124,6 +126,9 @@ kokoro_status kk_weights_build(kk_weights *w, const kk_config *cfg, const kk_wei
  * the most time per byte first (engine/fast_conv.c). Free with kk_weights_free_fast. */
 kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, kokoro_error *err);
 void kk_weights_free_fast(kk_weights *w);
+/* Frees the bf16 planes bf16 calls cached in w->fast (engine/precision.c); before
+ * kk_weights_free_fast. */
+void kk_weights_free_bf16(kk_weights *w);
 
 /* The spectra budget a model gets at load: KOKORO_CONV_SPECTRA_MB from the environment if set
  * (a number of MiB, "all" or 0), else the default of fast_conv.c. */

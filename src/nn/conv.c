@@ -1,6 +1,8 @@
 #include <cblas.h>
+#include <stdint.h>
 #include <string.h>
 
+#include "nn/gemm_bf16.h"
 #include "nn/nn.h"
 #include "nn/parallel.h"
 
@@ -138,6 +140,8 @@ typedef struct {
     int in, L, out, k, stride, pad, dil, Lout, accumulate;
     tiling t;
     size_t per;
+    const kk_bf16 *W16; /* bf16 mode: Wk's row groups packed, see pack_bf16_groups; else NULL */
+    size_t w16_block;   /* bf16 values per (q, row group) block */
 } conv_job;
 
 /* Tile i: output rows [*r0, *r1), columns [*t0, *t0 + *n). */
@@ -206,6 +210,28 @@ void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out
     shifted_gemms(Wk, out, x->C, k, dil, 0, out, n, scratch, span, y, ldy);
 }
 
+/* bf16 mode: block (q, g) at (q * row_groups + g) * w16_block holds rows [g*rows, ..) of
+ * Wk[q] packed by kk_gemm_bf16_pack on their own, so a tile's GEMMs start at row 0 of their
+ * block whatever the kernel's panel height. */
+static void shifted_gemms_bf16(const conv_job *j, int g, int rows, int n, const float *xin,
+                               size_t span, float *y, size_t ldy)
+{
+    for (int q = 0; q < j->k; q++)
+        kk_gemm_bf16_packed(rows, n, j->in,
+                            j->W16 + ((size_t)q * j->t.row_groups + g) * j->w16_block,
+                            xin + (size_t)q * j->dil, (int)span, y, (int)ldy, 1);
+}
+
+void kk_conv1d_cols_bf16(const kk_buf *x, const kk_pre *pre, const kk_bf16 *Wk16, int out, int k,
+                         int pad, int dil, long t0, int n, float *y, size_t ldy, float *scratch)
+{
+    size_t span = span_of(n, k, 1, dil), plane = kk_gemm_bf16_packed_elems(out, x->C);
+    gather_input(x, pre, t0 - pad, span, scratch);
+    for (int q = 0; q < k; q++)
+        kk_gemm_bf16_packed(out, n, x->C, Wk16 + (size_t)q * plane, scratch + (size_t)q * dil,
+                            (int)span, y, (int)ldy, 1);
+}
+
 static void shifted_blocks(void *p, int begin, int end, int worker)
 {
     const conv_job *j = p;
@@ -218,7 +244,10 @@ static void shifted_blocks(void *p, int begin, int end, int worker)
         float *yb = output_begin(j->y, j->b, r0, r1, t0, n, j->accumulate, tile, &ldy);
         size_t span = span_of(n, j->k, 1, j->dil);
         gather_input(j->x, j->pre, (long)t0 - j->pad, span, xin);
-        shifted_gemms(j->W, j->out, j->in, j->k, j->dil, r0, r1, n, xin, span, yb, ldy);
+        if (j->W16)
+            shifted_gemms_bf16(j, i / j->t.col_blocks, r1 - r0, n, xin, span, yb, ldy);
+        else
+            shifted_gemms(j->W, j->out, j->in, j->k, j->dil, r0, r1, n, xin, span, yb, ldy);
         output_end(j->y, r0, r1, t0, n, tile);
     }
 }
@@ -325,9 +354,61 @@ size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad,
     return conv_scratch(in, out, L, k, stride, pad, dil, threads, 1);
 }
 
-void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
-                   int k, int stride, int pad, int dil, kk_buf *y, int accumulate, float *scratch,
-                   int threads)
+/* bf16 values of the packed row groups of the shifted path (tiling t), per (q, group) block. */
+static size_t bf16_block(int in, tiling t)
+{
+    return (kk_gemm_bf16_packed_elems(t.rows, in) + 31) & ~(size_t)31; /* 64-byte aligned */
+}
+
+/* Floats that hold the bf16 blocks of either output storage's tiling. */
+static size_t bf16_floats(int in, int out, int Lout, int k)
+{
+    size_t most = 0;
+    for (int packed_out = 0; packed_out < 2; packed_out++) {
+        tiling t = conv_tiles(in, out, Lout, k, 1, packed_out);
+        size_t f = (size_t)k * t.row_groups * bf16_block(in, t) / 2;
+        most = f > most ? f : most;
+    }
+    return most;
+}
+
+typedef struct {
+    const conv_job *j;
+    const float *Wk;
+    kk_bf16 *W16;
+} pack16_job;
+
+static void pack_bf16_groups(void *ctx, int b0, int b1, int worker)
+{
+    const pack16_job *pj = ctx;
+    const conv_job *j = pj->j;
+    (void)worker;
+    for (int b = b0; b < b1; b++) {
+        int q = b / j->t.row_groups, g = b % j->t.row_groups, r0 = g * j->t.rows;
+        int rows = j->out - r0 < j->t.rows ? j->out - r0 : j->t.rows;
+        kk_gemm_bf16_pack(pj->Wk + ((size_t)q * j->out + r0) * j->in, j->in, rows, j->in,
+                          pj->W16 + (size_t)b * j->w16_block);
+    }
+}
+
+static int bf16_applies(int k, int stride)
+{
+    return use_shifted(k, stride) && kk_gemm_bf16_native();
+}
+
+size_t kk_conv1d_buf_bf16_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                                  int threads)
+{
+    size_t base = kk_conv1d_buf_scratch(in, out, L, k, stride, pad, dil, threads);
+    int Lout = kk_conv1d_len(L, k, stride, pad, dil);
+    if (Lout <= 0 || !bf16_applies(k, stride))
+        return base;
+    return base + bf16_floats(in, out, Lout, k) + 16;
+}
+
+static void conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
+                       int out, int k, int stride, int pad, int dil, kk_buf *y, int accumulate,
+                       float *scratch, int threads, int bf16)
 {
     int Lout = kk_conv1d_len(x->L, k, stride, pad, dil);
     if (Lout <= 0)
@@ -335,7 +416,7 @@ void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const flo
     if (threads < 1)
         threads = 1;
     conv_job j = {x, y, W, b, pre, scratch, x->C, x->L, out, k, stride, pad, dil, Lout,
-                  accumulate, {0, 0, 0, 0}, 0};
+                  accumulate, {0, 0, 0, 0}, 0, NULL, 0};
     if (k == 1 && stride == 1 && pad == 0 && !pre && x->f32 && y->f32) {
         /* at least 256 columns a tile, so tiny convolutions stay on one thread */
         j.t = tiles_of(out, Lout, 256, Lout);
@@ -351,10 +432,33 @@ void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const flo
         rearrange_parallel(W, out, x->C, k, Wk, threads);
         j.W = Wk;
         j.scratch = scratch + (size_t)out * x->C * k;
+        if (bf16 && bf16_applies(k, stride)) {
+            /* the bf16 blocks after the float32 scratch, 64-byte aligned */
+            size_t base = (size_t)out * x->C * k + (size_t)j.per * threads;
+            kk_bf16 *W16 = (kk_bf16 *)(((uintptr_t)(scratch + base) + 63) & ~(uintptr_t)63);
+            j.w16_block = bf16_block(x->C, j.t);
+            pack16_job pj = {&j, Wk, W16};
+            kk_parallel_for(threads, k * j.t.row_groups, pack_bf16_groups, &pj);
+            j.W16 = W16;
+        }
         kk_parallel_for(threads, tiles, shifted_blocks, &j);
         return;
     }
     kk_parallel_for(threads, tiles, conv_blocks, &j);
+}
+
+void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
+                   int k, int stride, int pad, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads)
+{
+    conv1d_buf(x, pre, W, b, out, k, stride, pad, dil, y, accumulate, scratch, threads, 0);
+}
+
+void kk_conv1d_buf_bf16(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
+                        int out, int k, int stride, int pad, int dil, kk_buf *y, int accumulate,
+                        float *scratch, int threads)
+{
+    conv1d_buf(x, pre, W, b, out, k, stride, pad, dil, y, accumulate, scratch, threads, 1);
 }
 
 void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W, const float *b,
@@ -364,6 +468,16 @@ void kk_conv1d(const float *x, int in, int L, const kk_pre *pre, const float *W,
     kk_buf xa = kk_buf_f32((float *)x, in, L);
     kk_buf ya = kk_buf_f32(y, out, kk_conv1d_len(L, k, stride, pad, dil));
     kk_conv1d_buf(&xa, pre, W, b, out, k, stride, pad, dil, &ya, accumulate, scratch, threads);
+}
+
+void kk_conv1d_bf16(const float *x, int in, int L, const kk_pre *pre, const float *W,
+                    const float *b, int out, int k, int stride, int pad, int dil, float *y,
+                    int accumulate, float *scratch, int threads)
+{
+    kk_buf xa = kk_buf_f32((float *)x, in, L);
+    kk_buf ya = kk_buf_f32(y, out, kk_conv1d_len(L, k, stride, pad, dil));
+    kk_conv1d_buf_bf16(&xa, pre, W, b, out, k, stride, pad, dil, &ya, accumulate, scratch,
+                       threads);
 }
 
 int kk_conv_transpose1d_len(int L, int k, int stride, int pad, int outpad)

@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "nn/gemm.h"
+#include "nn/gemm_bf16.h"
 #include "nn/parallel.h"
 #include "nn/simd.h"
 
@@ -92,6 +93,12 @@ static size_t plane_floats(const kk_conv_fft *p)
     return kk_gemm_packed_floats(p->out, p->in);
 }
 
+/* The same plane packed for nn/gemm_bf16.h (where the process has a bf16 kernel). */
+static size_t plane_bf16(const kk_conv_fft *p)
+{
+    return kk_gemm_bf16_packed_elems(p->out, p->in);
+}
+
 size_t kk_conv_fft_packed_floats(const kk_conv_fft *p)
 {
     return (size_t)planes_of(p->N) * plane_floats(p);
@@ -105,7 +112,9 @@ size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 typedef struct {
     const kk_conv_fft *p;
     const float *W;
-    float *spec;
+    float *spec;     /* float32 packed planes, or NULL */
+    kk_bf16 *spec16; /* bf16 packed planes, or NULL */
+    float *plain;    /* the plain planes [plane][out*in] */
 } spectra_job;
 
 /* Planes in groups of KK_SPECTRA_GROUP, fixed (not by the thread count: the BLAS may round a
@@ -117,26 +126,54 @@ static void spectra_groups(void *ctx, int g0, int g1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
-    size_t n = (size_t)p->out * p->in, pf = plane_floats(p);
+    size_t n = (size_t)p->out * p->in, pf = plane_floats(p), pb = plane_bf16(p);
     int P = planes_of(p->N);
-    float *plain = j->spec + (size_t)P * pf;
+    float *plain = j->plain;
     (void)worker;
     for (int g = g0; g < g1; g++) {
         int p0 = g * KK_SPECTRA_GROUP, p1 = p0 + KK_SPECTRA_GROUP < P ? p0 + KK_SPECTRA_GROUP : P;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p1 - p0, (int)n, p->k, 1.0f,
                     p->table + (size_t)p0 * p->k, p->k, j->W, p->k, 0.0f, plain + (size_t)p0 * n,
                     (int)n);
-        for (int pl = p0; pl < p1; pl++)
-            kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in, j->spec + (size_t)pl * pf);
+        for (int pl = p0; pl < p1; pl++) {
+            if (j->spec)
+                kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in,
+                             j->spec + (size_t)pl * pf);
+            if (j->spec16)
+                kk_gemm_bf16_pack(plain + (size_t)pl * n, p->in, p->out, p->in,
+                                  j->spec16 + (size_t)pl * pb);
+        }
     }
+}
+
+static void run_spectra(spectra_job *j, int threads)
+{
+    /* made per call for most layers: split over the workers, or short inputs wait on it */
+    int groups = (planes_of(j->p->N) + KK_SPECTRA_GROUP - 1) / KK_SPECTRA_GROUP;
+    kk_parallel_for(threads < 1 ? 1 : threads, groups, spectra_groups, j);
 }
 
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads)
 {
-    /* made per call for most layers: split over the workers, or short inputs wait on it */
-    spectra_job j = {p, W, spec};
-    int groups = (planes_of(p->N) + KK_SPECTRA_GROUP - 1) / KK_SPECTRA_GROUP;
-    kk_parallel_for(threads < 1 ? 1 : threads, groups, spectra_groups, &j);
+    spectra_job j = {p, W, spec, NULL, spec + (size_t)planes_of(p->N) * plane_floats(p)};
+    run_spectra(&j, threads);
+}
+
+size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p)
+{
+    return (size_t)planes_of(p->N) * plane_bf16(p);
+}
+
+size_t kk_conv_fft_bf16_scratch(const kk_conv_fft *p)
+{
+    return (size_t)planes_of(p->N) * p->out * p->in;
+}
+
+void kk_conv_fft_spectra_bf16(const kk_conv_fft *p, const float *W, kk_bf16 *spec16,
+                              float *scratch, int threads)
+{
+    spectra_job j = {p, W, NULL, spec16, scratch};
+    run_spectra(&j, threads);
 }
 
 void kk_conv_fft_free(kk_conv_fft *p)
@@ -146,16 +183,16 @@ void kk_conv_fft_free(kk_conv_fft *p)
     p->table = NULL;
 }
 
-/* Plane of bin f (for 0 < f < N/2 the real part; Wi and Wr + Wi follow). */
-static const float *bin_plane(const kk_conv_fft *p, const float *spec, int f)
+/* Plane index of bin f (for 0 < f < N/2 the real part; Wi and Wr + Wi follow). */
+static int bin_index(const kk_conv_fft *p, int f)
 {
-    int plane = f == 0 ? 0 : (f == p->N / 2 ? 1 : 2 + 3 * (f - 1));
-    return spec + (size_t)plane * plane_floats(p);
+    return f == 0 ? 0 : (f == p->N / 2 ? 1 : 2 + 3 * (f - 1));
 }
 
 typedef struct {
     const kk_conv_fft *p;
-    const float *spec;
+    const float *spec;     /* float32 planes, or NULL when spec16 is used */
+    const kk_bf16 *spec16; /* bf16 planes (nn/gemm_bf16.h), or NULL */
     const kk_buf *x;
     const kk_pre *pre;
     const float *b;
@@ -302,6 +339,20 @@ static void gauss_combine(float *restrict y, const float *restrict p2, int out, 
     }
 }
 
+/* Y = W X for plane `plane` (+0, 1, 2: Re, Im, Re + Im of a complex bin) of bin f's weights, in
+ * the job's precision. */
+static void bin_gemm(const fft_job *j, int f, int plane, int nb, const float *X, float *Y, int ldy)
+{
+    const kk_conv_fft *p = j->p;
+    if (j->spec16) {
+        const kk_bf16 *w = j->spec16 + (size_t)(bin_index(p, f) + plane) * plane_bf16(p);
+        kk_gemm_bf16_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
+    } else {
+        const float *w = j->spec + (size_t)(bin_index(p, f) + plane) * plane_floats(p);
+        kk_gemm_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
+    }
+}
+
 /* Bin f: Y = W X, a complex bin by Gauss's three products (see the top of this file); P2 goes
  * to tmp [out][nb]. Y rows are [Yr | Yi]. */
 static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, float *tmp, int f0,
@@ -309,17 +360,17 @@ static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, fl
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, nb = s.nb, in = p->in, out = p->out;
-    size_t wplane = plane_floats(p), xplane = (size_t)in * nb;
+    size_t xplane = (size_t)in * nb;
     for (int f = f0; f < f1; f++) {
-        const float *wr = bin_plane(p, j->spec, f), *xf = X + (size_t)f * j->x_bin;
+        const float *xf = X + (size_t)f * j->x_bin;
         float *yf = Y + (size_t)f * j->y_bin;
         if (f == 0 || f == M) {
-            kk_gemm_packed(out, nb, in, wr, xf, nb, yf, nb, 0);
+            bin_gemm(j, f, 0, nb, xf, yf, nb);
             continue;
         }
-        kk_gemm_packed(out, nb, in, wr, xf, nb, yf, 2 * nb, 0);
-        kk_gemm_packed(out, nb, in, wr + wplane, xf + xplane, nb, tmp, nb, 0);
-        kk_gemm_packed(out, nb, in, wr + 2 * wplane, xf + 2 * xplane, nb, yf + nb, 2 * nb, 0);
+        bin_gemm(j, f, 0, nb, xf, yf, 2 * nb);
+        bin_gemm(j, f, 1, nb, xf + xplane, tmp, nb);
+        bin_gemm(j, f, 2, nb, xf + 2 * xplane, yf + nb, 2 * nb);
         gauss_combine(yf, tmp, out, nb);
     }
 }
@@ -454,9 +505,9 @@ size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads)
     return per * (size_t)(threads < 1 ? 1 : threads);
 }
 
-void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
-                   const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
-                   int threads)
+static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *spec16,
+                       const kk_buf *x, const kk_pre *pre, const float *b, int dil, kk_buf *y,
+                       int accumulate, float *scratch, int threads)
 {
     if (x->L <= 0)
         return;
@@ -466,6 +517,7 @@ void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, con
     memset(&j, 0, sizeof j);
     j.p = p;
     j.spec = spec;
+    j.spec16 = spec16;
     j.x = x;
     j.pre = pre;
     j.b = b;
@@ -491,4 +543,18 @@ void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, con
         kk_parallel_for(threads, p->N / 2 + 1, split_mix, &j);
         kk_parallel_for(threads, p->out, split_inverse, &j);
     }
+}
+
+void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
+                   const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
+                   int threads)
+{
+    conv1d_fft(p, spec, NULL, x, pre, b, dil, y, accumulate, scratch, threads);
+}
+
+void kk_conv1d_fft_bf16(const kk_conv_fft *p, const kk_bf16 *spec16, const kk_buf *x,
+                        const kk_pre *pre, const float *b, int dil, kk_buf *y, int accumulate,
+                        float *scratch, int threads)
+{
+    conv1d_fft(p, NULL, spec16, x, pre, b, dil, y, accumulate, scratch, threads);
 }

@@ -13,12 +13,16 @@
  * The filter spectra W_f depend only on the weights: the model computes them once at load for the
  * layers its memory budget covers and keeps them read-only for every thread; other layers get
  * theirs per call, by the same GEMM, at ~1-3 % of the layer's time (engine/weights.c).
+ *
+ * Optionally the per-bin GEMMs run in bf16 (kk_conv1d_fft_bf16, nn/gemm_bf16.h) on bf16 planes
+ * made from the same plain planes; the transforms stay float32.
  */
 #ifndef KOKORO_NN_CONV_FFT_H
 #define KOKORO_NN_CONV_FFT_H
 #include <stddef.h>
 
 #include "nn/fft.h"
+#include "nn/gemm_bf16.h"
 #include "nn/nn.h"
 
 typedef struct {
@@ -44,6 +48,14 @@ size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
 size_t kk_conv_fft_packed_floats(const kk_conv_fft *p);
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads);
 
+/* Optional bf16 planes (nn/gemm_bf16.h; only where kk_gemm_bf16_native()): the same plain planes
+ * as kk_conv_fft_spectra computes, rounded to bf16 and packed for kk_gemm_bf16_packed.
+ * kk_conv_fft_bf16_elems bf16 values; scratch holds kk_conv_fft_bf16_scratch floats. */
+size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p);
+size_t kk_conv_fft_bf16_scratch(const kk_conv_fft *p);
+void kk_conv_fft_spectra_bf16(const kk_conv_fft *p, const float *W, kk_bf16 *spec16,
+                              float *scratch, int threads);
+
 /* Scratch floats kk_conv1d_fft needs for a length-L input at dilation dil. */
 size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);
 
@@ -53,4 +65,9 @@ size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);
 void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
                    const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
                    int threads);
+/* The same with the per-bin GEMMs in bf16 (spec16 from kk_conv_fft_spectra_bf16; same scratch).
+ * The FFTs and everything else stay float32; the result does not depend on the thread count. */
+void kk_conv1d_fft_bf16(const kk_conv_fft *p, const kk_bf16 *spec16, const kk_buf *x,
+                        const kk_pre *pre, const float *b, int dil, kk_buf *y, int accumulate,
+                        float *scratch, int threads);
 #endif

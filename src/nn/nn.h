@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "nn/gemm_bf16.h"
+
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
 void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
                int threads);
@@ -81,12 +83,28 @@ size_t kk_conv1d_buf_scratch(int in, int out, int L, int k, int stride, int pad,
 void kk_conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const float *b, int out,
                    int k, int stride, int pad, int dil, kk_buf *y, int accumulate, float *scratch,
                    int threads);
+/* kk_conv1d_buf with the GEMMs of stride-1, k > 1 convolutions in bf16 with float32 sums
+ * (nn/gemm_bf16.h), the weights rounded per call; other shapes, and CPUs without a bf16 kernel,
+ * compute exactly as kk_conv1d_buf. Thread-count independent. */
+size_t kk_conv1d_buf_bf16_scratch(int in, int out, int L, int k, int stride, int pad, int dil,
+                                  int threads);
+void kk_conv1d_buf_bf16(const kk_buf *x, const kk_pre *pre, const float *W, const float *b,
+                        int out, int k, int stride, int pad, int dil, kk_buf *y, int accumulate,
+                        float *scratch, int threads);
+/* kk_conv1d the same way (scratch: kk_conv1d_buf_bf16_scratch floats). */
+void kk_conv1d_bf16(const float *x, int in, int L, const kk_pre *pre, const float *W,
+                    const float *b, int out, int k, int stride, int pad, int dil, float *y,
+                    int accumulate, float *scratch, int threads);
 /* Output columns [t0, t0+n) of a stride-1 conv1d, on the calling thread, for callers that tile
  * time themselves: y[o*ldy + t] += sum_q Wk[q] . pre(x)[:, t0 + t - pad + q*dil] (y holds the
  * bias or whatever is to be added to). Wk is W rearranged by kk_conv1d_rearrange to [k][out][in];
  * scratch: kk_conv1d_cols_scratch floats. */
 void kk_conv1d_rearrange(const float *W, int out, int in, int k, float *Wk);
 size_t kk_conv1d_cols_scratch(int in, int n, int k, int dil);
+/* kk_conv1d_cols with bf16 GEMMs: Wk16 holds the k planes of Wk, each [out][in] packed by
+ * kk_gemm_bf16_pack, kk_gemm_bf16_packed_elems(out, in) values apart. Needs a bf16 kernel. */
+void kk_conv1d_cols_bf16(const kk_buf *x, const kk_pre *pre, const kk_bf16 *Wk16, int out, int k,
+                         int pad, int dil, long t0, int n, float *y, size_t ldy, float *scratch);
 void kk_conv1d_cols(const kk_buf *x, const kk_pre *pre, const float *Wk, int out, int k, int pad,
                     int dil, long t0, int n, float *y, size_t ldy, float *scratch);
 

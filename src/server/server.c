@@ -66,6 +66,10 @@ int kk_server_run(const kk_settings *cfg)
         kk_voices_list_free(names, n_voices);
     if (n_voices == 0)
         fprintf(stderr, "kokoro serve: warning: no voices (.pt or .bin) in '%s'\n", cfg->voices_dir);
+    if (cfg->precision == KOKORO_PRECISION_BF16 &&
+        kokoro_precision_effective(cfg->precision) != KOKORO_PRECISION_BF16)
+        fprintf(stderr, "kokoro serve: note: KOKORO_PRECISION=bf16 but no bf16 kernel runs here "
+                        "(see kokoro help say); computing in float32\n");
     if (kokoro_frontend_new(&s.fe, &err) != KOKORO_OK) {
         fprintf(stderr, "kokoro serve: cannot start the text front end: %s\n", err.message);
         kokoro_model_free(s.model);

@@ -139,6 +139,10 @@ void kk_settings_init(kk_settings *s)
     env_str("VOICES_DIR", s->voices_dir, sizeof s->voices_dir);
     s->workers = (int)env_num("KOKORO_WORKERS", s->workers);
     s->threads = (int)env_num("KOKORO_THREADS", s->threads);
+    const char *prec = getenv("KOKORO_PRECISION");
+    s->precision = !prec || !*prec || !strcasecmp(prec, "fp32") ? KOKORO_PRECISION_FP32
+                   : !strcasecmp(prec, "bf16")                  ? KOKORO_PRECISION_BF16
+                                                                : -1;
     s->max_queue = (size_t)env_num("KOKORO_MAX_QUEUE", (double)s->max_queue);
     s->max_queue_wait_s = env_num("KOKORO_MAX_QUEUE_WAIT_S", s->max_queue_wait_s);
     double fc = env_num("KOKORO_FIRST_CHUNK_PHONEMES", (double)s->first_chunk_phonemes);
@@ -193,6 +197,11 @@ static int parse_pos(const char *flag, const char *v, double lo, double hi, doub
 
 int kk_settings_parse_args(kk_settings *s, int argc, char **argv, char *err, size_t errlen)
 {
+    if (s->precision < 0) {
+        snprintf(err, errlen, "kokoro serve: KOKORO_PRECISION wants fp32 or bf16, got '%s'",
+                 getenv("KOKORO_PRECISION") ? getenv("KOKORO_PRECISION") : "");
+        return -1;
+    }
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -14,6 +14,8 @@ typedef struct {
     char voices_dir[PATH_MAX];
     int workers;          /* synthesis threads in the pool */
     int threads;          /* BLAS/compute threads per synthesis call (0 = library default) */
+    int precision;        /* KOKORO_PRECISION: fp32|bf16 -> kokoro_synth_options.precision; -1
+                           * after an unknown value (kk_settings_parse_args reports it) */
     size_t max_queue;     /* admitted requests beyond which 503 */
     double max_queue_wait_s; /* queued audio / measured rate beyond which 503 (admission.h) */
     size_t first_chunk_phonemes; /* KOKORO_FIRST_CHUNK_PHONEMES: kokoro_text_to_chunks_ex; 0 = off */

@@ -178,6 +178,7 @@ static void *synth_work(void *arg, size_t index, int *failed)
     kokoro_synth_options_init(&opt);
     opt.speed = chunk_speed(&c->p, index);
     opt.pool = c->s->pool;
+    opt.precision = c->s->cfg->precision;
     /* Each chunk its own stream, so that a seeded request is reproducible chunk by chunk. */
     opt.seed = c->p.has_seed ? c->p.seed * 0x9E3779B97F4A7C15ull + index : 0;
     kokoro_audio a;

@@ -23,6 +23,18 @@ out2=$("$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha --inputs "$
 echo "$out2"
 grep -q 'compact on' <<<"$out2"
 grep -q '^input  *12  *19  *0.47 ' <<<"$out2"
+# bf16: the header line says what runs (bf16 and its kernel, or the float32 fallback)
+out3=$("$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha --inputs "$tmp/in.json" \
+       --runs 1 --threads 2 --precision bf16)
+grep -Eq '^load .*precision (bf16 \((AMX|AVX512)-BF16\)|fp32 \(bf16 unavailable)' <<<"$out3"
+grep -q '^input  *12  *19  *0.47 ' <<<"$out3"
+out4=$(KOKORO_GEMM_BF16=off "$kokoro" bench --model "$G/kokoro-tiny.pth" --voice tv_alpha \
+       --inputs "$tmp/in.json" --runs 1 --threads 2 --precision bf16)
+grep -q '^load .*precision fp32 (bf16 unavailable' <<<"$out4"
+set +e
+msg=$("$kokoro" bench --precision fp8 2>&1); rc=$?
+set -e
+[ $rc -ne 0 ] && [ "$(echo "$msg" | wc -l)" -eq 1 ] || { echo "bad --precision accepted: $msg"; exit 1; }
 set +e
 msg=$("$kokoro" bench --runs 0 2>&1); rc=$?
 set -e

@@ -31,6 +31,28 @@ print("injected-har audio: max|err| %.3g, %.2e x max|golden|" % (err, err / mx))
 assert err <= 1e-4 * mx
 PY
 
+# --precision bf16 with the same injected harmonics: >= 30 dB SNR against float32 where the CPU has
+# a bf16 kernel; KOKORO_GEMM_BF16=off forces the float32 fallback, which says so in one line and
+# gives the float32 audio bit for bit (so on a CPU without bf16 both halves still run).
+"$kokoro" say --model-dir "$G" --voice tv_alpha --phonemes "$ph" --zero-noise \
+    --inject-har "$G/cases/a_short" --precision bf16 --dump-dir "$tmp/bf" -o "$tmp/bf.wav"
+KOKORO_GEMM_BF16=off "$kokoro" say --model-dir "$G" --voice tv_alpha --phonemes "$ph" --zero-noise \
+    --inject-har "$G/cases/a_short" --precision bf16 --dump-dir "$tmp/bfoff" -o "$tmp/bfoff.wav" \
+    2>"$tmp/bfoff.err"
+grep -q "bf16 unavailable" "$tmp/bfoff.err" || { echo "no fallback notice"; exit 1; }
+python3 - "$tmp/inj/audio.npy" "$tmp/bf/audio.npy" "$tmp/bfoff/audio.npy" <<'PY'
+import math, struct, sys
+def rd(p):
+    b = open(p, 'rb').read(); hl = b[8] | (b[9] << 8); d = b[10 + hl:]
+    return struct.unpack('<%df' % (len(d) // 4), d)
+f, b, off = rd(sys.argv[1]), rd(sys.argv[2]), rd(sys.argv[3])
+assert len(f) == len(b) == len(off)
+assert off == f, "bf16 fallback differs from float32"
+n = sum((x - y) ** 2 for x, y in zip(f, b))
+snr = 10 * math.log10(sum(x * x for x in f) / n) if n else math.inf
+print("bf16 vs float32 audio: SNR %.1f dB" % snr)
+assert snr >= 30, snr
+PY
 fail() { # expects failure with a one-line message matching $1
     local want=$1; shift
     set +e; msg=$("$kokoro" say "$@" 2>&1); rc=$?; set -e
@@ -45,4 +67,5 @@ fail "voice" --model "$G/kokoro-tiny.pth" --voice no_such_voice --phonemes "$ph"
 fail "speed" --model "$G/kokoro-tiny.pth" --voice tv_alpha --phonemes "$ph" --speed -1 -o "$tmp/x.wav"
 fail "no-such" --model "$tmp/no-such.pth" --voice tv_alpha --phonemes "$ph" -o "$tmp/x.wav"
 fail "required" --model "$G/kokoro-tiny.pth" --phonemes "$ph" -o "$tmp/x.wav"
+fail "precision" --model "$G/kokoro-tiny.pth" --voice tv_alpha --phonemes "$ph" --precision fp16 -o "$tmp/x.wav"
 echo ok

@@ -24,6 +24,23 @@ msg=$("$kokoro" serve --frobnicate 2>&1); rc=$?
 set -e
 [ $rc -eq 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] || fail "bad flag: rc=$rc msg=$msg"
 "$kokoro" serve --help | grep -q 'usage: kokoro serve'
+set +e
+msg=$(KOKORO_PRECISION=fp8 "$kokoro" serve --model-dir "$golden" --host 127.0.0.1 --port 0 2>&1); rc=$?
+set -e
+[ $rc -eq 2 ] && [ "$(printf '%s\n' "$msg" | wc -l)" -eq 1 ] || fail "bad KOKORO_PRECISION: rc=$rc msg=$msg"
+
+# KOKORO_PRECISION=bf16 synthesises (in bf16, or in float32 with a notice at start where no bf16
+# kernel runs, as KOKORO_GEMM_BF16=off forces)
+for gemm in "" off; do
+  KOKORO_PRECISION=bf16 KOKORO_GEMM_BF16=$gemm start_server "bf16$gemm" --workers 1
+  code=$(curl -s -o "$tmp/bf16.pcm" -w '%{http_code}' -H 'Content-Type: application/json' \
+    -d '{"input":"Hello world.","voice":"tv_alpha","response_format":"pcm"}' \
+    "http://127.0.0.1:$server_port/v1/audio/speech")
+  [ "$code" = 200 ] && [ "$(stat -c %s "$tmp/bf16.pcm")" -gt 1000 ] || fail "bf16 speech: $code"
+  [ "$gemm" != off ] || grep -q 'KOKORO_PRECISION=bf16 but no bf16 kernel' "$server_log" ||
+    fail "no float32 fallback notice"
+  stop_server
+done
 
 # Keys, CORS, combine.
 cp -r "$golden/voices" "$tmp/voices"
