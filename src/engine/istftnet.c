@@ -142,7 +142,8 @@ static int max_dilation(const kk_resblock1_w *r)
 }
 
 /* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
- * layer has a plan (its spectra from load, or made here), else direct. Scratch from the arena. */
+ * layer has a plan (its spectra from load, or made here), by Winograd where it has that plan,
+ * else direct. Scratch from the arena. */
 static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
                       int d, kk_buf *y, int accumulate)
 {
@@ -157,6 +158,10 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
         }
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
         kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+    } else if (cw->wino && !f->opt->direct_conv) {
+        const kk_conv_wino *p = &cw->wino->plan;
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, x->L, d, f->threads));
+        kk_conv1d_wino(p, cw->wino->U, x, pre, cw->b, d, y, accumulate, sc, f->threads);
     } else {
         int k = cw->k;
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x->C, cw->out, x->L, k, 1,
@@ -204,6 +209,7 @@ typedef struct {
     kk_buf *x;
     const kk_pre *p1, *p2;
     const float *Wk1, *b1, *Wk2, *b2;
+    const kk_wino_conv *w1, *w2; /* set: conv1 / conv2 by Winograd (k = 3) */
     int C, L, k, d, cols, h2;
     size_t per;       /* scratch floats per worker */
     float *scratch;
@@ -219,8 +225,11 @@ static void rc_conv1(const rc_job *j, long t0, int n, float *y, size_t ldy, floa
     for (int c = 0; c < j->C; c++)
         for (int t = 0; t < n; t++)
             y[(size_t)c * ldy + t] = j->b1 ? j->b1[c] : 0.0f;
-    kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y, ldy,
-                   scratch);
+    if (j->w1)
+        kk_conv1d_wino_cols(&j->w1->plan, j->w1->U, j->x, j->p1, j->d, t0, n, y, ldy, scratch);
+    else
+        kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y,
+                       ldy, scratch);
 }
 
 static void rc_stats(void *p, int b0, int b1, int worker)
@@ -283,7 +292,11 @@ static void rc_apply(void *p, int b0, int b1, int worker)
         for (int c = 0; c < j->C; c++)
             for (int t = 0; t < n; t++)
                 y[(size_t)c * j->tile_n + t] = j->b2 ? j->b2[c] : 0.0f;
-        kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
+        if (j->w2) /* output t of the tile is ext column t + h2 (pad 1 at dilation 1) */
+            kk_conv1d_wino_cols(&j->w2->plan, j->w2->U, &in, NULL, 1, j->h2, n, y,
+                                (size_t)j->tile_n, cs);
+        else
+            kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
     }
 }
 
@@ -316,9 +329,19 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
         threads = 1;
     int nblocks = (L + cols - 1) / cols;
     size_t span = (size_t)cols + 2 * (size_t)h2;
-    rc_job job = {x, NULL, NULL, NULL, NULL, NULL, NULL, C, L, k, 1, cols, h2, 0, NULL, NULL, 0,
-                  0, NULL};
-    job.per = (size_t)C * span + kk_conv1d_cols_scratch(C, (int)span, k, maxd);
+    rc_job job = {x, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, C, L, k, 1, cols, h2, 0, NULL,
+                  NULL, 0, 0, NULL};
+    size_t cs = kk_conv1d_cols_scratch(C, (int)span, k, maxd);
+    int wino = !f->opt->direct_conv;
+    for (int j = 0; j < r->n_dil; j++) {
+        wino &= r->convs1[j].wino && r->convs2[j].wino;
+        for (int i = 0; wino && i < 2; i++) {
+            const kk_conv_wino *p = &(i ? r->convs2[j] : r->convs1[j]).wino->plan;
+            size_t ws = kk_conv1d_wino_cols_scratch(p, (int)span, i ? 1 : r->dil[j]);
+            cs = ws > cs ? ws : cs;
+        }
+    }
+    job.per = (size_t)C * span + cs;
     job.scratch = kk_arena_floats(&f->arena, job.per * (size_t)threads);
     float *Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
     float *Wk2 = kk_arena_floats(&f->arena, (size_t)C * C * k);
@@ -329,8 +352,13 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     for (int j = 0; j < r->n_dil; j++) {
         kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
-        kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
-        kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        if (wino) {
+            job.w1 = r->convs1[j].wino;
+            job.w2 = r->convs2[j].wino;
+        } else {
+            kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
+            kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        }
         job.p1 = &p1;
         job.Wk1 = Wk1;
         job.b1 = r->convs1[j].b;

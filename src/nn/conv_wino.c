@@ -30,6 +30,8 @@
 #define KK_WINO_TILES 128
 /* Row blocks per point when a unit's GEMMs are split over workers. */
 #define KK_WINO_ROW_SPLIT 4
+/* Tiles per transform chunk (one AVX-512 register or two AVX2 ones per row of it). */
+#define KK_WINO_CHUNK 16
 
 double kk_conv_wino_cost(int m)
 {
@@ -221,9 +223,21 @@ static size_t y_floats(const wino_job *j)
     return (size_t)j->p->n * j->p->out * j->max_tiles;
 }
 
+/* A worker's workspace: a row of input or output (span + slack), one phase of it (see
+ * forward_channels; slack for the chunked reads past its end) and n rows of max_tiles. */
+static size_t row_floats(const kk_conv_wino *p, int unit_rows, int dil)
+{
+    return (size_t)(unit_rows * p->m + 2) * dil + 16;
+}
+
+static size_t phase_floats(const kk_conv_wino *p, int unit_rows)
+{
+    return (size_t)unit_rows * p->m + 2 + 4 * KK_WINO_CHUNK + 16;
+}
+
 static size_t ws_floats(const kk_conv_wino *p, int unit_rows, int dil, int max_tiles)
 {
-    return (size_t)(unit_rows * p->m + 2) * dil + 16 + (size_t)p->n * max_tiles;
+    return row_floats(p, unit_rows, dil) + phase_floats(p, unit_rows) + (size_t)p->n * max_tiles;
 }
 
 static float *share_X(const wino_job *j, int worker)
@@ -269,46 +283,213 @@ static inline void scatter_tiles(float *restrict dst, const float *restrict src,
             dst[(size_t)ii * stride + q] += src[ii * d + q];
 }
 
-/* dst[0..nt) = sum_s coef[s] * src[s*ld ..], skipping zero coefficients; the first nonzero one
- * initialises (rows of B^T and A^T have at least one). */
-static inline void combine(float *restrict dst, const float *coef, const float *restrict src,
-                           size_t ld, int n, int nt)
-{
-    int first = 1;
-    for (int s = 0; s < n; s++) {
-        float c = coef[s];
-        if (c == 0.0f)
-            continue;
-        const float *r = src + (size_t)s * ld;
-        if (first) {
-            for (int b = 0; b < nt; b++)
-                dst[b] = c * r[b];
-            first = 0;
-        } else {
-            for (int b = 0; b < nt; b++)
-                dst[b] += c * r[b];
-        }
+/*
+ * The transforms proper, dst[r][b] = sum_e M[r][e] src[e][b] for R x N matrices, over chunks of
+ * KK_WINO_CHUNK tiles held in registers (GCC vector extensions: one AVX-512 register, or two
+ * AVX2 ones, per row of a chunk). N and R are compile-time constants, so the N source rows of a
+ * chunk are loaded once and every product stays in registers; rows are padded to whole chunks.
+ */
+typedef float kk_v16 __attribute__((vector_size(64)));
+/* the same at any float alignment, for loads and stores straight from the rows */
+typedef float kk_v16u __attribute__((vector_size(64), aligned(4), may_alias));
+
+#define KK_WINO_MIX(R, N)                                                                        \
+    static inline __attribute__((always_inline)) void mix_##R##x##N(const float (*M)[KK_WINO_MAX_N], const float *src,           \
+                                     size_t lds, float *dst, size_t ldd, int nt)                  \
+    {                                                                                              \
+        for (int b0 = 0; b0 < nt; b0 += KK_WINO_CHUNK) {                                           \
+            kk_v16 v[N];                                                                           \
+            for (int e = 0; e < N; e++)                                                            \
+                v[e] = *(const kk_v16u *)(src + e * lds + b0);                                     \
+            for (int r = 0; r < R; r++) {                                                          \
+                kk_v16 a = v[0] * M[r][0];                                                         \
+                for (int e = 1; e < N; e++)                                                        \
+                    a += v[e] * M[r][e];                                                           \
+                *(kk_v16u *)(dst + r * ldd + b0) = a;                                              \
+            }                                                                                      \
+        }                                                                                          \
     }
-    if (first)
-        memset(dst, 0, sizeof(float) * (size_t)nt);
+KK_WINO_MIX(4, 4)
+KK_WINO_MIX(6, 6)
+KK_WINO_MIX(8, 8)
+KK_WINO_MIX(2, 4)
+KK_WINO_MIX(4, 6)
+KK_WINO_MIX(6, 8)
+
+/* The n x n input transform (square) or the m x n output transform. Direct calls, so each is
+ * inlined into the caller's ISA clone. */
+static inline __attribute__((always_inline)) void mix(int rows, int n, const float (*M)[KK_WINO_MAX_N],
+                                                      const float *src, size_t lds, float *dst,
+                                                      size_t ldd, int nt)
+{
+    if (rows == n && n == 4)
+        mix_4x4(M, src, lds, dst, ldd, nt);
+    else if (rows == n && n == 6)
+        mix_6x6(M, src, lds, dst, ldd, nt);
+    else if (rows == n)
+        mix_8x8(M, src, lds, dst, ldd, nt);
+    else if (n == 4)
+        mix_2x4(M, src, lds, dst, ldd, nt);
+    else if (n == 6)
+        mix_4x6(M, src, lds, dst, ldd, nt);
+    else
+        mix_6x8(M, src, lds, dst, ldd, nt);
 }
 
-/* Input channels [c0, c1) of the unit: X[i][c][tile] = sum_s B^T[i][s] x(tile, s). */
+/*
+ * m = 4 at dilation 1, the most frequent case (every convs2): tile b reads row[4b + e] and writes
+ * row[4b + j], four-way interleaved. A chunk of 16 tiles is 64 consecutive floats, so the gather
+ * is a de-interleave of four vectors (and of the four starting one tile later, for e = 4, 5) and
+ * the scatter the inverse interleave: two rounds of two-vector shuffles, no scalar loop.
+ */
+typedef int kk_i16 __attribute__((vector_size(64)));
+static const kk_i16 kk_lo2 = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
+static const kk_i16 kk_hi2 = {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
+static const kk_i16 kk_even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
+static const kk_i16 kk_odd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+
+/* out[e][l] = src[4l + e] for e < 4, l < 16 */
+static inline __attribute__((always_inline)) void deinterleave4(const float *src, kk_v16 out[4])
+{
+    kk_v16 r0 = *(const kk_v16u *)src, r1 = *(const kk_v16u *)(src + 16);
+    kk_v16 r2 = *(const kk_v16u *)(src + 32), r3 = *(const kk_v16u *)(src + 48);
+    kk_v16 e0 = __builtin_shuffle(r0, r1, kk_even), o0 = __builtin_shuffle(r0, r1, kk_odd);
+    kk_v16 e1 = __builtin_shuffle(r2, r3, kk_even), o1 = __builtin_shuffle(r2, r3, kk_odd);
+    out[0] = __builtin_shuffle(e0, e1, kk_even);
+    out[2] = __builtin_shuffle(e0, e1, kk_odd);
+    out[1] = __builtin_shuffle(o0, o1, kk_even);
+    out[3] = __builtin_shuffle(o0, o1, kk_odd);
+}
+
+/* dst[4l + j] += z[j][l] for j < 4, l < 16 */
+static inline __attribute__((always_inline)) void interleave4_add(float *dst, const kk_v16 z[4])
+{
+    kk_v16 a = __builtin_shuffle(z[0], z[2], kk_lo2), b = __builtin_shuffle(z[0], z[2], kk_hi2);
+    kk_v16 c = __builtin_shuffle(z[1], z[3], kk_lo2), d = __builtin_shuffle(z[1], z[3], kk_hi2);
+    *(kk_v16u *)dst += __builtin_shuffle(a, c, kk_lo2);
+    *(kk_v16u *)(dst + 16) += __builtin_shuffle(a, c, kk_hi2);
+    *(kk_v16u *)(dst + 32) += __builtin_shuffle(b, d, kk_lo2);
+    *(kk_v16u *)(dst + 48) += __builtin_shuffle(b, d, kk_hi2);
+}
+
+/* Forward transform of whole chunks at m = 4, d = 1: X[i][b] = sum_e B^T[i][e] row[4b + e]. */
+static inline __attribute__((always_inline)) void forward_m4d1(const float (*BT)[KK_WINO_MAX_N],
+                                                               const float *row, float *x,
+                                                               size_t ldx, int chunks)
+{
+    for (int k = 0; k < chunks; k++) {
+        const float *r = row + (size_t)k * 4 * KK_WINO_CHUNK;
+        kk_v16 v[8];
+        deinterleave4(r, v);
+        deinterleave4(r + 4, v + 4); /* v[4], v[5] are inputs 4 and 5; 6 and 7 unused */
+        for (int i = 0; i < 6; i++) {
+            kk_v16 a = v[0] * BT[i][0];
+            for (int e = 1; e < 6; e++)
+                a += v[e] * BT[i][e];
+            *(kk_v16u *)(x + i * ldx + (size_t)k * KK_WINO_CHUNK) = a;
+        }
+    }
+}
+
+/* Output transform of whole chunks at m = 4, d = 1, added into row[4b + j]. */
+static inline __attribute__((always_inline)) void inverse_m4d1(const float (*AT)[KK_WINO_MAX_N],
+                                                               const float *y, size_t ldy,
+                                                               float *row, int chunks)
+{
+    for (int k = 0; k < chunks; k++) {
+        kk_v16 v[6], z[4];
+        for (int i = 0; i < 6; i++)
+            v[i] = *(const kk_v16u *)(y + i * ldy + (size_t)k * KK_WINO_CHUNK);
+        for (int jj = 0; jj < 4; jj++) {
+            kk_v16 a = v[0] * AT[jj][0];
+            for (int i = 1; i < 6; i++)
+                a += v[i] * AT[jj][i];
+            z[jj] = a;
+        }
+        interleave4_add(row + (size_t)k * 4 * KK_WINO_CHUNK, z);
+    }
+}
+
+/* Brings channel c's range [lo, lo + span) toward the cache while another channel is computed:
+ * the channels' rows lie a whole tensor row apart, beyond what the hardware prefetcher follows. */
+static inline void prefetch_row(const kk_buf *x, int c, long lo, size_t span)
+{
+    if (c >= x->C)
+        return;
+    long s = lo < 0 ? 0 : lo, e = lo + (long)span;
+    if (e > x->L)
+        e = x->L;
+    size_t o = (size_t)c * x->L;
+    for (long t = s; t < e; t += 16) {
+        if (x->f32) {
+            __builtin_prefetch(x->f32 + o + t);
+        } else {
+            __builtin_prefetch(x->hi + o + t);
+            if (((t - s) & 63) == 0)
+                __builtin_prefetch(x->lo + o + t);
+        }
+    }
+}
+
+static float *ws_phase(const wino_job *j, float *ws)
+{
+    return ws + row_floats(j->p, j->unit_rows, j->dil);
+}
+
+static float *ws_rows(const wino_job *j, float *ws)
+{
+    return ws_phase(j, ws) + phase_floats(j->p, j->unit_rows);
+}
+
+/*
+ * Tiles are numbered phase-major: tile b = q*R + ii (R = the unit's rows) is row ii of phase q,
+ * reading inputs q + (ii*m + e)*d, e < n. So each phase is a dilation-1 problem over its own
+ * decimated row xq[k] = row[q + k*d] (copied out once), and dilation 1 is the only case the
+ * transforms see.
+ */
+
+/* X columns [0, R) from one phase row xq: X[i][ii] = sum_e B^T[i][e] xq[ii*m + e]. g: n rows of
+ * T, zero past R - tb (see forward_channels). */
+static inline __attribute__((always_inline)) void forward_phase(const kk_conv_wino *p,
+                                                                const float *xq, int R, float *x,
+                                                                size_t ldx, float *g, size_t T)
+{
+    int m = p->m, n = p->n;
+    int fc = m == 4 ? R / KK_WINO_CHUNK : 0, tb = fc * KK_WINO_CHUNK;
+    if (fc)
+        forward_m4d1((const float (*)[KK_WINO_MAX_N])p->BT, xq, x, ldx, fc);
+    if (tb == R)
+        return;
+    for (int e = 0; e < n; e++)
+        gather_tiles(g + (size_t)e * T, xq + (size_t)tb * m + e, R - tb, m, 1);
+    mix(n, n, (const float (*)[KK_WINO_MAX_N])p->BT, g, T, x + tb, ldx, R - tb);
+}
+
+/* Input channels [c0, c1) of the unit: X[i][c][tile] = sum_e B^T[i][e] x(tile, e). */
 KK_SIMD_CLONES
 static void forward_channels(const wino_job *j, unit_span s, float *X, int c0, int c1, float *ws)
 {
     const kk_conv_wino *p = j->p;
-    int m = p->m, n = p->n, d = j->dil, nt = s.nt, T = j->max_tiles;
+    int m = p->m, n = p->n, d = j->dil, R = s.nrows, T = j->max_tiles;
     long lo = j->t0 + s.t0 - d;
-    size_t span = (size_t)(s.nrows * m + 2) * d;
-    float *row = ws, *g = ws + (size_t)(j->unit_rows * m + 2) * d + 16;
+    size_t span = (size_t)(R * m + 2) * d, ldx = (size_t)p->in * T;
+    int tail = R % (m == 4 ? KK_WINO_CHUNK : R + 1);
+    float *row = ws, *xq = ws_phase(j, ws), *g = ws_rows(j, ws);
+    for (int e = 0; e < n; e++) /* the padding of the tail's chunk: zeros, not stale floats */
+        memset(g + (size_t)e * T + tail, 0, sizeof(float) * (size_t)(T - tail));
     for (int c = c0; c < c1; c++) {
         kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, row);
-        /* tile (ii, q) reads row[q + (ii*m + s)*d], s < n: contiguous in q for each (ii, s) */
-        for (int e = 0; e < n; e++)
-            gather_tiles(g + (size_t)e * T, row + (size_t)e * d, s.nrows, m * d, d);
-        for (int i = 0; i < n; i++)
-            combine(X + ((size_t)i * p->in + c) * T, p->BT[i], g, (size_t)T, n, nt);
+        prefetch_row(j->x, c + 1, lo, span);
+        float *xc = X + (size_t)c * T;
+        if (d == 1) {
+            forward_phase(p, row, R, xc, ldx, g, (size_t)T);
+            continue;
+        }
+        for (int q = 0; q < d; q++) {
+            for (int k = 0; k < R * m + 2; k++)
+                xq[k] = row[q + (size_t)k * d];
+            forward_phase(p, xq, R, xc + (size_t)q * R, ldx, g, (size_t)T);
+        }
     }
 }
 
@@ -332,45 +513,60 @@ static void mix_points(const wino_job *j, unit_span s, const float *X, float *Y,
     }
 }
 
-/* Output channels [o0, o1): a tile's m outputs are A^T Y, added into the unit's output range. */
+/* One phase's outputs, added into zq[ii*m + j] (whole tiles) from Y columns [0, R). */
+static inline __attribute__((always_inline)) void inverse_phase(const kk_conv_wino *p,
+                                                                const float *y, size_t ldy, int R,
+                                                                float *zq, float *z, size_t T)
+{
+    int m = p->m, n = p->n;
+    int fc = m == 4 ? R / KK_WINO_CHUNK : 0, tb = fc * KK_WINO_CHUNK;
+    if (fc)
+        inverse_m4d1((const float (*)[KK_WINO_MAX_N])p->AT, y, ldy, zq, fc);
+    if (tb == R)
+        return;
+    mix(m, n, (const float (*)[KK_WINO_MAX_N])p->AT, y + tb, ldy, z, T, R - tb);
+    for (int jj = 0; jj < m; jj++)
+        scatter_tiles(zq + (size_t)tb * m + jj, z + (size_t)jj * T, R - tb, m, 1);
+}
+
+/* Output channels [o0, o1): a tile's m outputs are A^T Y, added over the bias (kk_buf mode) and
+ * then written or added to y. Rows hold whole tiles, so the last tile's outputs past the range
+ * land in them too, unread. */
 KK_SIMD_CLONES
 static void inverse_channels(const wino_job *j, unit_span s, const float *Y, int o0, int o1,
                              float *ws)
 {
     const kk_conv_wino *p = j->p;
-    int m = p->m, n = p->n, d = j->dil, nt = s.nt, T = j->max_tiles, md = m * d;
-    float *row = ws, *z = ws + (size_t)(j->unit_rows * m + 2) * d + 16;
-    int full = s.width / md; /* rows whose outputs all lie inside the range */
+    int m = p->m, d = j->dil, R = s.nrows, T = j->max_tiles;
+    float *row = ws, *zq = ws_phase(j, ws), *z = ws_rows(j, ws);
+    size_t whole = (size_t)R * m * d, ld = (size_t)p->out * T;
     for (int o = o0; o < o1; o++) {
-        float *dst;
-        if (j->y) {
-            dst = row;
-            float bias = j->b ? j->b[o] : 0.0f;
-            if (j->accumulate) {
-                kk_buf_read(j->y, o, j->t0 + s.t0, s.width, row);
-                for (int t = 0; t < s.width; t++)
-                    row[t] += bias;
-            } else {
-                for (int t = 0; t < s.width; t++)
-                    row[t] = bias;
-            }
-        } else {
-            dst = j->ycols + (size_t)o * j->ldy + s.t0;
-        }
-        float at[KK_WINO_MAX_N];
-        for (int jj = 0; jj < m; jj++) {
-            for (int i = 0; i < n; i++)
-                at[i] = p->AT[jj][i];
-            combine(z, at, Y + (size_t)o * T, (size_t)p->out * T, n, nt);
-            scatter_tiles(dst + (size_t)jj * d, z, full, md, d);
-            for (int ii = full; ii < s.nrows; ii++) {
-                long t = (long)(ii * m + jj) * d;
-                for (int q = 0; q < d && t + q < s.width; q++)
-                    dst[t + q] += z[ii * d + q];
-            }
-        }
         if (j->y)
-            kk_buf_write(j->y, o, j->t0 + s.t0, s.width, row);
+            prefetch_row(j->y, o + 1, j->t0 + s.t0, (size_t)s.width);
+        float bias = j->y && j->b ? j->b[o] : 0.0f;
+        const float *yo = Y + (size_t)o * T;
+        if (d == 1) {
+            for (size_t t = 0; t < whole; t++)
+                row[t] = bias;
+            inverse_phase(p, yo, ld, R, row, z, (size_t)T);
+        } else {
+            for (int q = 0; q < d; q++) {
+                memset(zq, 0, sizeof(float) * (size_t)R * m);
+                inverse_phase(p, yo + (size_t)q * R, ld, R, zq, z, (size_t)T);
+                for (int k = 0; k < R * m; k++)
+                    row[q + (size_t)k * d] = bias + zq[k];
+            }
+        }
+        if (j->y) {
+            if (j->accumulate)
+                kk_buf_add(j->y, o, j->t0 + s.t0, s.width, row);
+            else
+                kk_buf_write(j->y, o, j->t0 + s.t0, s.width, row);
+        } else {
+            float *dst = j->ycols + (size_t)o * j->ldy + s.t0;
+            for (int t = 0; t < s.width; t++)
+                dst[t] += row[t];
+        }
     }
 }
 
@@ -411,14 +607,18 @@ static void plan_units(wino_job *j)
     const kk_conv_wino *p = j->p;
     long dec = (j->width + j->dil - 1) / j->dil;
     j->rows = (int)((dec + p->m - 1) / p->m);
+    /* whole chunks of rows per phase where that stays near KK_WINO_TILES tiles */
     int ur = KK_WINO_TILES / j->dil;
+    if (ur >= KK_WINO_CHUNK)
+        ur = (ur + KK_WINO_CHUNK / 2) / KK_WINO_CHUNK * KK_WINO_CHUNK;
     if (ur < 1)
         ur = 1;
     if (ur > j->rows)
         ur = j->rows > 0 ? j->rows : 1;
     j->unit_rows = ur;
     j->units = (j->rows + ur - 1) / ur;
-    j->max_tiles = ur * j->dil;
+    /* a phase's last chunk may run KK_WINO_CHUNK - 1 columns past the unit's tiles */
+    j->max_tiles = ur * j->dil + KK_WINO_CHUNK;
     j->per = x_floats(j) + y_floats(j) + ws_floats(p, ur, j->dil, j->max_tiles);
 }
 
