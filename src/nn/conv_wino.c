@@ -4,16 +4,19 @@
  * Work is cut as in conv_fft.c: tile row i holds, for every phase q < d, the tile of decimated
  * outputs [i*m, (i+1)*m) of x[q::d], i.e. outputs q + (i*m + j)*d. A unit of rows [i0, i1)
  * covers the contiguous outputs [i0*m*d, i1*m*d) and reads the contiguous inputs from
- * (i0*m - 1)*d on, so both ends are plain row copies; tile b = (i - i0)*d + q is column b of the
- * unit's per-point GEMMs. The unit size depends only on the layer and the input length, never on
- * the thread count, and every tile is computed the same way in any unit: the output is
- * thread-count independent. Many units: whole units per worker; few (short inputs): each unit's
- * three steps (input transforms over channels, GEMMs over points and row blocks, output
- * transforms over channels) are split over the workers.
+ * (i0*m - 1)*d on, so both ends are plain row copies. Inside a unit of R rows the tiles are
+ * numbered phase-major (tile q*R + ii is column q*R + ii of the per-point GEMMs), so each phase is
+ * a dilation-1 problem over its own decimated copy of the row. The unit size depends only on the
+ * layer, the input length and the dilation, never on the thread count, and every tile is computed
+ * the same way in any unit: the output is thread-count independent. Many units: whole units per
+ * worker; few (short inputs): each unit's three steps (input transforms over channels, GEMMs over
+ * points and row blocks, output transforms over channels) are split over the workers.
  *
- * The transforms run across the unit's tiles (one tile a vector lane), so they vectorise for
- * any m; their cost per output is O(n^2 / out) against the GEMMs' n/m * in, a few percent at
- * the generator's 128 and 256 channels.
+ * The transforms run across tiles (a chunk of 16 tiles per vector register row), so they
+ * vectorise for any m; at m = 4 the four-way interleave of a tile's inputs and outputs is done by
+ * shuffles. Their cost per output is O(n^2 / channels) against the GEMMs' n/m per channel pair.
+ * What remains is the copying of each channel's rows in and out, which direct convolution pays
+ * too.
  */
 #include "nn/conv_wino.h"
 

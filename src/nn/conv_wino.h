@@ -17,9 +17,9 @@
  * Numerics: the matrices come from Toom-Cook interpolation at the points 0, +-1, +-2 (and +-1/2
  * for m = 6) plus infinity. They are computed in double and the input transform's rows are
  * scaled to small integers, so B^T is exact in float32; G (applied once, in double) and A^T carry
- * the rest. The rounding error grows with the size of the matrices' entries: a few float32 ulps
- * of sum |w||x| at m = 4, roughly ten times that at m = 6 (1/2 and 2 as points give entries up to
- * 2^5 in A^T). See the unit tests for the measured bounds.
+ * the rest. The rounding error grows with the size of the matrices' entries (up to 8 in A^T at
+ * m = 4, 32 at m = 6): measured against direct convolution, up to 6e-7 of the output's max at
+ * m = 4 and 9e-7 at m = 6 with 64 channels of uniform inputs (tests/unit/test_nn.c).
  */
 #ifndef KOKORO_NN_CONV_WINO_H
 #define KOKORO_NN_CONV_WINO_H
