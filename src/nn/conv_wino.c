@@ -227,7 +227,7 @@ static size_t y_floats(const wino_job *j)
 }
 
 /* A worker's workspace: a row of input or output (span + slack), one phase of it (see
- * forward_channels; slack for the chunked reads past its end) and n rows of max_tiles. */
+ * wino_forward; slack for the chunked reads past its end) and n rows of max_tiles. */
 static size_t row_floats(const kk_conv_wino *p, int unit_rows, int dil)
 {
     return (size_t)(unit_rows * p->m + 2) * dil + 16;
@@ -452,7 +452,7 @@ static float *ws_rows(const wino_job *j, float *ws)
  */
 
 /* X columns [0, R) from one phase row xq: X[i][ii] = sum_e B^T[i][e] xq[ii*m + e]. g: n rows of
- * T, zero past R - tb (see forward_channels). */
+ * T, zero past R - tb (see wino_forward). */
 static inline __attribute__((always_inline)) void forward_phase(const kk_conv_wino *p,
                                                                 const float *xq, int R, float *x,
                                                                 size_t ldx, float *g, size_t T)
@@ -470,7 +470,7 @@ static inline __attribute__((always_inline)) void forward_phase(const kk_conv_wi
 
 /* Input channels [c0, c1) of the unit: X[i][c][tile] = sum_e B^T[i][e] x(tile, e). */
 KK_SIMD_CLONES
-static void forward_channels(const wino_job *j, unit_span s, float *X, int c0, int c1, float *ws)
+static void wino_forward(const wino_job *j, unit_span s, float *X, int c0, int c1, float *ws)
 {
     const kk_conv_wino *p = j->p;
     int m = p->m, n = p->n, d = j->dil, R = s.nrows, T = j->max_tiles;
@@ -536,7 +536,7 @@ static inline __attribute__((always_inline)) void inverse_phase(const kk_conv_wi
  * then written or added to y. Rows hold whole tiles, so the last tile's outputs past the range
  * land in them too, unread. */
 KK_SIMD_CLONES
-static void inverse_channels(const wino_job *j, unit_span s, const float *Y, int o0, int o1,
+static void wino_inverse(const wino_job *j, unit_span s, const float *Y, int o0, int o1,
                              float *ws)
 {
     const kk_conv_wino *p = j->p;
@@ -579,16 +579,16 @@ static void run_units(void *ctx, int u0, int u1, int worker)
     float *X = share_X(j, worker), *Y = share_Y(j, worker), *ws = share_ws(j, worker);
     for (int u = u0; u < u1; u++) {
         unit_span s = span_of_unit(j, u);
-        forward_channels(j, s, X, 0, j->p->in, ws);
+        wino_forward(j, s, X, 0, j->p->in, ws);
         mix_points(j, s, X, Y, 0, j->p->n, 0);
-        inverse_channels(j, s, Y, 0, j->p->out, ws);
+        wino_inverse(j, s, Y, 0, j->p->out, ws);
     }
 }
 
 static void split_forward(void *ctx, int c0, int c1, int worker)
 {
     const wino_job *j = ctx;
-    forward_channels(j, span_of_unit(j, j->unit), j->X, c0, c1, share_ws(j, worker));
+    wino_forward(j, span_of_unit(j, j->unit), j->X, c0, c1, share_ws(j, worker));
 }
 
 static void split_mix(void *ctx, int i0, int i1, int worker)
@@ -601,7 +601,7 @@ static void split_mix(void *ctx, int i0, int i1, int worker)
 static void split_inverse(void *ctx, int o0, int o1, int worker)
 {
     const wino_job *j = ctx;
-    inverse_channels(j, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
+    wino_inverse(j, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
 }
 
 /* The unit layout for `width` outputs at this dilation (thread-independent). */

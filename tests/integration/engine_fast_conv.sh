@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# ctest-label: slow
 # Fast convolutions (FFT for k = 7/11, Winograd for k = 3) against direct convolution on the
 # full-size random-weight model: every intermediate `kokoro say --dump-dir` writes, and the audio,
 # within 1e-4 x its max |value|, with float32 stage buffers and with compact (packed) ones, where
 # the middle resblock of the last stage recomputes its conv1 in tiles (another Winograd entry).
-# Same text, voice, seed and zero noise on both sides, so the harmonic source is the same.
+# Same text, voice, seed and zero noise on both sides, so the harmonic source is the same. Then
+# the fast path's audio from one thread must equal that from two, bit for bit.
 set -euo pipefail
 kokoro=$1 build=$2 src=$3
 shared=${KOKORO_SHARED_DIR:-$src/../shared}
@@ -42,4 +42,8 @@ for n in names:
 print("compact %s: %d tensors, worst %.2e x max" % (compact, len(names), worst))
 PY
 done
+# and the same audio, bit for bit, from one thread as from two
+"$kokoro" say --model-dir "$model" --voice af_heart --phonemes "$ph" --zero-noise --seed 7 \
+    --threads 1 --compact off --conv fast -o "$tmp/t1.wav"
+cmp "$tmp/t1.wav" "$tmp/off-fast.wav" || { echo "1 and 2 threads differ"; exit 1; }
 echo ok
