@@ -137,12 +137,13 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
  * Choice: F(m, 3) needs (m + 2)/m multiply-adds per output and channel pair against 3, plus
  * input and output transforms of about (m + 2)^2 / m operations per output and channel, which
  * the GEMMs amortise over the other side's channels: below ~64 channels they are no longer
- * small, so narrower layers stay direct. m = 4 (1.5) over m = 6 (1.33): measured on the full-size
- * model, the larger tile saved no time (its eight GEMMs are as many calls for less arithmetic
- * each, and its wider transforms cost what the GEMMs save) and rounds a little worse; with
- * KOKORO_CONV_WINO_M=6 it can be measured again. The decoder's and the predictor's k = 3 layers
- * (up to 1090 x 1024 channels at 80 Hz) stay direct: their transformed filters would add about
- * 100 MB for some 2 % of the work.
+ * small, so narrower layers stay direct. m = 4 (1.5) over m = 6 (1.33): per layer
+ * (bench/conv_bench, one thread) F(4, 3) took 0.65-0.75x the direct time at 256 channels and
+ * 0.73-0.85x at 128, F(6, 3) 0.74-0.82x and 0.82-1.05x: its six-way interleave has no shuffle
+ * path and its wider transforms eat the saving, and it rounds a little worse.
+ * KOKORO_CONV_WINO_M=6 selects it to measure again. The decoder's and the predictor's k = 3
+ * layers (up to 1090 x 1024 channels at 80 Hz) stay direct: their transformed filters would add
+ * about 100 MB for some 2 % of the work.
  *
  * Numerics: F(4, 3) interpolates at 0, +-1, +-2 and infinity; its input transform is exact in
  * float32 (integer entries), the filter transform is done once in double, and the output
