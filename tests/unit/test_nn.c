@@ -623,6 +623,8 @@ static void test_conv_wino(void)
     wino_conv_case(32, 32, 6001, 3, 4, 0, 0);  /* many units: whole units per worker */
     wino_conv_case(64, 64, 2003, 5, 6, 0, 0);
     wino_conv_case(20, 13, 777, 2, 4, 1, 0);   /* out not a multiple of the panel rows */
+    wino_conv_case(24, 24, 3001, 1, 4, 0, 1);  /* dilation 1: shuffled chunks and a tail */
+    wino_conv_case(16, 16, 2050, 1, 4, 1, 0);
 }
 
 int main(void)
