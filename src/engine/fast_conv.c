@@ -136,8 +136,9 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
  *
  * Choice: F(m, 3) needs (m + 2)/m multiply-adds per output and channel pair against 3, plus
  * input and output transforms of about (m + 2)^2 / m operations per output and channel, which
- * the GEMMs amortise over the other side's channels: below ~64 channels they are no longer
- * small, so narrower layers stay direct. m = 4 (1.5) over m = 6 (1.33): per layer
+ * the GEMMs amortise over the other side's channels: at 64 channels and dilation 3 the layer
+ * only breaks even (bench/conv_bench: 5.6 against 5.8 ms for 24000 columns), so narrower layers
+ * stay direct. m = 4 (1.5) over m = 6 (1.33): per layer
  * (bench/conv_bench, one thread) F(4, 3) took 0.65-0.75x the direct time at 256 channels and
  * 0.73-0.85x at 128, F(6, 3) 0.74-0.82x and 0.82-1.05x: its six-way interleave has no shuffle
  * path and its wider transforms eat the saving, and it rounds a little worse.
