@@ -617,6 +617,7 @@ static void test_conv_wino(void)
             CHECK(p.BT[i][s] == nearbyintf(p.BT[i][s]));
     CHECK(kk_conv_wino_cost(4) == 1.5);
     wino_conv_case(8, 8, 5, 1, 4, 0, 0);       /* shorter than one tile */
+    wino_conv_case(8, 8, 2, 5, 4, 0, 1);       /* shorter than the dilation */
     wino_conv_case(12, 12, 97, 1, 2, 0, 1);
     wino_conv_case(16, 24, 300, 5, 4, 0, 1);   /* in != out, dilated, residual accumulate */
     wino_conv_case(16, 16, 301, 3, 6, 1, 1);   /* packed output, tail */
