@@ -345,34 +345,47 @@ static inline __attribute__((always_inline)) void mix(int rows, int n, const flo
  * is a de-interleave of four vectors (and of the four starting one tile later, for e = 4, 5) and
  * the scatter the inverse interleave: two rounds of two-vector shuffles, no scalar loop.
  */
+#if defined(__clang__)
+#define KK_LO2(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define KK_HI2(a, b)                                                                               \
+    __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
+#define KK_EVEN(a, b)                                                                              \
+    __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
+#define KK_ODD(a, b)                                                                               \
+    __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
+#else
 typedef int kk_i16 __attribute__((vector_size(64)));
-static const kk_i16 kk_lo2 = {0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23};
-static const kk_i16 kk_hi2 = {8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31};
-static const kk_i16 kk_even = {0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30};
-static const kk_i16 kk_odd = {1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31};
+#define KK_LO2(a, b) __builtin_shuffle(a, b, (kk_i16){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23})
+#define KK_HI2(a, b)                                                                               \
+    __builtin_shuffle(a, b, (kk_i16){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31})
+#define KK_EVEN(a, b)                                                                              \
+    __builtin_shuffle(a, b, (kk_i16){0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30})
+#define KK_ODD(a, b)                                                                               \
+    __builtin_shuffle(a, b, (kk_i16){1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31})
+#endif
 
 /* out[e][l] = src[4l + e] for e < 4, l < 16 */
 static inline __attribute__((always_inline)) void deinterleave4(const float *src, kk_v16 out[4])
 {
     kk_v16 r0 = *(const kk_v16u *)src, r1 = *(const kk_v16u *)(src + 16);
     kk_v16 r2 = *(const kk_v16u *)(src + 32), r3 = *(const kk_v16u *)(src + 48);
-    kk_v16 e0 = __builtin_shuffle(r0, r1, kk_even), o0 = __builtin_shuffle(r0, r1, kk_odd);
-    kk_v16 e1 = __builtin_shuffle(r2, r3, kk_even), o1 = __builtin_shuffle(r2, r3, kk_odd);
-    out[0] = __builtin_shuffle(e0, e1, kk_even);
-    out[2] = __builtin_shuffle(e0, e1, kk_odd);
-    out[1] = __builtin_shuffle(o0, o1, kk_even);
-    out[3] = __builtin_shuffle(o0, o1, kk_odd);
+    kk_v16 e0 = KK_EVEN(r0, r1), o0 = KK_ODD(r0, r1);
+    kk_v16 e1 = KK_EVEN(r2, r3), o1 = KK_ODD(r2, r3);
+    out[0] = KK_EVEN(e0, e1);
+    out[2] = KK_ODD(e0, e1);
+    out[1] = KK_EVEN(o0, o1);
+    out[3] = KK_ODD(o0, o1);
 }
 
 /* dst[4l + j] += z[j][l] for j < 4, l < 16 */
 static inline __attribute__((always_inline)) void interleave4_add(float *dst, const kk_v16 z[4])
 {
-    kk_v16 a = __builtin_shuffle(z[0], z[2], kk_lo2), b = __builtin_shuffle(z[0], z[2], kk_hi2);
-    kk_v16 c = __builtin_shuffle(z[1], z[3], kk_lo2), d = __builtin_shuffle(z[1], z[3], kk_hi2);
-    *(kk_v16u *)dst += __builtin_shuffle(a, c, kk_lo2);
-    *(kk_v16u *)(dst + 16) += __builtin_shuffle(a, c, kk_hi2);
-    *(kk_v16u *)(dst + 32) += __builtin_shuffle(b, d, kk_lo2);
-    *(kk_v16u *)(dst + 48) += __builtin_shuffle(b, d, kk_hi2);
+    kk_v16 a = KK_LO2(z[0], z[2]), b = KK_HI2(z[0], z[2]);
+    kk_v16 c = KK_LO2(z[1], z[3]), d = KK_HI2(z[1], z[3]);
+    *(kk_v16u *)dst += KK_LO2(a, c);
+    *(kk_v16u *)(dst + 16) += KK_HI2(a, c);
+    *(kk_v16u *)(dst + 32) += KK_LO2(b, d);
+    *(kk_v16u *)(dst + 48) += KK_HI2(b, d);
 }
 
 /* Forward transform of whole chunks at m = 4, d = 1: X[i][b] = sum_e B^T[i][e] row[4b + e]. */
