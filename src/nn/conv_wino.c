@@ -240,7 +240,8 @@ static size_t phase_floats(const kk_conv_wino *p, int unit_rows)
 
 static size_t ws_floats(const kk_conv_wino *p, int unit_rows, int dil, int max_tiles)
 {
-    return row_floats(p, unit_rows, dil) + phase_floats(p, unit_rows) + (size_t)p->n * max_tiles;
+    return row_floats(p, unit_rows, dil) + phase_floats(p, unit_rows) * dil +
+           (size_t)p->n * max_tiles;
 }
 
 static float *share_X(const wino_job *j, int worker)
@@ -454,7 +455,7 @@ static float *ws_phase(const wino_job *j, float *ws)
 
 static float *ws_rows(const wino_job *j, float *ws)
 {
-    return ws_phase(j, ws) + phase_floats(j->p, j->unit_rows);
+    return ws_phase(j, ws) + phase_floats(j->p, j->unit_rows) * j->dil;
 }
 
 /*
@@ -463,6 +464,45 @@ static float *ws_rows(const wino_job *j, float *ws)
  * decimated row xq[k] = row[q + k*d] (copied out once), and dilation 1 is the only case the
  * transforms see.
  */
+
+/* xq[q*ldq + k] = row[k*d + q] for k < n, q < d: the phases apart, all at once (one interleaved
+ * group of d loads, which the compiler vectorises for the dilations the model uses), and back. */
+#define KK_WINO_SPLIT(D)                                                                           \
+    for (int k = 0; k < n; k++)                                                                    \
+        for (int q = 0; q < D; q++)                                                                \
+            xq[q * ldq + k] = row[(size_t)k * D + q];
+static inline void split_phases(float *restrict xq, size_t ldq, const float *restrict row, int n,
+                                int d)
+{
+    if (d == 3) {
+        KK_WINO_SPLIT(3)
+    } else if (d == 5) {
+        KK_WINO_SPLIT(5)
+    } else if (d == 2) {
+        KK_WINO_SPLIT(2)
+    } else {
+        KK_WINO_SPLIT(d)
+    }
+}
+
+/* row[k*d + q] = bias + zq[q*ldq + k] for k < n, q < d */
+#define KK_WINO_MERGE(D)                                                                           \
+    for (int k = 0; k < n; k++)                                                                    \
+        for (int q = 0; q < D; q++)                                                                \
+            row[(size_t)k * D + q] = bias + zq[q * ldq + k];
+static inline void merge_phases(float *restrict row, const float *restrict zq, size_t ldq, int n,
+                                int d, float bias)
+{
+    if (d == 3) {
+        KK_WINO_MERGE(3)
+    } else if (d == 5) {
+        KK_WINO_MERGE(5)
+    } else if (d == 2) {
+        KK_WINO_MERGE(2)
+    } else {
+        KK_WINO_MERGE(d)
+    }
+}
 
 /* X columns [0, R) from one phase row xq: X[i][ii] = sum_e B^T[i][e] xq[ii*m + e]. g: n rows of
  * T, zero past R - tb (see wino_forward). */
@@ -501,11 +541,10 @@ static void wino_forward(const wino_job *j, unit_span s, float *X, int c0, int c
             forward_phase(p, row, R, xc, ldx, g, (size_t)T);
             continue;
         }
-        for (int q = 0; q < d; q++) {
-            for (int k = 0; k < R * m + 2; k++)
-                xq[k] = row[q + (size_t)k * d];
-            forward_phase(p, xq, R, xc + (size_t)q * R, ldx, g, (size_t)T);
-        }
+        size_t ldq = phase_floats(p, j->unit_rows);
+        split_phases(xq, ldq, row, R * m + 2, d);
+        for (int q = 0; q < d; q++)
+            forward_phase(p, xq + q * ldq, R, xc + (size_t)q * R, ldx, g, (size_t)T);
     }
 }
 
@@ -566,12 +605,12 @@ static void wino_inverse(const wino_job *j, unit_span s, const float *Y, int o0,
                 row[t] = bias;
             inverse_phase(p, yo, ld, R, row, z, (size_t)T);
         } else {
+            size_t ldq = phase_floats(p, j->unit_rows);
             for (int q = 0; q < d; q++) {
-                memset(zq, 0, sizeof(float) * (size_t)R * m);
-                inverse_phase(p, yo + (size_t)q * R, ld, R, zq, z, (size_t)T);
-                for (int k = 0; k < R * m; k++)
-                    row[q + (size_t)k * d] = bias + zq[k];
+                memset(zq + q * ldq, 0, sizeof(float) * (size_t)R * m);
+                inverse_phase(p, yo + (size_t)q * R, ld, R, zq + q * ldq, z, (size_t)T);
             }
+            merge_phases(row, zq, ldq, R * m, d, bias);
         }
         if (j->y) {
             if (j->accumulate)
