@@ -139,8 +139,8 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
  * the GEMMs amortise over the other side's channels: at 64 channels and dilation 3 the layer
  * only breaks even (bench/conv_bench: 5.6 against 5.8 ms for 24000 columns), so narrower layers
  * stay direct. m = 4 (1.5) over m = 6 (1.33): per layer
- * (bench/conv_bench, one thread) F(4, 3) took 0.65-0.75x the direct time at 256 channels and
- * 0.73-0.85x at 128, F(6, 3) 0.74-0.82x and 0.82-1.05x: its six-way interleave has no shuffle
+ * (bench/conv_bench, one thread) F(4, 3) took 0.64-0.71x the direct time at 256 channels and
+ * 0.73-0.80x at 128, F(6, 3) 0.68-0.74x and 0.82-0.87x: its six-way interleave has no shuffle
  * path and its wider transforms eat the saving, and it rounds a little worse.
  * KOKORO_CONV_WINO_M=6 selects it to measure again. The decoder's and the predictor's k = 3
  * layers (up to 1090 x 1024 channels at 80 Hz) stay direct: their transformed filters would add
