@@ -5,9 +5,10 @@
  *
  *   conv_bench [--threads T] [C L d ...]
  *
- * Prints the best of several alternating rounds (thread CPU time with one thread, else wall time;
- * the machine is shared, the minimum is the least disturbed) and the direct-convolution-equivalent GFLOP/s. Without
- * arguments: Kokoro-82M's shapes for 10 s of audio (256 channels at 800 Hz, 128 at 4.8 kHz).
+ * Prints the best of several alternating rounds (thread CPU time with one thread, else wall
+ * time; the machine is shared, the minimum is the least disturbed) and the
+ * direct-convolution-equivalent GFLOP/s. Without arguments: Kokoro-82M's shapes for 10 s of
+ * audio (256 channels at 800 Hz, 128 at 4.8 kHz).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -42,7 +42,8 @@ double kk_conv_wino_cost(int m)
 }
 
 /* Inverse of the n x n matrix a (row-major), by Gauss-Jordan with partial pivoting. */
-static int invert(int n, double a[KK_WINO_MAX_N][KK_WINO_MAX_N], double inv[KK_WINO_MAX_N][KK_WINO_MAX_N])
+static int invert(int n, double a[KK_WINO_MAX_N][KK_WINO_MAX_N],
+                  double inv[KK_WINO_MAX_N][KK_WINO_MAX_N])
 {
     for (int i = 0; i < n; i++)
         for (int j = 0; j < n; j++)
@@ -226,8 +227,8 @@ static size_t y_floats(const wino_job *j)
     return (size_t)j->p->n * j->p->out * j->max_tiles;
 }
 
-/* A worker's workspace: a row of input or output (span + slack), one phase of it (see
- * wino_forward; slack for the chunked reads past its end) and n rows of max_tiles. */
+/* A worker's workspace: a row of input or output (span + slack), its d phases apart (see
+ * wino_forward; slack for the chunked reads past their ends) and n rows of max_tiles. */
 static size_t row_floats(const kk_conv_wino *p, int unit_rows, int dil)
 {
     return (size_t)(unit_rows * p->m + 2) * dil + 16;
@@ -297,9 +298,10 @@ typedef float kk_v16 __attribute__((vector_size(64)));
 /* the same at any float alignment, for loads and stores straight from the rows */
 typedef float kk_v16u __attribute__((vector_size(64), aligned(4), may_alias));
 
-#define KK_WINO_MIX(R, N)                                                                        \
-    static inline __attribute__((always_inline)) void mix_##R##x##N(const float (*M)[KK_WINO_MAX_N], const float *src,           \
-                                     size_t lds, float *dst, size_t ldd, int nt)                  \
+#define KK_WINO_MIX(R, N)                                                                          \
+    static inline __attribute__((always_inline)) void mix_##R##x##N(                               \
+        const float(*M)[KK_WINO_MAX_N], const float *src, size_t lds, float *dst, size_t ldd,      \
+        int nt)                                                                                    \
     {                                                                                              \
         for (int b0 = 0; b0 < nt; b0 += KK_WINO_CHUNK) {                                           \
             kk_v16 v[N];                                                                           \
@@ -322,7 +324,8 @@ KK_WINO_MIX(6, 8)
 
 /* The n x n input transform (square) or the m x n output transform. Direct calls, so each is
  * inlined into the caller's ISA clone. */
-static inline __attribute__((always_inline)) void mix(int rows, int n, const float (*M)[KK_WINO_MAX_N],
+static inline __attribute__((always_inline)) void mix(int rows, int n,
+                                                      const float (*M)[KK_WINO_MAX_N],
                                                       const float *src, size_t lds, float *dst,
                                                       size_t ldd, int nt)
 {
@@ -347,7 +350,8 @@ static inline __attribute__((always_inline)) void mix(int rows, int n, const flo
  * the scatter the inverse interleave: two rounds of two-vector shuffles, no scalar loop.
  */
 #if defined(__clang__)
-#define KK_LO2(a, b) __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
+#define KK_LO2(a, b)                                                                               \
+    __builtin_shufflevector(a, b, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23)
 #define KK_HI2(a, b)                                                                               \
     __builtin_shufflevector(a, b, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31)
 #define KK_EVEN(a, b)                                                                              \
@@ -356,7 +360,8 @@ static inline __attribute__((always_inline)) void mix(int rows, int n, const flo
     __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
 #else
 typedef int kk_i16 __attribute__((vector_size(64)));
-#define KK_LO2(a, b) __builtin_shuffle(a, b, (kk_i16){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23})
+#define KK_LO2(a, b)                                                                               \
+    __builtin_shuffle(a, b, (kk_i16){0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23})
 #define KK_HI2(a, b)                                                                               \
     __builtin_shuffle(a, b, (kk_i16){8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31})
 #define KK_EVEN(a, b)                                                                              \
