@@ -1,9 +1,10 @@
 /*
- * fast_conv — which convolutions run by FFT, and which of them keep their spectra from load.
+ * fast_conv — which convolutions run by a fast exact algorithm, and what they keep from load.
  *
  * The FFT method (nn/conv_fft.h) pays off for the generator's AdaIN resblocks with kernels 7 and
- * 11. k = 3 stays direct: the FFT form costs 1.57 multiply-adds per output against 3, but its
- * transforms and small per-bin GEMMs measured 10 % slower end to end. N = 32 for both: 1.81 and
+ * 11. For k = 3 the FFT form costs 1.57 multiply-adds per output against 3, but its transforms
+ * and small per-bin GEMMs measured 10 % slower end to end; those layers run by Winograd instead
+ * (nn/conv_wino.h, see kk_weights_prepare_wino below). N = 32 for both: 1.81 and
  * 2.14 multiply-adds per output and channel pair against 7 and 11; N = 64 saves a little more
  * arithmetic for twice the spectra and scratch, and measured no faster.
  *
@@ -22,6 +23,9 @@
 #include "util/error.h"
 
 #define KK_FAST_N 32
+/* Winograd for k = 3 (see the note above kk_weights_prepare_wino) */
+#define KK_WINO_DEFAULT_M 4
+#define KK_WINO_MIN_CHANNELS 64
 #define KK_FAST_MIN_K 5
 /* Default spectra budget: the 128-channel stage's layers of Kokoro-82M (36 MiB) fit. */
 #define KK_FAST_DEFAULT_MB 40
@@ -38,6 +42,14 @@ size_t kk_fast_spectra_budget(void)
     if (*end || mb < 0)
         return (size_t)KK_FAST_DEFAULT_MB << 20;
     return (size_t)mb << 20;
+}
+
+int kk_fast_wino_tile(void)
+{
+    const char *e = getenv("KOKORO_CONV_WINO_M");
+    if (e && (!strcmp(e, "0") || !strcmp(e, "4") || !strcmp(e, "6")))
+        return atoi(e);
+    return KK_WINO_DEFAULT_M;
 }
 
 typedef struct {
@@ -115,6 +127,89 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
         cv->fast = fc;
     }
     free(cand);
+    return kk_weights_prepare_wino(w, kk_fast_wino_tile(), err);
+}
+
+/*
+ * Winograd for the k = 3 resblock convolutions of the generator (256 channels at 800 Hz and 128
+ * at 4.8 kHz in Kokoro-82M; dilations 1, 3, 5 for convs1, 1 for convs2).
+ *
+ * Choice: F(m, 3) needs (m + 2)/m multiply-adds per output and channel pair against 3, plus
+ * input and output transforms of about (m + 2)^2 / m operations per output and channel, which
+ * the GEMMs amortise over the other side's channels: at 64 channels and dilation 3 the layer
+ * only breaks even (bench/conv_bench: 5.6 against 5.8 ms for 24000 columns), so narrower layers
+ * stay direct. m = 4 (1.5) over m = 6 (1.33): per layer
+ * (bench/conv_bench, one thread) F(4, 3) took 0.64-0.71x the direct time at 256 channels and
+ * 0.73-0.80x at 128, F(6, 3) 0.68-0.74x and 0.82-0.87x: its six-way interleave has no shuffle
+ * path and its wider transforms eat the saving, and it rounds a little worse.
+ * KOKORO_CONV_WINO_M=6 selects it to measure again. The decoder's and the predictor's k = 3
+ * layers (up to 1090 x 1024 channels at 80 Hz) stay direct: their transformed filters would add
+ * about 100 MB for some 2 % of the work.
+ *
+ * Numerics: F(4, 3) interpolates at 0, +-1, +-2 and infinity; its input transform is exact in
+ * float32 (integer entries), the filter transform is done once in double, and the output
+ * transform's entries are at most 8. The result differs from direct convolution by a few float32
+ * ulps of sum |w||x| (measured 6e-7 of the output's max in tests/unit/test_nn.c), far inside the
+ * 1e-4 the goldens and the fast-vs-direct check hold the engine to. The tile layout depends only
+ * on the layer and the input length, so the output is the same for any thread count.
+ *
+ * Memory: the transformed filters are (m + 2)/3 = 2x the layers' weights (packed for nn/gemm.h):
+ * 12 MB for Kokoro-82M at m = 4, made here once and shared read-only by every thread.
+ */
+static int wino_wanted(const kk_resblock1_w *r)
+{
+    return r->k == 3 && r->channels >= KK_WINO_MIN_CHANNELS;
+}
+
+static int wino_plan(kk_weights *w, kk_conv_w *cv, int m)
+{
+    kk_wino_conv *wc = &w->wino[w->n_wino];
+    if (kk_conv_wino_init(&wc->plan, cv->out, cv->in, m) != 0)
+        return -1;
+    wc->U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&wc->plan));
+    if (!wc->U)
+        return -1;
+    w->n_wino++;
+    kk_conv_wino_filters(&wc->plan, cv->w, wc->U);
+    /* the trailing plain plane was scratch */
+    size_t keep = sizeof(float) * kk_conv_wino_packed_floats(&wc->plan);
+    float *shrunk = realloc(wc->U, keep);
+    if (shrunk)
+        wc->U = shrunk;
+    w->wino_bytes += keep;
+    cv->wino = wc;
+    return 0;
+}
+
+kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err)
+{
+    if (m == 0)
+        return KOKORO_OK;
+    int K = w->gen.n_kernels, n = 0;
+    kk_resblock1_w *blocks[KK_MAX_UPSAMPLES * (KK_MAX_RESBLOCK_KERNELS + 1)];
+    for (int i = 0; i < w->gen.n_ups; i++) {
+        blocks[n++] = &w->gen.noise_res[i];
+        for (int j = 0; j < K; j++)
+            blocks[n++] = &w->gen.resblocks[i * K + j];
+    }
+    int convs = 0;
+    for (int i = 0; i < n; i++)
+        convs += wino_wanted(blocks[i]) ? 2 * blocks[i]->n_dil : 0;
+    if (convs == 0)
+        return KOKORO_OK;
+    w->wino = calloc((size_t)convs, sizeof *w->wino);
+    if (!w->wino)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+    for (int i = 0; i < n; i++) {
+        if (!wino_wanted(blocks[i]))
+            continue;
+        for (int j = 0; j < blocks[i]->n_dil; j++)
+            if (wino_plan(w, &blocks[i]->convs1[j], m) != 0 ||
+                wino_plan(w, &blocks[i]->convs2[j], m) != 0) {
+                kk_weights_free_fast(w);
+                return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+            }
+    }
     return KOKORO_OK;
 }
 
@@ -129,4 +224,10 @@ void kk_weights_free_fast(kk_weights *w)
     free(w->fast);
     w->fast = NULL;
     w->n_fast = 0;
+    for (int i = 0; i < w->n_wino; i++)
+        free(w->wino[i].U);
+    free(w->wino);
+    w->wino = NULL;
+    w->n_wino = 0;
+    w->wino_bytes = 0;
 }

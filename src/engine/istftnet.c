@@ -142,8 +142,9 @@ static int max_dilation(const kk_resblock1_w *r)
 }
 
 /* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
- * layer has a plan (its spectra from load, or made here; bf16 GEMMs if the call asks for them and
- * the CPU has them), else direct. Scratch from the arena. */
+ * layer has a plan (its spectra from load, or made here), by Winograd where it has that plan,
+ * else direct; a bf16 call (when the CPU has the instructions) runs its own FFT and direct
+ * bf16 paths instead. Scratch from the arena. */
 static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
                       int d, kk_buf *y, int accumulate)
 {
@@ -162,6 +163,10 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
         }
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
         kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+    } else if (cw->wino && !f->opt->direct_conv) {
+        const kk_conv_wino *p = &cw->wino->plan;
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, x->L, d, f->threads));
+        kk_conv1d_wino(p, cw->wino->U, x, pre, cw->b, d, y, accumulate, sc, f->threads);
     } else {
         int k = cw->k;
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x->C, cw->out, x->L, k, 1,
@@ -209,6 +214,7 @@ typedef struct {
     kk_buf *x;
     const kk_pre *p1, *p2;
     const float *Wk1, *b1, *Wk2, *b2;
+    const kk_wino_conv *w1, *w2; /* set: conv1 / conv2 by Winograd (k = 3) */
     int C, L, k, d, cols, h2;
     size_t per;       /* scratch floats per worker */
     float *scratch;
@@ -228,6 +234,8 @@ static void rc_conv1(const rc_job *j, long t0, int n, float *y, size_t ldy, floa
     if (j->W16_1)
         kk_conv1d_cols_bf16(j->x, j->p1, j->W16_1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n,
                             y, ldy, scratch);
+    else if (j->w1)
+        kk_conv1d_wino_cols(&j->w1->plan, j->w1->U, j->x, j->p1, j->d, t0, n, y, ldy, scratch);
     else
         kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y,
                        ldy, scratch);
@@ -296,6 +304,9 @@ static void rc_apply(void *p, int b0, int b1, int worker)
         if (j->W16_2)
             kk_conv1d_cols_bf16(&in, NULL, j->W16_2, j->C, j->k, 0, 1, 0, n, y,
                                 (size_t)j->tile_n, cs);
+        else if (j->w2) /* output t of the tile is ext column t + h2 (pad 1 at dilation 1) */
+            kk_conv1d_wino_cols(&j->w2->plan, j->w2->U, &in, NULL, 1, j->h2, n, y,
+                                (size_t)j->tile_n, cs);
         else
             kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
     }
@@ -330,9 +341,19 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
         threads = 1;
     int nblocks = (L + cols - 1) / cols;
     size_t span = (size_t)cols + 2 * (size_t)h2;
-    rc_job job = {x, NULL, NULL, NULL, NULL, NULL, NULL, C, L, k, 1, cols, h2, 0, NULL, NULL, 0,
-                  0, NULL, NULL, NULL};
-    job.per = (size_t)C * span + kk_conv1d_cols_scratch(C, (int)span, k, maxd);
+    rc_job job = {.x = x, .C = C, .L = L, .k = k, .d = 1, .cols = cols, .h2 = h2};
+    size_t cs = kk_conv1d_cols_scratch(C, (int)span, k, maxd);
+    /* bf16 calls take the bf16 direct path below; float32 ones Winograd where every conv has it */
+    int wino = !f->opt->direct_conv && !kk_forward_bf16(f);
+    for (int j = 0; j < r->n_dil; j++) {
+        wino &= r->convs1[j].wino && r->convs2[j].wino;
+        for (int i = 0; wino && i < 2; i++) {
+            const kk_conv_wino *p = &(i ? r->convs2[j] : r->convs1[j]).wino->plan;
+            size_t ws = kk_conv1d_wino_cols_scratch(p, (int)span, i ? 1 : r->dil[j]);
+            cs = ws > cs ? ws : cs;
+        }
+    }
+    job.per = (size_t)C * span + cs;
     job.scratch = kk_arena_floats(&f->arena, job.per * (size_t)threads);
     float *Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
     float *Wk2 = kk_arena_floats(&f->arena, (size_t)C * C * k);
@@ -349,8 +370,13 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     for (int j = 0; j < r->n_dil; j++) {
         kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
-        kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
-        kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        if (wino) {
+            job.w1 = r->convs1[j].wino;
+            job.w2 = r->convs2[j].wino;
+        } else {
+            kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
+            kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
+        }
         if (W16[0])
             for (int i = 0; i < 2; i++)
                 for (int q = 0; q < k; q++)

@@ -8,6 +8,7 @@
 #include "kokoro.h"
 #include "model/config.h"
 #include "nn/conv_fft.h"
+#include "nn/conv_wino.h"
 #include "nn/nn.h"
 
 #define KK_MAX_LAYERS 16
@@ -27,10 +28,17 @@ typedef struct {
     kk_bf16 *spec16;
 } kk_fast_conv;
 
+/* A k = 3 convolution's Winograd plan (nn/conv_wino.h) and its transformed filters, made at load. */
+typedef struct {
+    kk_conv_wino plan;
+    float *U;
+} kk_wino_conv;
+
 typedef struct {
     const float *w, *b; /* Conv1d: w [out][in][k]; ConvTranspose1d: w [in][out][k] */
     int in, out, k;
     const kk_fast_conv *fast; /* set by kk_weights_prepare_fast for the layers it speeds up */
+    const kk_wino_conv *wino; /* the same for the k = 3 layers that run by Winograd */
 } kk_conv_w;
 
 typedef struct {
@@ -106,6 +114,9 @@ typedef struct {
 
     kk_fast_conv *fast; /* owned: the plans kk_conv_w.fast point to */
     int n_fast;
+    kk_wino_conv *wino; /* owned: the plans kk_conv_w.wino point to */
+    int n_wino;
+    size_t wino_bytes;  /* their transformed filters */
 } kk_weights;
 
 /* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.
@@ -123,14 +134,20 @@ kokoro_status kk_weights_build(kk_weights *w, const kk_config *cfg, const kk_wei
 
 /* Gives the generator's resblock convolutions that the FFT method speeds up (k >= 5) their plans,
  * and precomputes filter spectra for as many as spectra_budget bytes hold, the layers that save
- * the most time per byte first (engine/fast_conv.c). Free with kk_weights_free_fast. */
+ * the most time per byte first; the k = 3 ones that Winograd speeds up get its plan and
+ * transformed filters (engine/fast_conv.c). Free with kk_weights_free_fast. */
 kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, kokoro_error *err);
 void kk_weights_free_fast(kk_weights *w);
 /* Frees the bf16 planes bf16 calls cached in w->fast (engine/precision.c); before
  * kk_weights_free_fast. */
 void kk_weights_free_bf16(kk_weights *w);
+/* The Winograd part alone (tile m: 4 or 6; 0 plans nothing), called by kk_weights_prepare_fast. */
+kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err);
 
 /* The spectra budget a model gets at load: KOKORO_CONV_SPECTRA_MB from the environment if set
  * (a number of MiB, "all" or 0), else the default of fast_conv.c. */
 size_t kk_fast_spectra_budget(void);
+/* The Winograd tile a model gets at load: KOKORO_CONV_WINO_M from the environment if set (4 or 6;
+ * 0 keeps k = 3 direct), else the default of fast_conv.c. */
+int kk_fast_wino_tile(void);
 #endif

@@ -7,6 +7,7 @@
 #include "engine/arena.h"
 #include "harness.h"
 #include "nn/conv_fft.h"
+#include "nn/conv_wino.h"
 #include "nn/fft.h"
 #include "nn/nn.h"
 
@@ -534,12 +535,106 @@ static void test_conv_fft(void)
     fft_conv_case(8, 2000, 5, 2, 16, 1, 0);
 }
 
+/* Winograd F(m, 3) against the direct path (kk_conv1d_buf, im2col + SGEMM). Bound: 4e-6 x the
+ * output's max at m = 2 and 4, 1e-5 at m = 6 (its larger transform entries, see conv_wino.h;
+ * measured up to 6e-7 and 9e-7 on these cases); 1e-4 where y is packed (its own 2^-16 rounding). */
+static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int acc)
+{
+    float *x = rnd((size_t)in * L), *W = rnd((size_t)out * in * 3), *b = rnd(out);
+    float *sc = rnd(in), *sh = rnd(in), *al = rnd(in);
+    for (int c = 0; c < in; c++)
+        al[c] = 0.5f + fabsf(al[c]);
+    kk_pre pre = {sc, sh, KK_ACT_SNAKE, 0.0f, al};
+    kk_conv_wino p;
+    CHECK(kk_conv_wino_init(&p, out, in, m) == 0);
+    float *U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&p));
+    kk_conv_wino_filters(&p, W, U);
+    size_t n = (size_t)out * L;
+    float *y0 = rnd(n), *ref = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);
+    float *y3 = malloc(sizeof(float) * n);
+    memcpy(ref, y0, sizeof(float) * n);
+    kk_buf xb = kk_buf_f32(x, in, L), rb = kk_buf_f32(ref, out, L);
+    float *s = malloc(sizeof(float) * kk_conv1d_buf_scratch(in, out, L, 3, 1, d, d, 2));
+    kk_conv1d_buf(&xb, &pre, W, b, out, 3, 1, d, d, &rb, acc, s, 2);
+    free(s);
+    void *pm = packed ? malloc(kk_buf_packed_bytes(out, L)) : NULL;
+    double mag = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mag = fmax(mag, fabs(ref[i]));
+    float *outs[2] = {y1, y3};
+    int threads[2] = {1, 3};
+    for (int r = 0; r < 2; r++) {
+        memcpy(outs[r], y0, sizeof(float) * n);
+        kk_buf yb = kk_buf_f32(outs[r], out, L);
+        if (packed) {
+            yb = kk_buf_packed(pm, out, L);
+            for (int c = 0; c < out; c++)
+                kk_buf_write(&yb, c, 0, L, y0 + (size_t)c * L);
+        }
+        s = malloc(sizeof(float) * kk_conv1d_wino_scratch(&p, L, d, threads[r]));
+        kk_conv1d_wino(&p, U, &xb, &pre, b, d, &yb, acc, s, threads[r]);
+        free(s);
+        if (packed)
+            for (int c = 0; c < out; c++)
+                kk_buf_read(&yb, c, 0, L, outs[r] + (size_t)c * L);
+    }
+    double err = maxdiff(y1, ref, n), bound = packed ? 1e-4 : (m == 6 ? 1e-5 : 4e-6);
+    CHECK_MSG(err <= bound * mag, "wino conv in %d out %d L %d d %d m %d packed %d acc %d: %g x max",
+              in, out, L, d, m, packed, acc, err / mag);
+    CHECK_MSG(memcmp(y1, y3, sizeof(float) * n) == 0, "wino conv L %d d %d m %d: 1 vs 3 threads",
+              L, d, m);
+    /* columns [t0, t0 + w) alone, added to the bias, match the whole-layer result */
+    if (!acc && !packed && L > 8) {
+        long t0 = L / 3;
+        int w = L - (int)t0 - 2;
+        float *yc = malloc(sizeof(float) * (size_t)out * w);
+        for (int o = 0; o < out; o++)
+            for (int t = 0; t < w; t++)
+                yc[(size_t)o * w + t] = b[o];
+        s = malloc(sizeof(float) * kk_conv1d_wino_cols_scratch(&p, w, d));
+        kk_conv1d_wino_cols(&p, U, &xb, &pre, d, t0, w, yc, (size_t)w, s);
+        free(s);
+        double ec = 0.0;
+        for (int o = 0; o < out; o++)
+            ec = fmax(ec, maxdiff(yc + (size_t)o * w, ref + (size_t)o * L + t0, (size_t)w));
+        CHECK_MSG(ec <= bound * mag, "wino cols in %d out %d L %d d %d m %d: %g x max", in, out,
+                  L, d, m, ec / mag);
+        free(yc);
+    }
+    free(pm);
+    free(x), free(W), free(b), free(sc), free(sh), free(al), free(U);
+    free(y0), free(ref), free(y1), free(y3);
+}
+
+static void test_conv_wino(void)
+{
+    kk_conv_wino p;
+    CHECK(kk_conv_wino_init(&p, 4, 4, 5) != 0); /* unsupported tile */
+    CHECK(kk_conv_wino_init(&p, 4, 4, 4) == 0);
+    /* B^T is exact in float32: integer entries */
+    for (int i = 0; i < p.n; i++)
+        for (int s = 0; s < p.n; s++)
+            CHECK(p.BT[i][s] == nearbyintf(p.BT[i][s]));
+    CHECK(kk_conv_wino_cost(4) == 1.5);
+    wino_conv_case(8, 8, 5, 1, 4, 0, 0);       /* shorter than one tile */
+    wino_conv_case(8, 8, 2, 5, 4, 0, 1);       /* shorter than the dilation */
+    wino_conv_case(12, 12, 97, 1, 2, 0, 1);
+    wino_conv_case(16, 24, 300, 5, 4, 0, 1);   /* in != out, dilated, residual accumulate */
+    wino_conv_case(16, 16, 301, 3, 6, 1, 1);   /* packed output, tail */
+    wino_conv_case(32, 32, 6001, 3, 4, 0, 0);  /* many units: whole units per worker */
+    wino_conv_case(64, 64, 2003, 5, 6, 0, 0);
+    wino_conv_case(20, 13, 777, 2, 4, 1, 0);   /* out not a multiple of the panel rows */
+    wino_conv_case(24, 24, 3001, 1, 4, 0, 1);  /* dilation 1: shuffled chunks and a tail */
+    wino_conv_case(16, 16, 2050, 1, 4, 1, 0);
+}
+
 int main(void)
 {
     test_linear();
     test_conv1d();
     test_rfft();
     test_conv_fft();
+    test_conv_wino();
     test_conv_transpose();
     test_lstm();
     test_norms();
