@@ -96,10 +96,10 @@ void kk_admission_progress(kk_admission *a, kk_ticket *t, double audio_s)
     pthread_mutex_unlock(&a->mu);
 }
 
-void kk_admission_release(kk_admission *a, kk_ticket *t)
+size_t kk_admission_release(kk_admission *a, kk_ticket *t)
 {
     if (!t->held)
-        return;
+        return (size_t)-1;
     pthread_mutex_lock(&a->mu);
     double left = t->estimate_s - t->made_s;
     if (left > 0)
@@ -108,8 +108,10 @@ void kk_admission_release(kk_admission *a, kk_ticket *t)
     /* The last ticket out leaves nothing queued, whatever rounding has gathered. */
     if (a->queued_s < 0 || a->tickets == 0)
         a->queued_s = 0;
+    size_t left_tickets = a->tickets;
     pthread_mutex_unlock(&a->mu);
     t->held = 0;
+    return left_tickets;
 }
 
 void kk_admission_chunk_begin(kk_admission *a)

@@ -44,7 +44,8 @@ int kk_admission_admit(kk_admission *a, double estimate_s, kk_ticket *t, double 
 /* Audio made for a ticket; takes it off the queue (never below zero for that ticket). */
 void kk_admission_progress(kk_admission *a, kk_ticket *t, double audio_s);
 /* The request is finished or abandoned: what it had left leaves the queue. */
-void kk_admission_release(kk_admission *a, kk_ticket *t);
+/* Returns the tickets still held after this one ((size_t)-1 if t held none). */
+size_t kk_admission_release(kk_admission *a, kk_ticket *t);
 
 /* Workers call these around each chunk they compute; wall_s is the chunk's own wall time, and
  * n_phonemes/audio_s also teach the estimate (0, 0 for a chunk that failed). */

@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <string.h>
 #include <time.h>
 
@@ -544,7 +547,7 @@ static void run_free(void *arg)
     if (!r)
         return;
     kk_job_release(r->job);
-    kk_admission_release(&r->s->adm, &r->ctx.ticket);
+    size_t still_held = kk_admission_release(&r->s->adm, &r->ctx.ticket);
     if (r->counted_stream)
         kk_metrics_streams(&r->s->metrics, -1);
     kokoro_encoder_free(r->enc);
@@ -556,6 +559,14 @@ static void run_free(void *arg)
     kk_timing_free(&r->timing);
     kk_synth_params_free(&r->ctx.p);
     free(r);
+#ifdef __GLIBC__
+    /* The last request out: hand the heap that bursts of work left free back to the system, so
+     * an idle server's RSS is what it holds, not the high-water mark of every thread's arena. */
+    if (still_held == 0)
+        malloc_trim(0);
+#else
+    (void)still_held;
+#endif
 }
 
 static ssize_t run_read(void *arg, char *buf, size_t max)

@@ -27,9 +27,9 @@ int main(void)
     CHECK(kk_admission_admit(&a, 1000, &t2, &ra));
     kk_admission_get(&a, &st);
     CHECK(st.tickets == 2 && near(st.queued_s, 2000, 1e-9) && st.rate == 1.0);
-    kk_admission_release(&a, &t1);
-    kk_admission_release(&a, &t1); /* twice is harmless */
-    kk_admission_release(&a, &t2);
+    CHECK(kk_admission_release(&a, &t1) == 1);          /* t2 still held */
+    CHECK(kk_admission_release(&a, &t1) == (size_t)-1); /* twice is harmless */
+    CHECK(kk_admission_release(&a, &t2) == 0);          /* the last one out */
     kk_admission_get(&a, &st);
     CHECK(st.tickets == 0 && st.queued_s == 0);
 
