@@ -34,6 +34,7 @@
 #include "nn/gemm_bf16.h"
 #include "nn/parallel.h"
 #include "nn/simd.h"
+#include "nn/strided.h"
 
 /* The unit's X operand (all bins) stays under 8 MB and its GEMMs at most 2 x 128 columns: wide
  * enough that packing each bin's weights is amortised (measured: 1.25x over 64 columns). */
@@ -254,34 +255,6 @@ static size_t workspace_floats(const kk_conv_fft *p, int unit_rows, int dil, int
            2 * (size_t)(M + 1) * max_blocks + (size_t)p->out * max_blocks;
 }
 
-/* dst[ii*d + q] = src[ii*stride + q] for ii < rows, q < d (one sample of every block). */
-static inline void gather_blocks(float *restrict dst, const float *restrict src, int rows,
-                                 int stride, int d)
-{
-    if (d == 1) {
-        for (int ii = 0; ii < rows; ii++)
-            dst[ii] = src[(size_t)ii * stride];
-        return;
-    }
-    for (int ii = 0; ii < rows; ii++)
-        for (int q = 0; q < d; q++)
-            dst[ii * d + q] = src[(size_t)ii * stride + q];
-}
-
-/* dst[ii*stride + q] += src[ii*d + q], the inverse of gather_blocks. */
-static inline void scatter_blocks(float *restrict dst, const float *restrict src, int rows,
-                                  int stride, int d)
-{
-    if (d == 1) {
-        for (int ii = 0; ii < rows; ii++)
-            dst[(size_t)ii * stride] += src[ii];
-        return;
-    }
-    for (int ii = 0; ii < rows; ii++)
-        for (int q = 0; q < d; q++)
-            dst[(size_t)ii * stride + q] += src[ii * d + q];
-}
-
 /* A complex bin's three GEMM rows for one channel: Xr, Xi and Xr + Xi. */
 static inline void put_complex(float *restrict r, float *restrict i, float *restrict s,
                                const float *restrict xr, const float *restrict xi, int nb)
@@ -305,8 +278,8 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
         kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, w.row);
         /* block b = ii*d + p reads row[p + (ii*m + n)*d]: contiguous in p for each (ii, n) */
         for (int n = 0; n < N; n++)
-            gather_blocks((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb, w.row + n * d,
-                          s.nrows, p->m * d, d);
+            kk_gather_strided((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb,
+                              w.row + n * d, s.nrows, p->m * d, d);
         kk_rfft_forward(&p->fft, w.zr, w.zi, nb, w.Xr, w.Xi);
         /* bin f's GEMM operands: real bins X[in][nb]; complex bins Xr, Xi, Xr + Xi, each
          * [in][nb] */
@@ -407,7 +380,7 @@ static void inverse_channels(const fft_job *j, unit_span s, const float *Y, int 
         int full = s.width / (m * d); /* rows whose outputs all lie inside the range */
         for (int jj = 0; jj < m; jj++) {
             const float *src = (jj & 1 ? w.zi : w.zr) + (size_t)(jj >> 1) * nb;
-            scatter_blocks(w.row + jj * d, src, full, m * d, d);
+            kk_scatter_add_strided(w.row + jj * d, src, full, m * d, d);
             for (int ii = full; ii < s.nrows; ii++) {
                 long t = (long)(ii * m + jj) * d;
                 for (int q = 0; q < d && t + q < s.width; q++)

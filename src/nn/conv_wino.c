@@ -27,6 +27,7 @@
 #include "nn/gemm.h"
 #include "nn/parallel.h"
 #include "nn/simd.h"
+#include "nn/strided.h"
 
 /* GEMM columns (tiles) per unit: enough that the kernel streams each packed plane at full rate,
  * few enough that a point's V operand (in x tiles) stays in L2. */
@@ -258,34 +259,6 @@ static float *share_Y(const wino_job *j, int worker)
 static float *share_ws(const wino_job *j, int worker)
 {
     return share_Y(j, worker) + y_floats(j);
-}
-
-/* dst[ii*d + q] = src[ii*stride + q] for ii < rows, q < d (one sample of every tile). */
-static inline void gather_tiles(float *restrict dst, const float *restrict src, int rows,
-                                int stride, int d)
-{
-    if (d == 1) {
-        for (int ii = 0; ii < rows; ii++)
-            dst[ii] = src[(size_t)ii * stride];
-        return;
-    }
-    for (int ii = 0; ii < rows; ii++)
-        for (int q = 0; q < d; q++)
-            dst[ii * d + q] = src[(size_t)ii * stride + q];
-}
-
-/* dst[ii*stride + q] += src[ii*d + q], the inverse of gather_tiles. */
-static inline void scatter_tiles(float *restrict dst, const float *restrict src, int rows,
-                                 int stride, int d)
-{
-    if (d == 1) {
-        for (int ii = 0; ii < rows; ii++)
-            dst[(size_t)ii * stride] += src[ii];
-        return;
-    }
-    for (int ii = 0; ii < rows; ii++)
-        for (int q = 0; q < d; q++)
-            dst[(size_t)ii * stride + q] += src[ii * d + q];
 }
 
 /*
@@ -522,7 +495,7 @@ static inline __attribute__((always_inline)) void forward_phase(const kk_conv_wi
     if (tb == R)
         return;
     for (int e = 0; e < n; e++)
-        gather_tiles(g + (size_t)e * T, xq + (size_t)tb * m + e, R - tb, m, 1);
+        kk_gather_strided(g + (size_t)e * T, xq + (size_t)tb * m + e, R - tb, m, 1);
     mix(n, n, (const float (*)[KK_WINO_MAX_N])p->BT, g, T, x + tb, ldx, R - tb);
 }
 
@@ -586,7 +559,7 @@ static inline __attribute__((always_inline)) void inverse_phase(const kk_conv_wi
         return;
     mix(m, n, (const float (*)[KK_WINO_MAX_N])p->AT, y + tb, ldy, z, T, R - tb);
     for (int jj = 0; jj < m; jj++)
-        scatter_tiles(zq + (size_t)tb * m + jj, z + (size_t)jj * T, R - tb, m, 1);
+        kk_scatter_add_strided(zq + (size_t)tb * m + jj, z + (size_t)jj * T, R - tb, m, 1);
 }
 
 /* Output channels [o0, o1): a tile's m outputs are A^T Y, added over the bias (kk_buf mode) and
