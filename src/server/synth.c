@@ -277,6 +277,7 @@ typedef struct {
     double audio_s; /* seconds of audio produced so far (the running timestamp offset) */
     FILE *tee;
     int counted_stream;
+    int ended; /* run_read saw the end, or logged why it stopped early */
     kk_timing timing; /* return_timing */
     int timing_on;
     char timing_name[160]; /* sidecar file in the download store, "" = none */
@@ -546,6 +547,12 @@ static void run_free(void *arg)
     synth_run *r = arg;
     if (!r)
         return;
+    /* A stream the server stopped between two reads (shutdown closing its connection while it
+     * waited to send) is a cut too: say so, as run_read does for one it ends itself. */
+    if (r->counted_stream && !r->ended && r->s->stopping) {
+        fprintf(stderr, "kokoro serve: stream cut after %.1f s of audio: shutdown\n", r->audio_s);
+        kk_metrics_stream_cut(&r->s->metrics);
+    }
     kk_job_release(r->job);
     size_t still_held = kk_admission_release(&r->s->adm, &r->ctx.ticket);
     if (r->counted_stream)
@@ -575,9 +582,12 @@ static ssize_t run_read(void *arg, char *buf, size_t max)
     while (r->out_off == r->out.len) {
         r->out.len = r->out_off = 0;
         int st = step(r);
-        if (st == STEP_DONE)
+        if (st == STEP_DONE) {
+            r->ended = 1;
             return 0;
+        }
         if (st < 0) {
+            r->ended = 1;
             /* Ending with an error drops the connection without the chunked terminator, which is
              * how the client can tell. A client that left is not a cut. */
             const char *why = r->why ? r->why : "error";
