@@ -12,33 +12,8 @@
 
 #include "nn/gemm_bf16.h"
 
-static int failures;
-
-#define CHECK(cond, ...)                                                                          \
-    do {                                                                                          \
-        if (!(cond)) {                                                                            \
-            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                                  \
-            fprintf(stderr, __VA_ARGS__);                                                         \
-            fprintf(stderr, "\n");                                                                \
-            failures++;                                                                           \
-        }                                                                                         \
-    } while (0)
-
-static unsigned rng = 777;
-static float frand(void)
-{
-    rng = rng * 1664525u + 1013904223u;
-    return (float)(rng >> 8) / (float)(1u << 24) - 0.5f;
-}
-
-static float *matrix(int rows, int cols, int ld)
-{
-    float *m = malloc((size_t)rows * ld * sizeof(float));
-    for (int i = 0; i < rows; i++)
-        for (int j = 0; j < ld; j++)
-            m[(size_t)i * ld + j] = j < cols ? frand() : NAN;
-    return m;
-}
+#define GEMM_TEST_SEED 777u
+#include "gemm_test_util.h"
 
 static float bits(uint32_t u)
 {
