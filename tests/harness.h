@@ -26,8 +26,9 @@ static int harness_checks;
     if (!(fabs(g_ - w_) <= (tol))) { harness_failures++; \
     fprintf(stderr, "%s:%d: got %.9g, want %.9g (tol %g)\n", __FILE__, __LINE__, g_, w_, (double)(tol)); } } while (0)
 
-/* A whole file as a NUL-terminated string (malloc'd); NULL when it cannot be read. */
-static inline char *harness_read_file(const char *path)
+/* A whole file as a NUL-terminated string (malloc'd); NULL when it cannot be read. *len (if len
+ * is not NULL) gets its size in bytes, the terminator not counted. */
+static inline char *harness_read_file_len(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
@@ -43,8 +44,12 @@ static inline char *harness_read_file(const char *path)
     if (s)
         s[n] = '\0';
     fclose(f);
+    if (len)
+        *len = n >= 0 ? (size_t)n : 0;
     return s;
 }
+
+static inline char *harness_read_file(const char *path) { return harness_read_file_len(path, NULL); }
 
 #define HARNESS_RETURN() (fprintf(stderr, "%d checks, %d failed\n", harness_checks, harness_failures), \
                           harness_failures ? 1 : 0)

@@ -16,24 +16,6 @@ static const char *COMPONENTS[] = {"bert", "bert_encoder", "predictor", "text_en
 static const size_t RAW_PARAMS[] = {185312, 6208, 577588, 98688, 594986};
 static const size_t RAW_TENSORS[] = {25, 2, 146, 24, 491};
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static int component_of(const char *name)
 {
     for (int c = 0; c < 5; c++) {
@@ -105,7 +87,7 @@ static void test_golden(void)
 
     /* Raw view of the same file for the counts before folding. */
     size_t len;
-    uint8_t *bytes = read_file(PTH, &len);
+    uint8_t *bytes = (uint8_t *)harness_read_file_len(PTH, &len);
     kk_torch_archive a;
     CHECK(bytes && kk_torch_open(bytes, len, &a, &err) == KOKORO_OK);
     size_t raw_tensors[5] = {0}, raw_params[5] = {0}, g_tensors[5] = {0}, g_params[5] = {0};
@@ -236,7 +218,7 @@ static void test_errors(void)
 
     /* Truncations and single-byte corruptions anywhere must fail cleanly, never crash. */
     size_t len;
-    uint8_t *bytes = read_file(PTH, &len);
+    uint8_t *bytes = (uint8_t *)harness_read_file_len(PTH, &len);
     CHECK(bytes != NULL);
     if (!bytes)
         return;

@@ -13,24 +13,6 @@
 
 #define PTH KOKORO_FIXTURES "/golden/kokoro-tiny.pth"
 
-static uint8_t *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *b = malloc((size_t)n);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static void test_half_conversions(void)
 {
     CHECK(kk_f32_to_f16(1.0f) == 0x3c00 && kk_f16_to_f32(0x3c00) == 1.0f);
@@ -98,7 +80,7 @@ static void roundtrip(const kk_checkpoint *ref, const char *dtype_name, kk_dtype
 
     /* Header: little-endian length, JSON with __metadata__, data 8-aligned, dtype as asked. */
     size_t len;
-    uint8_t *b = slurp(path, &len);
+    uint8_t *b = (uint8_t *)harness_read_file_len(path, &len);
     CHECK(b && len > 8);
     if (!b)
         return;

@@ -16,26 +16,6 @@
 #define VOICES KOKORO_FIXTURES "/golden/voices"
 #define REAL KOKORO_SHARED_DIR "/voices-v1.0"
 
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)n + 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) {
-        free(b);
-        b = NULL;
-    }
-    if (b)
-        b[n] = '\0';
-    fclose(f);
-    *len = (size_t)n;
-    return b;
-}
-
 static void write_file(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
@@ -51,7 +31,7 @@ static void test_golden_rows(const kk_config *cfg)
         char path[512];
         size_t len;
         snprintf(path, sizeof path, "%s/golden/cases/%s/case.json", KOKORO_FIXTURES, cases[c]);
-        char *text = slurp(path, &len);
+        char *text = harness_read_file_len(path, &len);
         cJSON *j = text ? cJSON_Parse(text) : NULL;
         free(text);
         CHECK_MSG(j != NULL, "%s", path);
@@ -229,9 +209,9 @@ static void test_dir_features(void)
     const char *dir = KOKORO_TEST_TMP "/voices_dir";
     mkdir(dir, 0755);
     size_t len;
-    char *heart = slurp(REAL "/af_heart.bin", &len);
-    char *bella = slurp(REAL "/af_bella.bin", &len);
-    char *alpha = slurp(VOICES "/tv_alpha.pt", &len);
+    char *heart = harness_read_file_len(REAL "/af_heart.bin", &len);
+    char *bella = harness_read_file_len(REAL "/af_bella.bin", &len);
+    char *alpha = harness_read_file_len(VOICES "/tv_alpha.pt", &len);
     CHECK(heart && bella && alpha);
     if (!heart || !bella || !alpha)
         return;
@@ -321,7 +301,7 @@ static void test_real_voices(void)
 static void test_corrupt(void)
 {
     size_t len;
-    char *alpha = slurp(VOICES "/tv_alpha.pt", &len);
+    char *alpha = harness_read_file_len(VOICES "/tv_alpha.pt", &len);
     CHECK(alpha != NULL);
     if (!alpha)
         return;
