@@ -414,7 +414,7 @@ int main(int argc, char **argv)
     r.rng = 12345;
     kk_weights *w = malloc(sizeof *w);
     kokoro_error err;
-    kk_weight_source src = {record_get, &r};
+    kk_weight_source src = {record_get, &r, NULL};
     if (kk_weights_build(w, cfg, &src, &err) != KOKORO_OK) {
         fprintf(stderr, "load_bench: %s\n", err.message);
         return 1;

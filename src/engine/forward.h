@@ -77,6 +77,11 @@ float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float 
 float *kk_generator(kk_forward *f, const float *x, const float *F0, int F, const float *s_dec);
 
 /* AdainResBlk1d shared by prosody.c and decoder.c: x [dim_in][L] -> [dim_out][L or 2L]. */
+/* The "same" stride-1 convolution of layer c (pad k/2, dilation 1): y[c->out][L] (+)= c(pre(x)),
+ * by its packed weights when kk_weights_prepack made them, else by kk_conv1d; scratch from the
+ * arena, released before it returns. */
+void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, const kk_pre *pre,
+                  float *y, int accumulate);
 float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, const float *style);
 
 /* AdaIN coefficients for x [C][L] under style (fc(style) computed here). */

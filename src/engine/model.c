@@ -47,6 +47,11 @@ static const float *ckpt_get(void *ctx, const char *name, int ndim, const int64_
     return t->data;
 }
 
+static void ckpt_release(void *ctx, const float *data)
+{
+    kk_checkpoint_release(ctx, data);
+}
+
 kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
                                 kokoro_model **out, kokoro_error *err)
 {
@@ -76,12 +81,14 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
         st = kk_checkpoint_load(model_path, &m->ckpt, err);
     if (st == KOKORO_OK) {
         kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
-        kk_weight_source src = {ckpt_get, m->ckpt};
+        kk_weight_source src = {ckpt_get, m->ckpt, ckpt_release};
         st = kk_weights_build(&m->w, cfg, &src, err);
         if (st == KOKORO_OK)
             st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
         if (st == KOKORO_OK)
             st = kk_backend_select(&m->w, &m->backend, err);
+        if (st == KOKORO_OK && !m->backend)
+            st = kk_weights_prepack(&m->w, &src, err);
     }
     free(cfg);
     if (st != KOKORO_OK) {
@@ -99,6 +106,7 @@ void kokoro_model_free(kokoro_model *model)
     kk_backend_free(model->backend);
     kk_weights_free_bf16(&model->w);
     kk_weights_free_fast(&model->w);
+    kk_weights_free_prepack(&model->w);
     kk_checkpoint_free(model->ckpt);
     for (size_t i = 0; i < model->n_owned; i++)
         free(model->owned[i]);

@@ -184,6 +184,17 @@ static const float *random_get(void *ctx, const char *name, int ndim, const int6
     return t;
 }
 
+static void random_release(void *ctx, const float *data)
+{
+    random_source *r = ctx;
+    for (size_t i = 0; data && i < r->m->n_owned; i++)
+        if (r->m->owned[i] == data) {
+            free(r->m->owned[i]);
+            r->m->owned[i] = NULL; /* random_get never looks it up again: the build is over */
+            return;
+        }
+}
+
 kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model **out,
                               kokoro_error *err)
 {
@@ -192,12 +203,14 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory");
     kk_blas_single_threaded(); /* libkokoro parallelises itself, per call */
     random_source r = {m, seed * 2654435761u + 1, 0, NULL, NULL};
-    kk_weight_source src = {random_get, &r};
+    kk_weight_source src = {random_get, &r, random_release};
     kokoro_status st = kk_weights_build(&m->w, cfg, &src, err);
     if (st == KOKORO_OK)
         st = kk_weights_prepare_fast(&m->w, kk_fast_spectra_budget(), err);
     if (st == KOKORO_OK)
         st = kk_backend_select(&m->w, &m->backend, err);
+    if (st == KOKORO_OK && !m->backend)
+        st = kk_weights_prepack(&m->w, &src, err);
     for (size_t i = 0; i < m->n_owned; i++)
         free(r.names[i]);
     free(r.names);

@@ -55,20 +55,16 @@ float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, con
     kk_adain_prepare(f, &r->norm1, x, L, style, sc1, sh1);
     kk_pre pre1 = {sc1, sh1, KK_ACT_LEAKY, 0.2f, NULL};
     float *h = kk_arena_floats(&f->arena, (size_t)out * L2);
-    float *scratch;
     if (r->upsample) {
         float *p = kk_arena_floats(&f->arena, (size_t)in * L2);
         kk_conv_transpose1d_depthwise(x, in, L, &pre1, r->pool.w, r->pool.b, 3, 2, 1, 1, p, f->threads);
-        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, out, L2, 3, 1, 1, 1, f->threads));
-        kk_conv1d(p, in, L2, NULL, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch, f->threads);
+        kk_conv_same(f, &r->conv1, p, L2, NULL, h, 0);
     } else {
-        scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(in, out, L, 3, 1, 1, 1, f->threads));
-        kk_conv1d(x, in, L, &pre1, r->conv1.w, r->conv1.b, out, 3, 1, 1, 1, h, 0, scratch, f->threads);
+        kk_conv_same(f, &r->conv1, x, L, &pre1, h, 0);
     }
     kk_adain_prepare(f, &r->norm2, h, L2, style, sc2, sh2);
     kk_pre pre2 = {sc2, sh2, KK_ACT_LEAKY, 0.2f, NULL};
-    float *scratch2 = kk_arena_floats(&f->arena, kk_conv1d_scratch(out, out, L2, 3, 1, 1, 1, f->threads));
-    kk_conv1d(h, out, L2, &pre2, r->conv2.w, r->conv2.b, out, 3, 1, 1, 1, y, 1, scratch2, f->threads);
+    kk_conv_same(f, &r->conv2, h, L2, &pre2, y, 1);
     const float rsqrt2 = 0.70710677f;
     for (size_t i = 0; i < (size_t)out * L2; i++)
         y[i] *= rsqrt2;

@@ -4,19 +4,17 @@
 float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T)
 {
     const kk_weights *w = f->w;
-    int D = w->cfg.hidden_dim, K = w->text.kernel;
+    int D = w->cfg.hidden_dim;
     float *t_en = kk_arena_floats(&f->arena, (size_t)D * T);
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *x = kk_arena_floats(&f->arena, (size_t)D * T);
     float *y = kk_arena_floats(&f->arena, (size_t)D * T);
     float *xt = kk_arena_floats(&f->arena, (size_t)T * D);
-    float *scratch = kk_arena_floats(&f->arena, kk_conv1d_scratch(D, D, T, K, 1, K / 2, 1, f->threads));
     for (int t = 0; t < T; t++)
         for (int c = 0; c < D; c++)
             x[(size_t)c * T + t] = w->text.embedding[(size_t)ids[t] * D + c];
     for (int i = 0; i < w->text.n_cnn; i++) {
-        kk_conv1d(x, D, T, NULL, w->text.cnn[i].w, w->text.cnn[i].b, D, K, 1, K / 2, 1, y, 0,
-                  scratch, f->threads);
+        kk_conv_same(f, &w->text.cnn[i], x, T, NULL, y, 0);
         /* LayerNorm over channels at each step: transpose to token-major, normalise rows */
         for (int c = 0; c < D; c++)
             for (int t = 0; t < T; t++)

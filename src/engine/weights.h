@@ -39,6 +39,7 @@ typedef struct {
     int in, out, k;
     const kk_fast_conv *fast; /* set by kk_weights_prepare_fast for the layers it speeds up */
     const kk_wino_conv *wino; /* the same for the k = 3 layers that run by Winograd */
+    const float *packed;      /* kk_conv1d_pack's planes (kk_weights_prepack); w is then NULL */
 } kk_conv_w;
 
 typedef struct {
@@ -117,6 +118,9 @@ typedef struct {
     kk_wino_conv *wino; /* owned: the plans kk_conv_w.wino point to */
     int n_wino;
     size_t wino_bytes;  /* their transformed filters */
+    float **packed;     /* owned: the planes kk_conv_w.packed point to */
+    int n_packed;
+    size_t packed_bytes;
 } kk_weights;
 
 /* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.
@@ -127,6 +131,9 @@ typedef struct {
     const float *(*get)(void *ctx, const char *name, int ndim, const int64_t *shape,
                         int64_t *actual_shape, int optional, kokoro_error *err);
     void *ctx;
+    /* Gives back the memory of a tensor get returned, which nothing reads any more (may be NULL:
+     * nothing is given back). */
+    void (*release)(void *ctx, const float *data);
 } kk_weight_source;
 
 kokoro_status kk_weights_build(kk_weights *w, const kk_config *cfg, const kk_weight_source *src,
@@ -143,6 +150,15 @@ void kk_weights_free_fast(kk_weights *w);
 void kk_weights_free_bf16(kk_weights *w);
 /* The Winograd part alone (tile m: 4 or 6; 0 plans nothing), called by kk_weights_prepare_fast. */
 kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err);
+
+/* For the CPU engine: packs the weights of the stride-1 k > 1 convolutions outside the generator
+ * (decoder and predictor AdainResBlk1d, text encoder CNN) once for nn/gemm.h, and gives their
+ * float32 originals back to src (so the model's memory stays as it was, plus the panels' row
+ * padding). Those layers then never rearrange or BLAS-pack their weights per call, which is most
+ * of what made them slow on short inputs. Not for a model another backend runs: the originals
+ * are gone. Free with kk_weights_free_prepack. */
+kokoro_status kk_weights_prepack(kk_weights *w, const kk_weight_source *src, kokoro_error *err);
+void kk_weights_free_prepack(kk_weights *w);
 
 /* The spectra budget a model gets at load: KOKORO_CONV_SPECTRA_MB from the environment if set
  * (a number of MiB, "all" or 0), else the default of fast_conv.c. */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -533,4 +534,27 @@ const kk_tensor *kk_checkpoint_expect(const kk_checkpoint *c, const char *name, 
         return NULL;
     }
     return t;
+}
+
+void kk_checkpoint_release(kk_checkpoint *c, const float *data)
+{
+    for (size_t i = 0; data && i < c->n; i++) {
+        kk_tensor *t = &c->tensors[i];
+        if (t->data != data)
+            continue;
+        if (c->owned[i]) {
+            free(c->owned[i]);
+            c->owned[i] = NULL;
+        } else if (c->map) {
+            /* read in place: drop the file pages wholly inside the tensor (the mapping is
+             * private and read-only, so they would only be read back from the file) */
+            uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+            uintptr_t a = ((uintptr_t)data + page - 1) & ~(page - 1);
+            uintptr_t b = ((uintptr_t)(data + t->numel)) & ~(page - 1);
+            if (b > a)
+                madvise((void *)a, b - a, MADV_DONTNEED);
+        }
+        t->data = NULL;
+        return;
+    }
 }

@@ -39,6 +39,11 @@ kokoro_status kk_checkpoint_load_memory(const void *data, size_t len, kk_checkpo
                                         kokoro_error *err);
 void kk_checkpoint_free(kk_checkpoint *ckpt);
 
+/* Gives back the memory of the tensor whose data is `data` (a folded or converted copy is freed;
+ * one read in place from the file mapping has its pages dropped); its data becomes NULL. For
+ * weights that were transformed at load and are never read again. */
+void kk_checkpoint_release(kk_checkpoint *ckpt, const float *data);
+
 /* NULL when absent. */
 const kk_tensor *kk_checkpoint_find(const kk_checkpoint *ckpt, const char *name);
 size_t kk_checkpoint_count(const kk_checkpoint *ckpt);

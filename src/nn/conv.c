@@ -1,7 +1,9 @@
 #include <cblas.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "nn/gemm.h"
 #include "nn/gemm_bf16.h"
 #include "nn/nn.h"
 #include "nn/parallel.h"
@@ -142,6 +144,8 @@ typedef struct {
     size_t per;
     const kk_bf16 *W16; /* bf16 mode: Wk's row groups packed, see pack_bf16_groups; else NULL */
     size_t w16_block;   /* bf16 values per (q, row group) block */
+    const float *Wp;    /* packed mode: kk_conv1d_pack's planes, wp_plane floats apart; else NULL */
+    size_t wp_plane;
 } conv_job;
 
 /* Tile i: output rows [*r0, *r1), columns [*t0, *t0 + *n). */
@@ -246,6 +250,11 @@ static void shifted_blocks(void *p, int begin, int end, int worker)
         gather_input(j->x, j->pre, (long)t0 - j->pad, span, xin);
         if (j->W16)
             shifted_gemms_bf16(j, i / j->t.col_blocks, r1 - r0, n, xin, span, yb, ldy);
+        else if (j->Wp) /* float32 y only: the GEMM addresses C from row 0 */
+            for (int q = 0; q < j->k; q++)
+                kk_gemm_packed_rows(j->out, r0, r1, n, j->in, j->Wp + (size_t)q * j->wp_plane,
+                                    xin + (size_t)q * j->dil, (int)span, j->y->f32 + t0, (int)ldy,
+                                    1);
         else
             shifted_gemms(j->W, j->out, j->in, j->k, j->dil, r0, r1, n, xin, span, yb, ldy);
         output_end(j->y, r0, r1, t0, n, tile);
@@ -416,7 +425,7 @@ static void conv1d_buf(const kk_buf *x, const kk_pre *pre, const float *W, const
     if (threads < 1)
         threads = 1;
     conv_job j = {x, y, W, b, pre, scratch, x->C, x->L, out, k, stride, pad, dil, Lout,
-                  accumulate, {0, 0, 0, 0}, 0, NULL, 0};
+                  accumulate, {0, 0, 0, 0}, 0, NULL, 0, NULL, 0};
     if (k == 1 && stride == 1 && pad == 0 && !pre && x->f32 && y->f32) {
         /* at least 256 columns a tile, so tiny convolutions stay on one thread */
         j.t = tiles_of(out, Lout, 256, Lout);
@@ -624,4 +633,67 @@ void kk_conv_transpose1d_depthwise(const float *x, int C, int L, const kk_pre *p
 {
     dw_job j = {x, W, b, pre, y, L, k, stride, pad, kk_conv_transpose1d_len(L, k, stride, pad, outpad)};
     kk_parallel_for(threads < 1 ? 1 : threads, C, dw_channels, &j);
+}
+
+/* ------------------------------------------------------------------ weights packed at load */
+
+size_t kk_conv1d_packed_floats(int out, int in, int k)
+{
+    return kk_gemm_packed_floats(out, in) * (size_t)k;
+}
+
+int kk_conv1d_pack(const float *W, int out, int in, int k, float *packed)
+{
+    float *plane = malloc(sizeof(float) * (size_t)out * in);
+    if (!plane)
+        return 0;
+    size_t stride = kk_gemm_packed_floats(out, in);
+    for (int q = 0; q < k; q++) {
+        for (int o = 0; o < out; o++)
+            for (int i = 0; i < in; i++)
+                plane[(size_t)o * in + i] = W[((size_t)o * in + i) * k + q];
+        kk_gemm_pack(plane, in, out, in, packed + (size_t)q * stride);
+    }
+    free(plane);
+    return 1;
+}
+
+/* The shifted path's tiling with row groups at panel boundaries (kk_gemm_packed_rows needs them
+ * there); the rounding cannot change the sums (nn/gemm.h), only how the work is cut. */
+static tiling packed_tiles(int in, int out, int Lout, int k)
+{
+    tiling t = conv_tiles(in, out, Lout, k, 1, 0);
+    int mr = kk_gemm_panel_rows();
+    t.rows = (t.rows + mr - 1) / mr * mr;
+    if (t.rows > out)
+        t.rows = out;
+    t.row_groups = (out + t.rows - 1) / t.rows;
+    return t;
+}
+
+size_t kk_conv1d_packed_scratch(int in, int out, int L, int k, int pad, int dil, int threads)
+{
+    int Lout = kk_conv1d_len(L, k, 1, pad, dil);
+    if (Lout <= 0)
+        return 0;
+    tiling t = packed_tiles(in, out, Lout, k);
+    return worker_floats(in, k, 1, dil, t, 0) * (size_t)(threads < 1 ? 1 : threads);
+}
+
+void kk_conv1d_packed(const float *x, int in, int L, const kk_pre *pre, const float *packed,
+                      const float *b, int out, int k, int pad, int dil, float *y, int accumulate,
+                      float *scratch, int threads)
+{
+    int Lout = kk_conv1d_len(L, k, 1, pad, dil);
+    if (Lout <= 0)
+        return;
+    if (threads < 1)
+        threads = 1;
+    kk_buf xa = kk_buf_f32((float *)x, in, L);
+    kk_buf ya = kk_buf_f32(y, out, Lout);
+    conv_job j = {&xa, &ya, NULL, b, pre, scratch, in, L, out, k, 1, pad, dil, Lout,
+                  accumulate, {0, 0, 0, 0}, 0, NULL, 0, packed, kk_gemm_packed_floats(out, in)};
+    j.t = packed_tiles(in, out, Lout, k);
+    j.per = worker_floats(in, k, 1, dil, j.t, 0);
+    kk_parallel_for(threads, j.t.col_blocks * j.t.row_groups, shifted_blocks, &j);
 }

@@ -95,6 +95,19 @@ void kk_conv1d_buf_bf16(const kk_buf *x, const kk_pre *pre, const float *W, cons
 void kk_conv1d_bf16(const float *x, int in, int L, const kk_pre *pre, const float *W,
                     const float *b, int out, int k, int stride, int pad, int dil, float *y,
                     int accumulate, float *scratch, int threads);
+/* A stride-1 Conv1d with k > 1 whose weights were packed once (at model load) for nn/gemm.h:
+ * kk_conv1d_pack writes the k planes W[:, :, q] ([out][in] each, kk_gemm_pack layout,
+ * kk_conv1d_packed_floats(out, in, k) floats in all; malloc'd temporaries, so it can fail:
+ * returns 0 then). kk_conv1d_packed computes exactly what kk_conv1d computes with W, without
+ * the per-call rearrangement and BLAS packing of W that dominate short inputs, into float32 y;
+ * its scratch is kk_conv1d_packed_scratch floats. Its sums run in the same order for any
+ * thread count (nn/gemm.h), but in a different order from kk_conv1d's BLAS. */
+size_t kk_conv1d_packed_floats(int out, int in, int k);
+int kk_conv1d_pack(const float *W, int out, int in, int k, float *packed);
+size_t kk_conv1d_packed_scratch(int in, int out, int L, int k, int pad, int dil, int threads);
+void kk_conv1d_packed(const float *x, int in, int L, const kk_pre *pre, const float *packed,
+                      const float *b, int out, int k, int pad, int dil, float *y, int accumulate,
+                      float *scratch, int threads);
 /* Output columns [t0, t0+n) of a stride-1 conv1d, on the calling thread, for callers that tile
  * time themselves: y[o*ldy + t] += sum_q Wk[q] . pre(x)[:, t0 + t - pad + q*dil] (y holds the
  * bias or whatever is to be added to). Wk is W rearranged by kk_conv1d_rearrange to [k][out][in];

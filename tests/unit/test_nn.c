@@ -141,6 +141,29 @@ static void conv_case(int in, int out, int L, int k, int stride, int pad, int di
             for (int t = 0; t < n; t++)
                 CHECK_NEAR(part[o * n + t], ref[o * Lout + t0 + t], 1e-4);
         free(Wk), free(part), free(cs);
+
+        /* weights packed once (as at model load): the same convolution within the same bound,
+         * and bit-identical for every thread count */
+        float *P = malloc(sizeof(float) * kk_conv1d_packed_floats(out, in, k));
+        CHECK(kk_conv1d_pack(W, out, in, k, P));
+        float *yp[3];
+        for (int r = 0; r < 3; r++) {
+            int threads = r + 1;
+            yp[r] = malloc(sizeof(float) * out * Lout);
+            memcpy(yp[r], y0, sizeof(float) * out * Lout);
+            float *ps = malloc(sizeof(float) * (kk_conv1d_packed_scratch(in, out, L, k, pad, dil, threads) + 1));
+            kk_conv1d_packed(x, in, L, pp, P, b, out, k, pad, dil, yp[r], acc, ps, threads);
+            free(ps);
+        }
+        /* float32 sums of in*k terms in another order than the BLAS: rounding grows like
+         * eps x magnitude x sqrt(terms); 4e-7 is about 7 eps */
+        d = maxdiff(yp[0], ref, (size_t)out * Lout);
+        double pbound = 1e-4 + 4e-7 * mag * sqrt((double)in * k);
+        CHECK_MSG(d < pbound, "conv1d_packed in %d out %d L %d k %d d %d: %g > %g", in, out, L, k,
+                  dil, d, pbound);
+        CHECK(memcmp(yp[0], yp[1], sizeof(float) * out * Lout) == 0);
+        CHECK(memcmp(yp[0], yp[2], sizeof(float) * out * Lout) == 0);
+        free(P), free(yp[0]), free(yp[1]), free(yp[2]);
     }
     free(x), free(W), free(b), free(sc), free(sh), free(al), free(y), free(y0), free(ref),
         free(scratch);
@@ -154,6 +177,8 @@ static void test_conv1d(void)
     conv_case(2, 1, 10, 3, 2, 1, 1, 1, 0);  /* stride 2 with leaky input */
     conv_case(6, 5, 9, 1, 1, 0, 1, 0, 1);   /* 1x1 fast path */
     conv_case(300, 4, 5000, 11, 1, 25, 5, 2, 0); /* several im2col blocks */
+    conv_case(70, 200, 90, 3, 1, 1, 1, 1, 1);    /* row groups at panel boundaries */
+    conv_case(40, 100, 3000, 5, 1, 2, 1, 0, 0);  /* many column blocks */
 }
 
 static void test_conv_transpose(void)

@@ -1,0 +1,83 @@
+/* Weights packed once at load for the CPU engine's own GEMM (see kk_weights_prepack). */
+#include <malloc.h>
+#include <stdlib.h>
+
+#include "engine/forward.h"
+#include "engine/weights.h"
+#include "util/error.h"
+
+static kokoro_status pack_conv(kk_weights *w, kk_conv_w *c, const kk_weight_source *src,
+                               kokoro_error *err)
+{
+    if (!c->w || c->k < 2 || c->packed)
+        return KOKORO_OK;
+    float **grown = realloc(w->packed, sizeof *grown * (size_t)(w->n_packed + 1));
+    if (!grown)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    w->packed = grown;
+    size_t n = kk_conv1d_packed_floats(c->out, c->in, c->k);
+    float *p = malloc(sizeof(float) * n);
+    if (!p || !kk_conv1d_pack(c->w, c->out, c->in, c->k, p)) {
+        free(p);
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    }
+    w->packed[w->n_packed++] = p;
+    w->packed_bytes += sizeof(float) * n;
+    c->packed = p;
+    if (src->release)
+        src->release(src->ctx, c->w);
+    c->w = NULL;
+    return KOKORO_OK;
+}
+
+static kokoro_status pack_resblk(kk_weights *w, kk_resblk_w *r, const kk_weight_source *src,
+                                 kokoro_error *err)
+{
+    kokoro_status st = pack_conv(w, &r->conv1, src, err);
+    return st == KOKORO_OK ? pack_conv(w, &r->conv2, src, err) : st;
+}
+
+kokoro_status kk_weights_prepack(kk_weights *w, const kk_weight_source *src, kokoro_error *err)
+{
+    kokoro_status st = pack_resblk(w, &w->dec.encode, src, err);
+    for (int i = 0; st == KOKORO_OK && i < KK_DECODE_BLOCKS; i++)
+        st = pack_resblk(w, &w->dec.decode[i], src, err);
+    for (int i = 0; st == KOKORO_OK && i < 3; i++) {
+        st = pack_resblk(w, &w->pred.F0[i], src, err);
+        if (st == KOKORO_OK)
+            st = pack_resblk(w, &w->pred.N[i], src, err);
+    }
+    for (int i = 0; st == KOKORO_OK && i < w->text.n_cnn; i++)
+        st = pack_conv(w, &w->text.cnn[i], src, err);
+    malloc_trim(0); /* the originals and the packing temporaries leave holes in the heap */
+    return st;
+}
+
+void kk_weights_free_prepack(kk_weights *w)
+{
+    for (int i = 0; i < w->n_packed; i++)
+        free(w->packed[i]);
+    free(w->packed);
+    w->packed = NULL;
+    w->n_packed = 0;
+    w->packed_bytes = 0;
+}
+
+void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, const kk_pre *pre,
+                  float *y, int accumulate)
+{
+    int pad = c->k / 2;
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    if (c->packed) {
+        float *sc = kk_arena_floats(&f->arena,
+                                    kk_conv1d_packed_scratch(c->in, c->out, L, c->k, pad, 1, f->threads));
+        kk_conv1d_packed(x, c->in, L, pre, c->packed, c->b, c->out, c->k, pad, 1, y, accumulate, sc,
+                         f->threads);
+    } else {
+        float *sc = kk_arena_floats(&f->arena,
+                                    kk_conv1d_scratch(c->in, c->out, L, c->k, 1, pad, 1, f->threads));
+        kk_conv1d(x, c->in, L, pre, c->w, c->b, c->out, c->k, 1, pad, 1, y, accumulate, sc,
+                  f->threads);
+    }
+    kk_arena_release(&f->arena, m);
+}
