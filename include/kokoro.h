@@ -210,7 +210,7 @@ void kokoro_chunks_free(kokoro_chunk *chunks, size_t n_chunks);
  * rather than after a whole long sentence; the rest of the sentence follows with no pause
  * (joins_next). 0 turns the word cut off. kokoro_text_to_chunks uses
  * KOKORO_FIRST_CHUNK_PHONEMES. */
-#define KOKORO_FIRST_CHUNK_PHONEMES 30
+#define KOKORO_FIRST_CHUNK_PHONEMES 20
 kokoro_status kokoro_text_to_chunks_ex(kokoro_frontend *fe, const char *text, const char *lang,
                                        const kokoro_normalization_options *opt,
                                        size_t first_chunk_phonemes, kokoro_chunk **chunks,

@@ -60,9 +60,9 @@ static void attention(kk_forward *f, const float *h, int T, float *ctx)
     float *v = kk_arena_floats(&f->arena, (size_t)T * Hd);
     int workers = f->threads < nh ? f->threads : nh;
     float *s = kk_arena_floats(&f->arena, (size_t)workers * T * T);
-    kk_linear(h, T, Hd, w->bert.q.w, w->bert.q.b, Hd, q, f->threads);
-    kk_linear(h, T, Hd, w->bert.k.w, w->bert.k.b, Hd, k, f->threads);
-    kk_linear(h, T, Hd, w->bert.v.w, w->bert.v.b, Hd, v, f->threads);
+    kk_lin(f, &w->bert.q, h, T, q);
+    kk_lin(f, &w->bert.k, h, T, k);
+    kk_lin(f, &w->bert.v, h, T, v);
     attn_job j = {q, k, v, ctx, s, T, Hd, Hd / nh};
     kk_parallel_for(workers, nh, attn_heads, &j);
     kk_arena_release(&f->arena, m);
@@ -87,17 +87,17 @@ float *kk_albert(kk_forward *f, const int64_t *ids, int T)
             e[(size_t)t * E + c] = (we[c] + w->bert.token_type[c]) + pe[c];
     }
     kk_layernorm_rows(e, T, E, w->bert.ln_w, w->bert.ln_b, 1e-12f, e);
-    kk_linear(e, T, E, w->bert.map_in.w, w->bert.map_in.b, Hd, h, f->threads);
+    kk_lin(f, &w->bert.map_in, e, T, h);
 
     for (int l = 0; l < w->bert.layers; l++) {
         attention(f, h, T, ctx);
-        kk_linear(ctx, T, Hd, w->bert.dense.w, w->bert.dense.b, Hd, a, f->threads);
+        kk_lin(f, &w->bert.dense, ctx, T, a);
         for (size_t i = 0; i < (size_t)T * Hd; i++)
             a[i] += h[i];
         kk_layernorm_rows(a, T, Hd, w->bert.attn_ln_w, w->bert.attn_ln_b, 1e-12f, a);
-        kk_linear(a, T, Hd, w->bert.ffn.w, w->bert.ffn.b, NI, ff, f->threads);
+        kk_lin(f, &w->bert.ffn, a, T, ff);
         kk_gelu_new(ff, (size_t)T * NI);
-        kk_linear(ff, T, NI, w->bert.ffn_out.w, w->bert.ffn_out.b, Hd, h, f->threads);
+        kk_lin(f, &w->bert.ffn_out, ff, T, h);
         for (size_t i = 0; i < (size_t)T * Hd; i++)
             h[i] += a[i];
         kk_layernorm_rows(h, T, Hd, w->bert.full_ln_w, w->bert.full_ln_b, 1e-12f, h);

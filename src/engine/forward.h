@@ -82,6 +82,8 @@ float *kk_generator(kk_forward *f, const float *x, const float *F0, int F, const
  * arena, released before it returns. */
 void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, const kk_pre *pre,
                   float *y, int accumulate);
+/* y[n][l->out] = x[n][l->in] . W^T + b, by the packed weights when kk_weights_prepack made them. */
+void kk_lin(kk_forward *f, const kk_lin_w *l, const float *x, int n, float *y);
 float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, const float *style);
 
 /* AdaIN coefficients for x [C][L] under style (fc(style) computed here). */

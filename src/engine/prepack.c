@@ -30,6 +30,29 @@ static kokoro_status pack_conv(kk_weights *w, kk_conv_w *c, const kk_weight_sour
     return KOKORO_OK;
 }
 
+static kokoro_status pack_lin(kk_weights *w, kk_lin_w *l, const kk_weight_source *src,
+                              kokoro_error *err)
+{
+    if (!l->w || l->packed)
+        return KOKORO_OK;
+    float **grown = realloc(w->packed, sizeof *grown * (size_t)(w->n_packed + 1));
+    if (!grown)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    w->packed = grown;
+    size_t n = kk_linear_packed_floats(l->in, l->out);
+    float *p = malloc(sizeof(float) * n);
+    if (!p)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    kk_linear_pack(l->w, l->in, l->out, p);
+    w->packed[w->n_packed++] = p;
+    w->packed_bytes += sizeof(float) * n;
+    l->packed = p;
+    if (src->release)
+        src->release(src->ctx, l->w);
+    l->w = NULL;
+    return KOKORO_OK;
+}
+
 static kokoro_status pack_resblk(kk_weights *w, kk_resblk_w *r, const kk_weight_source *src,
                                  kokoro_error *err)
 {
@@ -39,7 +62,13 @@ static kokoro_status pack_resblk(kk_weights *w, kk_resblk_w *r, const kk_weight_
 
 kokoro_status kk_weights_prepack(kk_weights *w, const kk_weight_source *src, kokoro_error *err)
 {
-    kokoro_status st = pack_resblk(w, &w->dec.encode, src, err);
+    kk_lin_w *lins[] = {&w->bert.map_in, &w->bert.q,   &w->bert.k,       &w->bert.v,
+                        &w->bert.dense,  &w->bert.ffn, &w->bert.ffn_out, &w->bert_encoder};
+    kokoro_status st = KOKORO_OK;
+    for (size_t i = 0; st == KOKORO_OK && i < sizeof lins / sizeof *lins; i++)
+        st = pack_lin(w, lins[i], src, err);
+    if (st == KOKORO_OK)
+        st = pack_resblk(w, &w->dec.encode, src, err);
     for (int i = 0; st == KOKORO_OK && i < KK_DECODE_BLOCKS; i++)
         st = pack_resblk(w, &w->dec.decode[i], src, err);
     for (int i = 0; st == KOKORO_OK && i < 3; i++) {
@@ -79,5 +108,17 @@ void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, cons
         kk_conv1d(x, c->in, L, pre, c->w, c->b, c->out, c->k, 1, pad, 1, y, accumulate, sc,
                   f->threads);
     }
+    kk_arena_release(&f->arena, m);
+}
+
+void kk_lin(kk_forward *f, const kk_lin_w *l, const float *x, int n, float *y)
+{
+    if (!l->packed) {
+        kk_linear(x, n, l->in, l->w, l->b, l->out, y, f->threads);
+        return;
+    }
+    kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    float *sc = kk_arena_floats(&f->arena, kk_linear_packed_scratch(n, l->in, l->out));
+    kk_linear_packed(x, n, l->in, l->packed, l->b, l->out, y, sc, f->threads);
     kk_arena_release(&f->arena, m);
 }

@@ -11,7 +11,7 @@ float *kk_duration_encoder(kk_forward *f, const float *bert_out, int T, const fl
     float *x = kk_arena_floats(&f->arena, (size_t)T * DS);
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *d_en = kk_arena_floats(&f->arena, (size_t)T * D);
-    kk_linear(bert_out, T, w->bert.hidden, w->bert_encoder.w, w->bert_encoder.b, D, d_en, f->threads);
+    kk_lin(f, &w->bert_encoder, bert_out, T, d_en);
     kk_dump_transposed(f, "d_en", d_en, T, D);
 
     /* x[t] = [content | s_pred] */

@@ -17,6 +17,7 @@
 typedef struct {
     const float *w, *b; /* w [out][in], b [out] (b may be NULL) */
     int in, out;
+    const float *packed; /* kk_linear_pack's layout (kk_weights_prepack); w is then NULL */
 } kk_lin_w;
 
 /* A convolution's FFT plan (nn/conv_fft.h) and, when the model's budget covered it, its filter
@@ -152,7 +153,8 @@ void kk_weights_free_bf16(kk_weights *w);
 kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err);
 
 /* For the CPU engine: packs the weights of the stride-1 k > 1 convolutions outside the generator
- * (decoder and predictor AdainResBlk1d, text encoder CNN) once for nn/gemm.h, and gives their
+ * (decoder and predictor AdainResBlk1d, text encoder CNN) and of the linear layers applied to
+ * every token (ALBERT, bert_encoder) once for nn/gemm.h, and gives their
  * float32 originals back to src (so the model's memory stays as it was, plus the panels' row
  * padding). Those layers then never rearrange or BLAS-pack their weights per call, which is most
  * of what made them slow on short inputs. Not for a model another backend runs: the originals

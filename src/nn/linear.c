@@ -1,6 +1,7 @@
 #include <cblas.h>
 #include <string.h>
 
+#include "nn/gemm.h"
 #include "nn/nn.h"
 #include "nn/parallel.h"
 
@@ -40,4 +41,55 @@ void kk_linear(const float *x, int n, int in, const float *W, const float *b, in
         cols = out;
     lin_job j = {x, W, b, y, in, out, n, cols};
     kk_parallel_for(threads, (out + cols - 1) / cols, lin_cols, &j);
+}
+
+/* ------------------------------------------------------------------ weights packed at load */
+
+size_t kk_linear_packed_floats(int in, int out)
+{
+    return kk_gemm_packed_floats(out, in);
+}
+
+void kk_linear_pack(const float *W, int in, int out, float *packed)
+{
+    kk_gemm_pack(W, in, out, in, packed);
+}
+
+size_t kk_linear_packed_scratch(int n, int in, int out)
+{
+    return (size_t)n * in + (size_t)n * out;
+}
+
+typedef struct {
+    const float *packed, *xt;
+    float *yt;
+    int n, in, out, rows;
+} plin_job;
+
+static void plin_rows(void *p, int g0, int g1, int worker)
+{
+    const plin_job *j = p;
+    (void)worker;
+    int r0 = g0 * j->rows, r1 = g1 * j->rows < j->out ? g1 * j->rows : j->out;
+    kk_gemm_packed_rows(j->out, r0, r1, j->n, j->in, j->packed, j->xt, j->n, j->yt, j->n, 0);
+}
+
+void kk_linear_packed(const float *x, int n, int in, const float *packed, const float *b, int out,
+                      float *y, float *scratch, int threads)
+{
+    float *xt = scratch, *yt = scratch + (size_t)n * in;
+    for (int i = 0; i < n; i++)
+        for (int c = 0; c < in; c++)
+            xt[(size_t)c * n + i] = x[(size_t)i * in + c];
+    /* eight row groups of whole panels, at least 64 rows each */
+    int mr = kk_gemm_panel_rows();
+    int rows = (out + 7) / 8;
+    if (rows < 64)
+        rows = 64;
+    rows = (rows + mr - 1) / mr * mr;
+    plin_job j = {packed, xt, yt, n, in, out, rows};
+    kk_parallel_for(threads, (out + rows - 1) / rows, plin_rows, &j);
+    for (int i = 0; i < n; i++)
+        for (int o = 0; o < out; o++)
+            y[(size_t)i * out + o] = yt[(size_t)o * n + i] + (b ? b[o] : 0.0f);
 }

@@ -18,6 +18,15 @@
 /* y[n][out] = x[n][in] . W[out][in]^T + b[out] (b may be NULL). */
 void kk_linear(const float *x, int n, int in, const float *W, const float *b, int out, float *y,
                int threads);
+/* The same with W packed once by kk_linear_pack (kk_linear_packed_floats(in, out) floats, the
+ * nn/gemm.h layout of W as the A operand): y^T = W . x^T on nn/gemm.h, so W is never re-packed
+ * per call; rows of W are split over the threads at panel boundaries (same sums for any thread
+ * count). scratch: kk_linear_packed_scratch(n, in, out) floats (x^T and y^T). */
+size_t kk_linear_packed_floats(int in, int out);
+void kk_linear_pack(const float *W, int in, int out, float *packed);
+size_t kk_linear_packed_scratch(int n, int in, int out);
+void kk_linear_packed(const float *x, int n, int in, const float *packed, const float *b, int out,
+                      float *y, float *scratch, int threads);
 
 /* An optional per-channel transform applied to a convolution's input as it is read (so that a
  * norm + activation pass never has to be written out): v = x*scale[c] + shift[c], then

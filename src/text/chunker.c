@@ -354,6 +354,9 @@ static size_t first_word_cut(const kk_units *u, size_t a, size_t budget)
             break;
         if (!x->ws || !x->ps_cps || u->v[i + 1].ps_cps == 0)
             continue; /* not between two words */
+        if (u->v[i + 1].src_start < x->src_end)
+            continue; /* inside one source word's expansion ("$100" -> "one hundred dollars"):
+                         its caption must stay in one chunk */
         last = i;
         if (len * 2 >= budget && starts_phrase(&u->v[i + 1]))
             phrase = i;
