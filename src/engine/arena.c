@@ -6,8 +6,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "engine/scratch_cache.h"
+
 #define KK_ARENA_BLOCK (64u << 20)
 #define KK_ALIGN 64
+#define KK_TRIM_ABOVE ((size_t)160 << 20)
 
 struct kk_arena_block {
     kk_arena_block *next;
@@ -15,9 +18,16 @@ struct kk_arena_block {
     unsigned char *data;
 };
 
-void kk_arena_init(kk_arena *a)
+void kk_arena_init(kk_arena *a, kk_scratch_cache *cache)
 {
     memset(a, 0, sizeof *a);
+    a->cache = cache;
+}
+
+static void free_block(kk_arena *a, kk_arena_block *b)
+{
+    kk_region_unmap(a->cache, b->data, b->size);
+    free(b);
 }
 
 static void fail(kk_arena *a)
@@ -40,20 +50,21 @@ void kk_arena_free(kk_arena *a)
     kk_arena_block *b = a->head;
     while (b) {
         kk_arena_block *n = b->next;
-        free(b->data);
-        free(b);
+        free_block(a, b);
         b = n;
     }
+    kk_scratch_cache *cache = a->cache;
     memset(a, 0, sizeof *a);
+    a->cache = cache;
 }
 
-static kk_arena_block *new_block(size_t need)
+static kk_arena_block *new_block(kk_arena *a, size_t need)
 {
     kk_arena_block *b = calloc(1, sizeof *b);
     if (!b)
         return NULL;
     b->size = need > KK_ARENA_BLOCK ? need : KK_ARENA_BLOCK;
-    b->data = aligned_alloc(KK_ALIGN, b->size);
+    b->data = kk_region_map(a->cache, &b->size, 0); /* page-aligned, so KK_ALIGN-aligned */
     if (!b->data) {
         free(b);
         return NULL;
@@ -87,11 +98,10 @@ float *kk_arena_floats(kk_arena *a, size_t n)
             kk_arena_block *dead = *link;
             *link = dead->next;
             a->held -= dead->size;
-            free(dead->data);
-            free(dead);
+            free_block(a, dead);
         }
         prev = b;
-        c = new_block(bytes);
+        c = new_block(a, bytes);
         if (!c) {
             fail(a);
             return NULL;
@@ -159,11 +169,12 @@ void *kk_arena_big_alloc(kk_arena *a, size_t bytes)
         fail(a);
         return NULL;
     }
-    /* mmap rather than malloc: freed pages go back to the system at once, whatever the
-     * allocator's thresholds, so the peak is what is live. */
-    g->size = bytes ? bytes : 1;
-    g->data = mmap(NULL, g->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (g->data == MAP_FAILED) {
+    /* mapped rather than malloc'd: freed pages go back to the system (or to the model's scratch
+     * cache, engine/scratch_cache.h) at once, whatever the allocator's thresholds, so the peak is
+     * what is live. Zero-filled, as a fresh mapping is. */
+    g->size = bytes;
+    g->data = kk_region_map(a->cache, &g->size, 1);
+    if (!g->data) {
         free(g);
         fail(a);
         return NULL;
@@ -184,14 +195,24 @@ void kk_arena_big_free(kk_arena *a, void *p)
             continue;
         *link = g->next;
         a->held -= g->size;
-        munmap(g->data, g->size);
+        kk_region_unmap(a->cache, g->data, g->size);
         free(g);
         return;
     }
 }
 
+void kk_arena_uncache(kk_arena *a)
+{
+    kk_scratch_cache_flush(a->cache);
+    a->cache = NULL;
+}
+
 void kk_arena_trim(kk_arena *a)
 {
+    /* Trimming is for the peak of long utterances; a short call's few blocks keep their pages
+     * (given back at its end, to the model's cache) instead of faulting them in again. */
+    if (a->cache && a->held < KK_TRIM_ABOVE)
+        return;
     /* the blocks in use keep their pages up to `used`; the rest of each goes back */
     long page = sysconf(_SC_PAGESIZE);
     for (kk_arena_block *b = a->head; b; b = b->next) {
@@ -207,7 +228,6 @@ void kk_arena_trim(kk_arena *a)
         kk_arena_block *dead = *link;
         *link = dead->next;
         a->held -= dead->size;
-        free(dead->data);
-        free(dead);
+        free_block(a, dead);
     }
 }

@@ -15,6 +15,8 @@
 #include <setjmp.h>
 #include <stddef.h>
 
+#include "engine/scratch_cache.h"
+
 typedef struct kk_arena_block kk_arena_block;
 typedef struct kk_arena_big kk_arena_big;
 
@@ -26,6 +28,7 @@ typedef struct {
     size_t peak;          /* most bytes held at once */
     int failed;           /* an allocation failed: results are not to be trusted */
     jmp_buf *on_fail;     /* if set, where an allocation failure jumps to */
+    kk_scratch_cache *cache; /* where memory comes from and goes back to (NULL: the system) */
 } kk_arena;
 
 typedef struct {
@@ -33,7 +36,8 @@ typedef struct {
     size_t used;
 } kk_arena_mark_t;
 
-void kk_arena_init(kk_arena *a);
+/* cache: the model's (engine/scratch_cache.h), or NULL. */
+void kk_arena_init(kk_arena *a, kk_scratch_cache *cache);
 void kk_arena_free(kk_arena *a);
 /* n floats, 64-byte aligned, uninitialised. On failure: longjmp to on_fail if set, else NULL. */
 float *kk_arena_floats(kk_arena *a, size_t n);
@@ -45,7 +49,11 @@ kk_arena_mark_t kk_arena_mark(const kk_arena *a);
  * lifetimes overlap without nesting. Failure behaves as in kk_arena_floats. */
 void *kk_arena_big_alloc(kk_arena *a, size_t bytes);
 void kk_arena_big_free(kk_arena *a, void *p);
-/* Returns the stack blocks that hold nothing now to the system. */
+/* From now on the arena's memory comes from and goes back to the system alone, and the cache
+ * gives back what it keeps (a call whose peak matters). */
+void kk_arena_uncache(kk_arena *a);
+/* Returns the stack blocks that hold nothing now to the system (a call that keeps its memory in
+ * a cache and holds little does nothing: its pages serve the next call). */
 void kk_arena_trim(kk_arena *a);
 void kk_arena_release(kk_arena *a, kk_arena_mark_t m);
 #endif

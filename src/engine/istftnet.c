@@ -471,6 +471,11 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     int N = kk_stft_frames((int)L, hop);
 
     double t0 = kk_wall_seconds();
+    /* A long utterance's stage buffers are larger than any region the model's scratch cache
+     * keeps: its peak is what matters then, so the call stops keeping memory for later ones. */
+    size_t last_stage = sizeof(float) * (size_t)(c->upsample_initial_channel >> c->n_upsamples) * N;
+    if (last_stage > KK_SCRATCH_MAX_REGION)
+        kk_arena_uncache(&f->arena);
     /* what the earlier modules left free goes back before the stage buffers are mapped */
     kk_arena_trim(&f->arena);
     float *audio = kk_arena_floats(&f->arena, L);

@@ -13,6 +13,7 @@
 
 #include "engine/backend.h"
 #include "engine/forward.h"
+#include "engine/scratch_cache.h"
 #include "model/voice.h"
 #include "nn/parallel.h"
 #include "text/tokenizer.h"
@@ -89,6 +90,8 @@ kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
             st = kk_backend_select(&m->w, &m->backend, err);
         if (st == KOKORO_OK && !m->backend)
             st = kk_weights_prepack(&m->w, &src, err);
+        if (st == KOKORO_OK)
+            m->scratch = kk_scratch_cache_new(kk_scratch_cache_default_cap(), KK_SCRATCH_MAX_REGION);
     }
     free(cfg);
     if (st != KOKORO_OK) {
@@ -104,6 +107,7 @@ void kokoro_model_free(kokoro_model *model)
     if (!model)
         return;
     kk_backend_free(model->backend);
+    kk_scratch_cache_free(model->scratch);
     kk_weights_free_bf16(&model->w);
     kk_weights_free_fast(&model->w);
     kk_weights_free_prepack(&model->w);
@@ -112,6 +116,12 @@ void kokoro_model_free(kokoro_model *model)
         free(model->owned[i]);
     free(model->owned);
     free(model);
+}
+
+void kokoro_model_release_scratch(const kokoro_model *model)
+{
+    if (model)
+        kk_scratch_cache_flush(model->scratch);
 }
 
 kokoro_status kokoro_tokenize(const kokoro_model *model, const char *phonemes, int64_t **ids,
@@ -387,7 +397,7 @@ kokoro_status kk_synthesize_timed(const kokoro_model *model, const kokoro_voice 
             pool = own = kk_pool_new(f->threads - 1);
     }
     kk_pool *prev = kk_pool_attach(pool);
-    kk_arena_init(&f->arena);
+    kk_arena_init(&f->arena, model->scratch);
     const float *ref_s = kk_voice_row(voice, n_cp);
     float *audio = NULL;
     size_t n = 0;

@@ -14,6 +14,7 @@ struct kokoro_model {
     size_t n_owned;
     size_t n_params;
     struct kk_backend *backend; /* NULL: the CPU engine (engine/backend.h) */
+    struct kk_scratch_cache *scratch; /* calls' scratch kept between calls (may be NULL) */
 };
 
 /* A model with the dimensions of cfg and seeded random weights (for `kokoro bench` without a

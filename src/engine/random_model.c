@@ -5,6 +5,7 @@
 
 #include "engine/backend.h"
 #include "engine/model.h"
+#include "engine/scratch_cache.h"
 #include "nn/parallel.h"
 #include "util/error.h"
 
@@ -211,6 +212,8 @@ kokoro_status kk_model_random(const kk_config *cfg, uint64_t seed, kokoro_model 
         st = kk_backend_select(&m->w, &m->backend, err);
     if (st == KOKORO_OK && !m->backend)
         st = kk_weights_prepack(&m->w, &src, err);
+    if (st == KOKORO_OK)
+        m->scratch = kk_scratch_cache_new(kk_scratch_cache_default_cap(), KK_SCRATCH_MAX_REGION);
     for (size_t i = 0; i < m->n_owned; i++)
         free(r.names[i]);
     free(r.names);

@@ -565,15 +565,17 @@ static void run_free(void *arg)
     cJSON_Delete(r->ts);
     kk_timing_free(&r->timing);
     kk_synth_params_free(&r->ctx.p);
+    const kokoro_model *model = r->s->model;
     free(r);
+    /* The last request out: hand the scratch the model keeps between calls and the heap that
+     * bursts of work left free back to the system, so an idle server's RSS is what it holds,
+     * not the high-water mark of every thread's arena. */
+    if (still_held == 0) {
+        kokoro_model_release_scratch(model);
 #ifdef __GLIBC__
-    /* The last request out: hand the heap that bursts of work left free back to the system, so
-     * an idle server's RSS is what it holds, not the high-water mark of every thread's arena. */
-    if (still_held == 0)
         malloc_trim(0);
-#else
-    (void)still_held;
 #endif
+    }
 }
 
 static ssize_t run_read(void *arg, char *buf, size_t max)

@@ -1,4 +1,5 @@
-/* The nn primitives against naive reference loops on small hand-made inputs. */
+/* The nn primitives against naive reference loops on small hand-made inputs; the engine's
+ * scratch memory (arena, scratch cache). */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -416,10 +417,65 @@ static void test_packed(void)
     free(v), free(back), free(mem), free(w), free(sumref), free(mem2);
 }
 
+/* The model's scratch cache: a region given back serves the next request of about its size
+ * (zero-filled when asked), within the cap; a miss or an oversized request empties it. */
+static void test_scratch_cache(void)
+{
+    const size_t MiB = (size_t)1 << 20;
+    kk_scratch_cache *c = kk_scratch_cache_new(8 * MiB, 4 * MiB);
+    CHECK(c != NULL);
+    size_t n1 = 3 * MiB - 100;
+    float *p = kk_region_map(c, &n1, 0);
+    CHECK(p && n1 == 3 * MiB && ((uintptr_t)p & 4095) == 0);
+    p[0] = 7.0f;
+    kk_region_unmap(c, p, n1);
+    CHECK(kk_scratch_cache_bytes(c) == 3 * MiB);
+    size_t n2 = 3 * MiB - 5000; /* about the same size: the same pages, contents kept */
+    float *q = kk_region_map(c, &n2, 0);
+    CHECK(q == p && n2 == 3 * MiB && q[0] == 7.0f && kk_scratch_cache_bytes(c) == 0);
+    kk_region_unmap(c, q, n2);
+    size_t n3 = 3 * MiB;
+    float *z = kk_region_map(c, &n3, 1); /* zero-filled on request */
+    CHECK(z == p && z[0] == 0.0f);
+    kk_region_unmap(c, z, n3);
+    size_t n4 = MiB; /* a miss: the 3 MiB region is given back, not kept beside it */
+    float *m = kk_region_map(c, &n4, 0);
+    CHECK(m && kk_scratch_cache_bytes(c) == 0);
+    kk_region_unmap(c, m, n4);
+    size_t n5 = 6 * MiB; /* more than max_region: never kept */
+    float *b = kk_region_map(c, &n5, 0);
+    CHECK(b && kk_scratch_cache_bytes(c) == 0);
+    b[n5 / sizeof(float) - 1] = 1.0f;
+    kk_region_unmap(c, b, n5);
+    CHECK(kk_scratch_cache_bytes(c) == 0);
+    /* the cap: 3 + 3 + 3 MiB given back, 8 MiB kept at most */
+    float *r[3];
+    size_t rn[3];
+    for (int i = 0; i < 3; i++) {
+        rn[i] = 3 * MiB;
+        r[i] = kk_region_map(c, &rn[i], 0);
+        CHECK(r[i] != NULL);
+    }
+    for (int i = 0; i < 3; i++)
+        kk_region_unmap(c, r[i], rn[i]);
+    CHECK(kk_scratch_cache_bytes(c) == 6 * MiB);
+    kk_scratch_cache_flush(c);
+    CHECK(kk_scratch_cache_bytes(c) == 0);
+    /* an arena on the cache: its block comes back to the next arena */
+    kk_arena a;
+    kk_arena_init(&a, c);
+    float *f1 = kk_arena_floats(&a, 1000);
+    f1[0] = 3.0f;
+    kk_arena_free(&a);
+    CHECK(kk_scratch_cache_bytes(c) == 0); /* a 64 MiB block is over this cache's max_region */
+    kk_scratch_cache_free(c);
+    kk_scratch_cache_free(NULL);
+}
+
 static void test_arena(void)
 {
     kk_arena a;
-    kk_arena_init(&a);
+    kk_arena_init(&a, NULL);
     float *p = kk_arena_floats(&a, 10);
     kk_arena_mark_t m = kk_arena_mark(&a);
     float *q = kk_arena_floats(&a, 100);
@@ -667,5 +723,6 @@ int main(void)
     test_stft();
     test_packed();
     test_arena();
+    test_scratch_cache();
     return HARNESS_RETURN();
 }
