@@ -53,10 +53,15 @@ static void advance_locked(kk_admission *a, double now)
     a->concurrency_s = a->concurrency_s * keep + dt * (double)a->running;
 }
 
+static double s_per_phoneme_locked(const kk_admission *a)
+{
+    return a->ph_count >= 50 ? a->ph_audio_s / a->ph_count : PRIOR_S_PER_PHONEME;
+}
+
 double kk_admission_estimate(kk_admission *a, size_t n_phonemes, double speed, double pause_s)
 {
     pthread_mutex_lock(&a->mu);
-    double per = a->ph_count >= 50 ? a->ph_audio_s / a->ph_count : PRIOR_S_PER_PHONEME;
+    double per = s_per_phoneme_locked(a);
     pthread_mutex_unlock(&a->mu);
     return (double)n_phonemes * per / (speed > 0 ? speed : 1.0) + (pause_s > 0 ? pause_s : 0);
 }
@@ -149,6 +154,7 @@ void kk_admission_get(kk_admission *a, kk_admission_stats *out)
     out->queued_s = a->queued_s;
     out->rate = rate_locked(a);
     out->max_wait_s = a->max_wait_s;
+    out->s_per_phoneme = s_per_phoneme_locked(a);
     out->tickets = a->tickets;
     pthread_mutex_unlock(&a->mu);
 }

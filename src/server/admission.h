@@ -54,6 +54,7 @@ void kk_admission_chunk_end(kk_admission *a, size_t n_phonemes, double audio_s, 
 
 typedef struct {
     double queued_s, rate, max_wait_s;
+    double s_per_phoneme; /* what kk_admission_estimate uses now */
     size_t tickets;
 } kk_admission_stats;
 void kk_admission_get(kk_admission *a, kk_admission_stats *out);

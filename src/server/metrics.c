@@ -182,6 +182,10 @@ char *kk_metrics_render(kk_metrics *m, const kk_metrics_gauges *g)
                 "# TYPE kokoro_queued_audio_seconds gauge\nkokoro_queued_audio_seconds %.3f\n", g->queued_audio_s);
         out(&b, "# HELP kokoro_synthesis_rate Audio seconds made per wall second while synthesising (measured).\n"
                 "# TYPE kokoro_synthesis_rate gauge\nkokoro_synthesis_rate %.4f\n", g->rate);
+        out(&b, "# HELP kokoro_audio_seconds_per_phoneme Audio seconds a phoneme is expected to make "
+                "(learnt from the chunks made; admission estimates requests with it).\n"
+                "# TYPE kokoro_audio_seconds_per_phoneme gauge\nkokoro_audio_seconds_per_phoneme %.5f\n",
+            g->s_per_phoneme);
         out(&b, "# HELP kokoro_queue_wait_limit_seconds Queued audio / rate above which requests get 503.\n"
                 "# TYPE kokoro_queue_wait_limit_seconds gauge\nkokoro_queue_wait_limit_seconds %g\n", g->max_wait_s);
         out(&b, "# HELP kokoro_draining 1 while the server drains after SIGTERM.\n"

@@ -44,7 +44,7 @@ typedef struct {
     size_t queue_jobs, queue_pending, running;
     int workers;
     unsigned connections;
-    double queued_audio_s, rate, max_wait_s;
+    double queued_audio_s, rate, max_wait_s, s_per_phoneme;
     int draining;
 } kk_metrics_gauges;
 

@@ -35,7 +35,8 @@ void kk_route_metrics(kk_server *s, kk_req *req)
     kk_admission_get(&s->adm, &as);
     kk_metrics_gauges g = {st.jobs, st.pending_items, st.running_items, st.workers,
                            s->http ? kk_http_connections(s->http) : 0,
-                           as.queued_s, as.rate, as.max_wait_s, s->draining};
+                           as.queued_s, as.rate, as.max_wait_s, as.s_per_phoneme,
+                           s->draining};
     char *text = kk_metrics_render(&s->metrics, &g);
     if (!text) {
         kk_send_error(req, 500, "internal_error", "out of memory");

@@ -23,7 +23,7 @@ int main(void)
     kk_metrics_streams(&m, 1);
     kk_metrics_streams(&m, -1);
     kk_metrics_stream_cut(&m);
-    kk_metrics_gauges g = {3, 7, 2, 4, 9, 12.5, 1.25, 120, 1};
+    kk_metrics_gauges g = {3, 7, 2, 4, 9, 12.5, 1.25, 120, 0.0625, 1};
     char *t = kk_metrics_render(&m, &g);
     CHECK(t != NULL);
     if (t) {
@@ -54,6 +54,7 @@ int main(void)
         CHECK(strstr(t, "kokoro_streams_cut_total 1\n"));
         CHECK(strstr(t, "kokoro_queued_audio_seconds 12.500\n"));
         CHECK(strstr(t, "kokoro_synthesis_rate 1.2500\n"));
+        CHECK(strstr(t, "kokoro_audio_seconds_per_phoneme 0.06250\n"));
         CHECK(strstr(t, "kokoro_queue_wait_limit_seconds 120\n"));
         CHECK(strstr(t, "kokoro_draining 1\n"));
         /* every non-comment line is "name{labels} value" or "name value" */
