@@ -6,27 +6,43 @@
 #include "engine/weights.h"
 #include "util/error.h"
 
+/* Room for one more owned buffer of n floats: *out is malloc'd and already recorded in w. */
+static kokoro_status new_packed(kk_weights *w, size_t n, float **out, kokoro_error *err)
+{
+    float **grown = realloc(w->packed, sizeof *grown * (size_t)(w->n_packed + 1));
+    if (!grown)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    w->packed = grown;
+    float *p = malloc(sizeof(float) * n);
+    if (!p)
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    w->packed[w->n_packed++] = p;
+    w->packed_bytes += sizeof(float) * n;
+    *out = p;
+    return KOKORO_OK;
+}
+
+/* The original is given back: nothing reads it once its packed form exists. */
+static void give_back(const kk_weight_source *src, const float **orig)
+{
+    if (src->release)
+        src->release(src->ctx, *orig);
+    *orig = NULL;
+}
+
 static kokoro_status pack_conv(kk_weights *w, kk_conv_w *c, const kk_weight_source *src,
                                kokoro_error *err)
 {
     if (!c->w || c->k < 2 || c->packed)
         return KOKORO_OK;
-    float **grown = realloc(w->packed, sizeof *grown * (size_t)(w->n_packed + 1));
-    if (!grown)
+    float *p = NULL;
+    kokoro_status st = new_packed(w, kk_conv1d_packed_floats(c->out, c->in, c->k), &p, err);
+    if (st != KOKORO_OK)
+        return st;
+    if (!kk_conv1d_pack(c->w, c->out, c->in, c->k, p))
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
-    w->packed = grown;
-    size_t n = kk_conv1d_packed_floats(c->out, c->in, c->k);
-    float *p = malloc(sizeof(float) * n);
-    if (!p || !kk_conv1d_pack(c->w, c->out, c->in, c->k, p)) {
-        free(p);
-        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
-    }
-    w->packed[w->n_packed++] = p;
-    w->packed_bytes += sizeof(float) * n;
     c->packed = p;
-    if (src->release)
-        src->release(src->ctx, c->w);
-    c->w = NULL;
+    give_back(src, &c->w);
     return KOKORO_OK;
 }
 
@@ -35,21 +51,13 @@ static kokoro_status pack_lin(kk_weights *w, kk_lin_w *l, const kk_weight_source
 {
     if (!l->w || l->packed)
         return KOKORO_OK;
-    float **grown = realloc(w->packed, sizeof *grown * (size_t)(w->n_packed + 1));
-    if (!grown)
-        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
-    w->packed = grown;
-    size_t n = kk_linear_packed_floats(l->in, l->out);
-    float *p = malloc(sizeof(float) * n);
-    if (!p)
-        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    float *p = NULL;
+    kokoro_status st = new_packed(w, kk_linear_packed_floats(l->in, l->out), &p, err);
+    if (st != KOKORO_OK)
+        return st;
     kk_linear_pack(l->w, l->in, l->out, p);
-    w->packed[w->n_packed++] = p;
-    w->packed_bytes += sizeof(float) * n;
     l->packed = p;
-    if (src->release)
-        src->release(src->ctx, l->w);
-    l->w = NULL;
+    give_back(src, &l->w);
     return KOKORO_OK;
 }
 
