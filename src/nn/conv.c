@@ -658,11 +658,20 @@ int kk_conv1d_pack(const float *W, int out, int in, int k, float *packed)
     return 1;
 }
 
+#define KK_PACKED_ONE_BLOCK 256
+
 /* The shifted path's tiling with row groups at panel boundaries (kk_gemm_packed_rows needs them
  * there); the rounding cannot change the sums (nn/gemm.h), only how the work is cut. */
 static tiling packed_tiles(int in, int out, int Lout, int k)
 {
     tiling t = conv_tiles(in, out, Lout, k, 1, 0);
+    if (Lout <= KK_PACKED_ONE_BLOCK && out >= 64 * KK_MIN_TILES) {
+        /* short inputs: the weights are most of the memory traffic, so every tile takes all the
+         * columns and the channels are split instead (each weight is read once a call) */
+        t.cols = Lout;
+        t.col_blocks = 1;
+        t.rows = (out + KK_MIN_TILES - 1) / KK_MIN_TILES;
+    }
     int mr = kk_gemm_panel_rows();
     t.rows = (t.rows + mr - 1) / mr * mr;
     if (t.rows > out)

@@ -180,6 +180,7 @@ static void test_conv1d(void)
     conv_case(300, 4, 5000, 11, 1, 25, 5, 2, 0); /* several im2col blocks */
     conv_case(70, 200, 90, 3, 1, 1, 1, 1, 1);    /* row groups at panel boundaries */
     conv_case(40, 100, 3000, 5, 1, 2, 1, 0, 0);  /* many column blocks */
+    conv_case(32, 520, 100, 3, 1, 1, 1, 1, 1);   /* packed: one column block, channels split */
 }
 
 static void test_conv_transpose(void)
