@@ -76,7 +76,6 @@ float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float 
  * kk_arena_big_alloc buffers: the generator frees them once read. */
 float *kk_generator(kk_forward *f, const float *x, const float *F0, int F, const float *s_dec);
 
-/* AdainResBlk1d shared by prosody.c and decoder.c: x [dim_in][L] -> [dim_out][L or 2L]. */
 /* The "same" stride-1 convolution of layer c (pad k/2, dilation 1): y[c->out][L] (+)= c(pre(x)),
  * by its packed weights when kk_weights_prepack made them, else by kk_conv1d; scratch from the
  * arena, released before it returns. */
@@ -84,6 +83,7 @@ void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, cons
                   float *y, int accumulate);
 /* y[n][l->out] = x[n][l->in] . W^T + b, by the packed weights when kk_weights_prepack made them. */
 void kk_lin(kk_forward *f, const kk_lin_w *l, const float *x, int n, float *y);
+/* AdainResBlk1d shared by prosody.c and decoder.c: x [dim_in][L] -> [dim_out][L or 2L]. */
 float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, const float *style);
 
 /* AdaIN coefficients for x [C][L] under style (fc(style) computed here). */

@@ -17,7 +17,6 @@ static kokoro_status new_packed(kk_weights *w, size_t n, float **out, kokoro_err
     if (!p)
         return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
     w->packed[w->n_packed++] = p;
-    w->packed_bytes += sizeof(float) * n;
     *out = p;
     return KOKORO_OK;
 }
@@ -97,7 +96,6 @@ void kk_weights_free_prepack(kk_weights *w)
     free(w->packed);
     w->packed = NULL;
     w->n_packed = 0;
-    w->packed_bytes = 0;
 }
 
 void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, const kk_pre *pre,

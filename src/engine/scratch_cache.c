@@ -93,37 +93,40 @@ static size_t rounded(size_t bytes)
     return (bytes + grain - 1) / grain * grain;
 }
 
+/* Takes the smallest kept region that fits want without wasting more than a quarter of it;
+ * NULL if none (never for want > max_region: nothing that large is kept). */
+static void *take_fit(kk_scratch_cache *c, size_t want, size_t *size)
+{
+    void *p = NULL;
+    pthread_mutex_lock(&c->mu);
+    int best = -1;
+    for (int i = 0; i < c->n; i++)
+        if (c->kept[i].size >= want && c->kept[i].size - want <= want / 4 &&
+            (best < 0 || c->kept[i].size < c->kept[best].size))
+            best = i;
+    if (best >= 0) {
+        p = c->kept[best].p;
+        *size = c->kept[best].size;
+        c->bytes -= c->kept[best].size;
+        c->kept[best] = c->kept[--c->n];
+    }
+    pthread_mutex_unlock(&c->mu);
+    return p;
+}
+
 void *kk_region_map(kk_scratch_cache *c, size_t *bytes, int zero)
 {
     size_t want = rounded(*bytes ? *bytes : 1);
     if (c && c->cap) {
-        if (want > c->max_region) {
-            kk_scratch_cache_flush(c);
-        } else {
-            /* the smallest kept region that fits without wasting more than a quarter */
-            void *p = NULL;
-            pthread_mutex_lock(&c->mu);
-            int best = -1;
-            for (int i = 0; i < c->n; i++)
-                if (c->kept[i].size >= want && c->kept[i].size - want <= want / 4 &&
-                    (best < 0 || c->kept[i].size < c->kept[best].size))
-                    best = i;
-            if (best >= 0) {
-                p = c->kept[best].p;
-                *bytes = c->kept[best].size;
-                c->bytes -= c->kept[best].size;
-                c->kept[best] = c->kept[--c->n];
-            }
-            pthread_mutex_unlock(&c->mu);
-            if (p) {
-                if (zero)
-                    memset(p, 0, *bytes);
-                return p;
-            }
-            /* a miss: what is kept was shaped for other calls; it goes back rather than stay
-             * mapped beside the new region (the peak of a call of a new size is its own) */
-            kk_scratch_cache_flush(c);
+        void *p = take_fit(c, want, bytes);
+        if (p) {
+            if (zero)
+                memset(p, 0, *bytes);
+            return p;
         }
+        /* a miss (another size of call, or a long utterance's stage buffer): what is kept was
+         * shaped for other calls; it goes back rather than stay mapped beside the new region */
+        kk_scratch_cache_flush(c);
     }
     void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)

@@ -121,7 +121,6 @@ typedef struct {
     size_t wino_bytes;  /* their transformed filters */
     float **packed;     /* owned: the planes kk_conv_w.packed point to */
     int n_packed;
-    size_t packed_bytes;
 } kk_weights;
 
 /* Where kk_weights_build gets tensors: a checkpoint, or the bench's random full-size model.

@@ -644,17 +644,14 @@ size_t kk_conv1d_packed_floats(int out, int in, int k)
 
 int kk_conv1d_pack(const float *W, int out, int in, int k, float *packed)
 {
-    float *plane = malloc(sizeof(float) * (size_t)out * in);
-    if (!plane)
+    float *Wk = malloc(sizeof(float) * (size_t)out * in * k);
+    if (!Wk)
         return 0;
+    kk_conv1d_rearrange(W, out, in, k, Wk);
     size_t stride = kk_gemm_packed_floats(out, in);
-    for (int q = 0; q < k; q++) {
-        for (int o = 0; o < out; o++)
-            for (int i = 0; i < in; i++)
-                plane[(size_t)o * in + i] = W[((size_t)o * in + i) * k + q];
-        kk_gemm_pack(plane, in, out, in, packed + (size_t)q * stride);
-    }
-    free(plane);
+    for (int q = 0; q < k; q++)
+        kk_gemm_pack(Wk + (size_t)q * out * in, in, out, in, packed + (size_t)q * stride);
+    free(Wk);
     return 1;
 }
 
