@@ -116,7 +116,7 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
             fc->spec = malloc(bytes);
             if (fc->spec) {
                 kk_conv_fft_spectra(&fc->plan, cv->w, fc->spec, 1);
-                /* the trailing plain planes were scratch */
+                /* the trailing taps were scratch */
                 size_t keep = sizeof(float) * kk_conv_fft_packed_floats(&fc->plan);
                 float *shrunk = realloc(fc->spec, keep);
                 if (shrunk)

@@ -10,7 +10,7 @@
  * against float32).
  *
  * Weights: a layer whose float32 spectra were made at load gets bf16 planes made once, on its
- * first bf16 call, from the same plain planes (kk_conv_fft_spectra_bf16, same GEMM), and keeps
+ * first bf16 call, from the same values (kk_conv_fft_spectra_bf16, same code), and keeps
  * them read-only for every later call and thread: about half the bytes of its float32 spectra
  * (Kokoro-82M at the default budget: 12 layers x 47 planes x 128 x 128 bf16 = 17.6 MiB), and only
  * in processes that ask for bf16. The other layers make theirs per call in the arena, as their

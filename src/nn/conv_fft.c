@@ -25,7 +25,6 @@
  */
 #include "nn/conv_fft.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,59 +104,148 @@ size_t kk_conv_fft_packed_floats(const kk_conv_fft *p)
     return (size_t)planes_of(p->N) * plane_floats(p);
 }
 
+/* Scratch of kk_conv_fft_spectra after the packed planes: W rearranged to its k taps [out][in],
+ * then each tap packed. */
+static size_t taps_floats(const kk_conv_fft *p)
+{
+    return (size_t)p->k * ((size_t)p->out * p->in + plane_floats(p));
+}
+
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 {
-    return (size_t)planes_of(p->N) * (plane_floats(p) + (size_t)p->out * p->in);
+    return kk_conv_fft_packed_floats(p) + taps_floats(p);
 }
+
+/*
+ * A plane is a fixed linear combination of W's k taps, element by element: plane[pl][e] =
+ * sum_q table[pl][q] * tap[q][e]. Packing only moves elements (and zero-fills rows past `out`,
+ * which stay zero), so the combination can run on the taps already packed: k packings per call
+ * instead of one per plane, and no plain planes at all. Elements go in chunks, every plane of a
+ * chunk at once, so the chunk of the k taps stays in cache; each element is summed over q in the
+ * same order whichever chunk, thread or layout holds it, so float32 planes (packed taps) and the
+ * plain planes the bf16 path rounds (plain taps) carry the same values, and a spectrum made at
+ * load (one thread) and one made per call (any number) are the same bits.
+ */
+#define KK_SPECTRA_CHUNK 1024
 
 typedef struct {
     const kk_conv_fft *p;
     const float *W;
-    float *spec;     /* float32 packed planes, or NULL */
+    float *taps;     /* [k][n]: W[:, :, q], plain or packed */
+    size_t n;        /* floats per tap and per plane */
+    float *planes;   /* [planes][n] */
+    float *plain;    /* the plain taps [k][out*in] */
     kk_bf16 *spec16; /* bf16 packed planes, or NULL */
-    float *plain;    /* the plain planes [plane][out*in] */
 } spectra_job;
 
-/* Planes in groups of KK_SPECTRA_GROUP, fixed (not by the thread count: the BLAS may round a
- * GEMM of another shape differently), each group one GEMM into the scratch after the packed
- * planes: plain[plane][(o,i)] = sum_q table[plane][q] * W[o][i][q]; then each plane is packed. */
-#define KK_SPECTRA_GROUP 8
-
-static void spectra_groups(void *ctx, int g0, int g1, int worker)
+static void rearrange_rows(void *ctx, int o0, int o1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
-    size_t n = (size_t)p->out * p->in, pf = plane_floats(p), pb = plane_bf16(p);
-    int P = planes_of(p->N);
-    float *plain = j->plain;
+    size_t plane = (size_t)p->out * p->in;
     (void)worker;
-    for (int g = g0; g < g1; g++) {
-        int p0 = g * KK_SPECTRA_GROUP, p1 = p0 + KK_SPECTRA_GROUP < P ? p0 + KK_SPECTRA_GROUP : P;
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, p1 - p0, (int)n, p->k, 1.0f,
-                    p->table + (size_t)p0 * p->k, p->k, j->W, p->k, 0.0f, plain + (size_t)p0 * n,
-                    (int)n);
-        for (int pl = p0; pl < p1; pl++) {
-            if (j->spec)
-                kk_gemm_pack(plain + (size_t)pl * n, p->in, p->out, p->in,
-                             j->spec + (size_t)pl * pf);
-            if (j->spec16)
-                kk_gemm_bf16_pack(plain + (size_t)pl * n, p->in, p->out, p->in,
-                                  j->spec16 + (size_t)pl * pb);
+    for (int o = o0; o < o1; o++)
+        for (int i = 0; i < p->in; i++) {
+            const float *w = j->W + ((size_t)o * p->in + i) * p->k;
+            for (int q = 0; q < p->k; q++)
+                j->plain[(size_t)q * plane + (size_t)o * p->in + i] = w[q];
+        }
+}
+
+static void pack_taps(void *ctx, int q0, int q1, int worker)
+{
+    const spectra_job *j = ctx;
+    const kk_conv_fft *p = j->p;
+    (void)worker;
+    for (int q = q0; q < q1; q++)
+        kk_gemm_pack(j->plain + (size_t)q * p->out * p->in, p->in, p->out, p->in,
+                     j->taps + (size_t)q * j->n);
+}
+
+/* Sums kept in registers across the k taps: GCC leaves a plain float array of them on the stack. */
+typedef float kk_v16 __attribute__((vector_size(64)));
+
+/* an unaligned load (a macro: a function returning kk_v16 has no fixed ABI without AVX-512) */
+#define LOAD16(v, ptr) memcpy(&(v), (ptr), sizeof(kk_v16))
+
+KK_SIMD_CLONES
+static void combine_chunks(void *ctx, int c0, int c1, int worker)
+{
+    const spectra_job *j = ctx;
+    const kk_conv_fft *p = j->p;
+    int P = planes_of(p->N), k = p->k;
+    (void)worker;
+    for (int c = c0; c < c1; c++) {
+        size_t e0 = (size_t)c * KK_SPECTRA_CHUNK;
+        int w = j->n - e0 < KK_SPECTRA_CHUNK ? (int)(j->n - e0) : KK_SPECTRA_CHUNK;
+        const float *src = j->taps + e0;
+        for (int pl = 0; pl < P; pl++) {
+            const float *t = p->table + (size_t)pl * k;
+            float *dst = j->planes + (size_t)pl * j->n + e0;
+            int e = 0;
+            for (; e + 64 <= w; e += 64) {
+                kk_v16 t0 = (kk_v16){0} + t[0], a0, a1, a2, a3, x0, x1, x2, x3;
+                LOAD16(x0, src + e);
+                LOAD16(x1, src + e + 16);
+                LOAD16(x2, src + e + 32);
+                LOAD16(x3, src + e + 48);
+                a0 = t0 * x0;
+                a1 = t0 * x1;
+                a2 = t0 * x2;
+                a3 = t0 * x3;
+                for (int q = 1; q < k; q++) {
+                    const float *sq = src + (size_t)q * j->n + e;
+                    kk_v16 tq = (kk_v16){0} + t[q];
+                    LOAD16(x0, sq);
+                    LOAD16(x1, sq + 16);
+                    LOAD16(x2, sq + 32);
+                    LOAD16(x3, sq + 48);
+                    a0 = a0 + tq * x0;
+                    a1 = a1 + tq * x1;
+                    a2 = a2 + tq * x2;
+                    a3 = a3 + tq * x3;
+                }
+                memcpy(dst + e, &a0, sizeof a0);
+                memcpy(dst + e + 16, &a1, sizeof a1);
+                memcpy(dst + e + 32, &a2, sizeof a2);
+                memcpy(dst + e + 48, &a3, sizeof a3);
+            }
+            for (; e < w; e++) { /* the same multiplies and adds, one lane at a time */
+                float a = t[0] * src[e];
+                for (int q = 1; q < k; q++)
+                    a = a + t[q] * src[(size_t)q * j->n + e];
+                dst[e] = a;
+            }
         }
     }
 }
 
-static void run_spectra(spectra_job *j, int threads)
+static void pack_bf16_planes(void *ctx, int pl0, int pl1, int worker)
 {
-    /* made per call for most layers: split over the workers, or short inputs wait on it */
-    int groups = (planes_of(j->p->N) + KK_SPECTRA_GROUP - 1) / KK_SPECTRA_GROUP;
-    kk_parallel_for(threads < 1 ? 1 : threads, groups, spectra_groups, j);
+    const spectra_job *j = ctx;
+    const kk_conv_fft *p = j->p;
+    (void)worker;
+    for (int pl = pl0; pl < pl1; pl++)
+        kk_gemm_bf16_pack(j->planes + (size_t)pl * j->n, p->in, p->out, p->in,
+                          j->spec16 + (size_t)pl * plane_bf16(p));
+}
+
+static void run_combine(spectra_job *j, int threads)
+{
+    kk_parallel_for(threads, (int)((j->n + KK_SPECTRA_CHUNK - 1) / KK_SPECTRA_CHUNK),
+                    combine_chunks, j);
 }
 
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads)
 {
-    spectra_job j = {p, W, spec, NULL, spec + (size_t)planes_of(p->N) * plane_floats(p)};
-    run_spectra(&j, threads);
+    /* made per call for most layers: split over the workers, or short inputs wait on it */
+    threads = threads < 1 ? 1 : threads;
+    float *plain = spec + kk_conv_fft_packed_floats(p);
+    spectra_job j = {p, W, plain + (size_t)p->k * p->out * p->in, plane_floats(p), spec, plain,
+                     NULL};
+    kk_parallel_for(threads, p->out, rearrange_rows, &j);
+    kk_parallel_for(threads, p->k, pack_taps, &j);
+    run_combine(&j, threads);
 }
 
 size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p)
@@ -167,14 +255,18 @@ size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p)
 
 size_t kk_conv_fft_bf16_scratch(const kk_conv_fft *p)
 {
-    return (size_t)planes_of(p->N) * p->out * p->in;
+    return (size_t)(planes_of(p->N) + p->k) * p->out * p->in;
 }
 
 void kk_conv_fft_spectra_bf16(const kk_conv_fft *p, const float *W, kk_bf16 *spec16,
                               float *scratch, int threads)
 {
-    spectra_job j = {p, W, NULL, spec16, scratch};
-    run_spectra(&j, threads);
+    threads = threads < 1 ? 1 : threads;
+    size_t n = (size_t)p->out * p->in;
+    spectra_job j = {p, W, scratch, n, scratch + (size_t)p->k * n, scratch, spec16};
+    kk_parallel_for(threads, p->out, rearrange_rows, &j);
+    run_combine(&j, threads);
+    kk_parallel_for(threads, planes_of(p->N), pack_bf16_planes, &j);
 }
 
 void kk_conv_fft_free(kk_conv_fft *p)

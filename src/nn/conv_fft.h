@@ -12,10 +12,11 @@
  *
  * The filter spectra W_f depend only on the weights: the model computes them once at load for the
  * layers its memory budget covers and keeps them read-only for every thread; other layers get
- * theirs per call, by the same GEMM, at ~1-3 % of the layer's time (engine/weights.c).
+ * theirs per call by the same code: each plane is a fixed combination of W's k taps, formed on
+ * the taps already packed, so a call packs k matrices rather than 3N/2 - 1.
  *
  * Optionally the per-bin GEMMs run in bf16 (kk_conv1d_fft_bf16, nn/gemm_bf16.h) on bf16 planes
- * made from the same plain planes; the transforms stay float32.
+ * holding the same values rounded; the transforms stay float32.
  */
 #ifndef KOKORO_NN_CONV_FFT_H
 #define KOKORO_NN_CONV_FFT_H
@@ -40,16 +41,16 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N);
 void kk_conv_fft_free(kk_conv_fft *p);
 
 /* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re, Im and Re + Im of
- * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats includes the plain
- * planes as scratch at the end),
- * computed by one function, so a spectrum made at load and one made per call are the same bits. */
+ * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats includes, at the end,
+ * scratch for W's taps plain and packed), computed by one function whatever the thread count, so
+ * a spectrum made at load and one made per call are the same bits. */
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
 /* The packed planes alone: what a spectrum occupies once made (the scratch may be dropped). */
 size_t kk_conv_fft_packed_floats(const kk_conv_fft *p);
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads);
 
-/* Optional bf16 planes (nn/gemm_bf16.h; only where kk_gemm_bf16_native()): the same plain planes
- * as kk_conv_fft_spectra computes, rounded to bf16 and packed for kk_gemm_bf16_packed.
+/* Optional bf16 planes (nn/gemm_bf16.h; only where kk_gemm_bf16_native()): the same values as
+ * kk_conv_fft_spectra's planes, rounded to bf16 and packed for kk_gemm_bf16_packed.
  * kk_conv_fft_bf16_elems bf16 values; scratch holds kk_conv_fft_bf16_scratch floats. */
 size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p);
 size_t kk_conv_fft_bf16_scratch(const kk_conv_fft *p);

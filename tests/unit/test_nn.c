@@ -10,6 +10,7 @@
 #include "nn/conv_fft.h"
 #include "nn/conv_wino.h"
 #include "nn/fft.h"
+#include "nn/gemm.h"
 #include "nn/nn.h"
 
 static uint32_t rng_state = 12345;
@@ -603,6 +604,44 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
     kk_conv_fft_free(&p);
 }
 
+/* Spectra: every packed plane against the plane formed in double from W and the plan's table,
+ * then packed; the same bits from 1 and 3 threads (load makes them with one, calls with many).
+ * out is not a multiple of the panel height, so padded rows are covered. */
+static void fft_spectra_case(int out, int in, int k, int N)
+{
+    kk_conv_fft p;
+    CHECK(kk_conv_fft_init(&p, out, in, k, N) == 0);
+    float *W = rnd((size_t)out * in * k);
+    size_t nf = kk_conv_fft_spectra_floats(&p), np = kk_conv_fft_packed_floats(&p);
+    size_t pf = kk_gemm_packed_floats(out, in);
+    int planes = (int)(np / pf);
+    CHECK(planes == 3 * N / 2 - 1);
+    float *s1 = malloc(sizeof(float) * nf), *s3 = malloc(sizeof(float) * nf);
+    float *plain = malloc(sizeof(float) * (size_t)out * in), *ref = malloc(sizeof(float) * pf);
+    kk_conv_fft_spectra(&p, W, s1, 1);
+    kk_conv_fft_spectra(&p, W, s3, 3);
+    CHECK_MSG(memcmp(s1, s3, sizeof(float) * np) == 0, "spectra %dx%d k %d: 1 vs 3 threads", out,
+              in, k);
+    double worst = 0.0;
+    for (int pl = 0; pl < planes; pl++) {
+        double mag = 0.0;
+        for (size_t e = 0; e < (size_t)out * in; e++) {
+            double acc = 0.0;
+            for (int q = 0; q < k; q++)
+                acc += (double)p.table[(size_t)pl * k + q] * W[e * k + q];
+            plain[e] = (float)acc;
+            mag = fmax(mag, fabs(acc));
+        }
+        kk_gemm_pack(plain, in, out, in, ref);
+        for (size_t e = 0; e < pf; e++)
+            worst = fmax(worst, fabs(ref[e] - s1[(size_t)pl * pf + e]) / (mag > 0 ? mag : 1.0));
+    }
+    /* k float32 multiply-adds of terms up to the plane's max: a few ulps */
+    CHECK_MSG(worst < 1e-6, "spectra %dx%d k %d: %g x the plane's max", out, in, k, worst);
+    free(W), free(s1), free(s3), free(plain), free(ref);
+    kk_conv_fft_free(&p);
+}
+
 static void test_conv_fft(void)
 {
     CHECK(kk_conv_fft_cost(11, 32) < 2.14 && kk_conv_fft_cost(11, 32) > 2.13);
@@ -615,6 +654,9 @@ static void test_conv_fft(void)
     fft_conv_case(12, 97, 3, 1, 8, 0, 0);
     fft_conv_case(32, 6000, 11, 3, 32, 0, 0);       /* many units: whole units per worker */
     fft_conv_case(8, 2000, 5, 2, 16, 1, 0);
+    fft_spectra_case(20, 12, 7, 32);
+    fft_spectra_case(40, 33, 11, 32);
+    fft_spectra_case(3, 5, 3, 8);
 }
 
 /* Winograd F(m, 3) against the direct path (kk_conv1d_buf, im2col + SGEMM). Bound: 4e-6 x the
