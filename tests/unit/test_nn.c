@@ -319,6 +319,23 @@ static void test_activations(void)
     kk_gelu_new(g, 5);
     for (int i = 0; i < 5; i++)
         CHECK_NEAR(g[i], want[i], 1e-6);
+    /* the whole range in double, including both clamps (|v| up to ~50) */
+    enum { NG = 20001 };
+    float *gv = malloc(sizeof(float) * NG);
+    for (int i = 0; i < NG; i++)
+        gv[i] = (float)(i - NG / 2) * 0.005f;
+    gv[0] = -1e4f, gv[NG - 1] = 1e4f;
+    float *gy = malloc(sizeof(float) * NG);
+    memcpy(gy, gv, sizeof(float) * NG);
+    kk_gelu_new(gy, NG);
+    worst = 0;
+    for (int i = 0; i < NG; i++) {
+        double v = gv[i], u = 0.7978845608028654 * (v + 0.044715 * v * v * v);
+        double ref = 0.5 * v * (1 + tanh(u)), err = fabs(gy[i] - ref) / fmax(1.0, fabs(v));
+        worst = err > worst ? err : worst;
+    }
+    CHECK_MSG(worst < 3e-7, "gelu_new max error %g x max(1, |v|)", worst);
+    free(gv), free(gy);
     float l[3] = {-2.0f, 0.0f, 3.0f};
     kk_leaky_relu(l, 3, 0.2f);
     CHECK_NEAR(l[0], -0.4f, 1e-7);
