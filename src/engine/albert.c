@@ -6,7 +6,11 @@
 
 #include "engine/forward.h"
 #include "nn/parallel.h"
+#include "nn/simd.h"
 
+/* exp by kk_exp_lane (2 ulp) so the loops vectorise; r[j] - m <= 0, clamped at -87 where e^y
+ * is below 1e-37 of the row's largest term (which is 1). */
+KK_SIMD_CLONES
 static void softmax_rows(float *s, int n, int len)
 {
     for (int i = 0; i < n; i++) {
@@ -14,11 +18,13 @@ static void softmax_rows(float *s, int n, int len)
         float m = r[0];
         for (int j = 1; j < len; j++)
             m = r[j] > m ? r[j] : m;
-        float sum = 0.0f;
         for (int j = 0; j < len; j++) {
-            r[j] = expf(r[j] - m);
-            sum += r[j];
+            float y = r[j] - m;
+            r[j] = kk_exp_lane(y < -87.0f ? -87.0f : y);
         }
+        float sum = 0.0f;
+        for (int j = 0; j < len; j++)
+            sum += r[j];
         float inv = 1.0f / sum;
         for (int j = 0; j < len; j++)
             r[j] *= inv;

@@ -3,8 +3,6 @@
 #pragma GCC optimize("no-trapping-math")
 #endif
 #include <math.h>
-#include <stdint.h>
-#include <string.h>
 
 #include "nn/nn.h"
 #include "nn/parallel.h"
@@ -17,35 +15,19 @@ void kk_leaky_relu(float *x, size_t n, float slope)
 }
 
 /* transformers' NewGELUActivation, 0.5 v (1 + tanh z) with z = sqrt(2/pi) (v + 0.044715 v^3), in
- * the equal form v / (1 + e^(-2z)), so the loop vectorises: e^y = 2^j e^r with j = round(y /
- * ln 2), r = y - j ln 2 (ln 2 in two parts, |r| <= ln2/2) and a degree-7 Taylor polynomial for e^r
- * (truncation under 1e-8 relative). y is clamped to [-87, 88], inside float32's normal range; past
- * either end the result is v or a signed zero to the last bit anyway. For large negative v this
- * is more exact than 1 + tanh z, whose cancellation costs float32 up to 1e-3 relative there; the
- * absolute difference stays below 1e-7 |v|. */
+ * the equal form v / (1 + e^(-2z)), so the loop vectorises (kk_exp_lane). -2z is clamped to
+ * [-87, 88]; past either end the result is v or a signed zero to the last bit anyway. For large
+ * negative v this is more exact than 1 + tanh z, whose cancellation costs float32 up to 1e-3
+ * relative there; the absolute difference stays below 1e-7 |v|. */
 KK_SIMD_CLONES
 void kk_gelu_new(float *x, size_t n)
 {
-    const float k = 0.7978845608028654f, magic = 12582912.0f; /* 1.5 * 2^23 rounds to integer */
+    const float k = 0.7978845608028654f;
     for (size_t i = 0; i < n; i++) {
         float v = x[i];
-        float z = k * (v + 0.044715f * v * v * v);
-        float y = -2.0f * z;
+        float y = -2.0f * (k * (v + 0.044715f * v * v * v));
         y = y < -87.0f ? -87.0f : (y > 88.0f ? 88.0f : y);
-        float j = (y * 1.44269504f + magic) - magic;
-        float r = fmaf(-j, 0.693145751953125f, y);
-        r = fmaf(-j, 1.428606765330187e-6f, r);
-        float p = fmaf(r, 1.98412698e-4f, 1.38888889e-3f);
-        p = fmaf(r, p, 8.33333333e-3f);
-        p = fmaf(r, p, 4.16666667e-2f);
-        p = fmaf(r, p, 1.66666667e-1f);
-        p = fmaf(r, p, 0.5f);
-        p = fmaf(r, p, 1.0f);
-        p = fmaf(r, p, 1.0f);
-        int32_t bits = ((int32_t)j + 127) << 23;
-        float scale;
-        memcpy(&scale, &bits, sizeof scale);
-        x[i] = v / (1.0f + p * scale);
+        x[i] = v / (1.0f + kk_exp_lane(y));
     }
 }
 

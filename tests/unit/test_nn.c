@@ -12,6 +12,7 @@
 #include "nn/fft.h"
 #include "nn/gemm.h"
 #include "nn/nn.h"
+#include "nn/simd.h"
 
 static uint32_t rng_state = 12345;
 static float frand(void)
@@ -319,6 +320,13 @@ static void test_activations(void)
     kk_gelu_new(g, 5);
     for (int i = 0; i < 5; i++)
         CHECK_NEAR(g[i], want[i], 1e-6);
+    worst = 0;
+    for (int i = 0; i <= 175000; i++) {
+        float y = -87.0f + (float)i * 0.001f;
+        double want_e = exp((double)y), err = fabs(kk_exp_lane(y) - want_e) / want_e;
+        worst = err > worst ? err : worst;
+    }
+    CHECK_MSG(worst < 3e-7, "kk_exp_lane max relative error %g", worst);
     /* the whole range in double, including both clamps (|v| up to ~50) */
     enum { NG = 20001 };
     float *gv = malloc(sizeof(float) * NG);
