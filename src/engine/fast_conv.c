@@ -9,12 +9,12 @@
  * arithmetic for twice the spectra and scratch, and measured no faster.
  *
  * Spectra take (3N/2 - 1)/k times a layer's weights (6.7x at k = 7, 4.3x at k = 11): all of
- * Kokoro-82M's would add about 280 MB. So they are precomputed for the layers that save the most time per byte
- * (the 128-channel stage, whose weights are a quarter of the size and run at six times the
- * rate) up to a budget, and the rest are made per call in the call's arena by the same code,
- * (3N/2 - 1) x (out*in) x k multiply-adds, a few percent of the layer's own work. The same code
- * makes both, so the budget never changes the output. Either way the planes are stored packed for
- * nn/gemm.h, so the per-bin GEMMs never re-pack them.
+ * Kokoro-82M's would add about 280 MB. So by default they are made per call in the call's arena,
+ * each plane a combination of W's k packed taps (nn/conv_fft.c): about 1 % of a short input's
+ * time. KOKORO_CONV_SPECTRA_MB keeps some from load instead, the layers that save the most time
+ * per byte first (the 128-channel stage, whose weights are a quarter of the size and run at six
+ * times the rate). The same code makes both, so the budget never changes the output. Either way
+ * the planes are stored packed for nn/gemm.h, so the per-bin GEMMs never re-pack them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +27,10 @@
 #define KK_WINO_DEFAULT_M 4
 #define KK_WINO_MIN_CHANNELS 64
 #define KK_FAST_MIN_K 5
-/* Default spectra budget: the 128-channel stage's layers of Kokoro-82M (36 MiB) fit. */
-#define KK_FAST_DEFAULT_MB 40
+/* Default spectra budget: none. Made per call from W's packed taps (nn/conv_fft.c), the spectra
+ * cost ~1 % of a short input and nothing measurable on long ones, while keeping the 128-channel
+ * stage's (36 MiB) raised the peak of every long input by as much. */
+#define KK_FAST_DEFAULT_MB 0
 
 size_t kk_fast_spectra_budget(void)
 {
@@ -153,8 +155,11 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
  * 1e-4 the goldens and the fast-vs-direct check hold the engine to. The tile layout depends only
  * on the layer and the input length, so the output is the same for any thread count.
  *
- * Memory: the transformed filters are (m + 2)/3 = 2x the layers' weights (packed for nn/gemm.h):
- * 12 MB for Kokoro-82M at m = 4, made here once and shared read-only by every thread.
+ * Memory: the transformed filters are (m + 2)/3 = 2x the layers' weights (packed for nn/gemm.h),
+ * 12 MB for Kokoro-82M at m = 4. They are made per call in the arena instead of kept from load:
+ * six planes of (in x out) three-tap sums, split over the workers, against GEMMs over every
+ * column of the call; measured no slower end to end, and the 12 MB stay off the peak of long
+ * inputs (which sets the server's footprint).
  */
 static int wino_wanted(const kk_resblock1_w *r)
 {
@@ -166,17 +171,7 @@ static int wino_plan(kk_weights *w, kk_conv_w *cv, int m)
     kk_wino_conv *wc = &w->wino[w->n_wino];
     if (kk_conv_wino_init(&wc->plan, cv->out, cv->in, m) != 0)
         return -1;
-    wc->U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&wc->plan));
-    if (!wc->U)
-        return -1;
     w->n_wino++;
-    kk_conv_wino_filters(&wc->plan, cv->w, wc->U);
-    /* the trailing plain plane was scratch */
-    size_t keep = sizeof(float) * kk_conv_wino_packed_floats(&wc->plan);
-    float *shrunk = realloc(wc->U, keep);
-    if (shrunk)
-        wc->U = shrunk;
-    w->wino_bytes += keep;
     cv->wino = wc;
     return 0;
 }
@@ -224,10 +219,7 @@ void kk_weights_free_fast(kk_weights *w)
     free(w->fast);
     w->fast = NULL;
     w->n_fast = 0;
-    for (int i = 0; i < w->n_wino; i++)
-        free(w->wino[i].U);
     free(w->wino);
     w->wino = NULL;
     w->n_wino = 0;
-    w->wino_bytes = 0;
 }

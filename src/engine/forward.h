@@ -72,8 +72,9 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T);
 /* Decoder up to the generator input: asr [hidden][F], F0/N [2F] -> x [upsample_initial][2F]. */
 float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float *N, int F,
                   const float *s_dec);
-/* Generator (harmonic source, upsampling stages, iSTFT): -> audio [600F] (arena). x and F0 may be
- * kk_arena_big_alloc buffers: the generator frees them once read. */
+/* Generator (harmonic source, upsampling stages, iSTFT): -> audio [600F], a kk_arena_big_alloc
+ * buffer the caller frees. x and F0 may be kk_arena_big_alloc buffers: the generator frees them
+ * once read. */
 float *kk_generator(kk_forward *f, const float *x, const float *F0, int F, const float *s_dec);
 
 /* The "same" stride-1 convolution of layer c (pad k/2, dilation 1): y[c->out][L] (+)= c(pre(x)),

@@ -3,6 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "engine/forward.h"
 #include "engine/rng.h"
@@ -165,8 +168,10 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
         kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads);
     } else if (cw->wino && !f->opt->direct_conv) {
         const kk_conv_wino *p = &cw->wino->plan;
+        float *U = kk_arena_floats(&f->arena, kk_conv_wino_filter_floats(p));
+        kk_conv_wino_filters(p, cw->w, U, f->threads);
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, x->L, d, f->threads));
-        kk_conv1d_wino(p, cw->wino->U, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+        kk_conv1d_wino(p, U, x, pre, cw->b, d, y, accumulate, sc, f->threads);
     } else {
         int k = cw->k;
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x->C, cw->out, x->L, k, 1,
@@ -214,7 +219,8 @@ typedef struct {
     kk_buf *x;
     const kk_pre *p1, *p2;
     const float *Wk1, *b1, *Wk2, *b2;
-    const kk_wino_conv *w1, *w2; /* set: conv1 / conv2 by Winograd (k = 3) */
+    const kk_conv_wino *w1, *w2; /* set: conv1 / conv2 by Winograd (k = 3), filters U1, U2 */
+    const float *U1, *U2;
     int C, L, k, d, cols, h2;
     size_t per;       /* scratch floats per worker */
     float *scratch;
@@ -235,7 +241,7 @@ static void rc_conv1(const rc_job *j, long t0, int n, float *y, size_t ldy, floa
         kk_conv1d_cols_bf16(j->x, j->p1, j->W16_1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n,
                             y, ldy, scratch);
     else if (j->w1)
-        kk_conv1d_wino_cols(&j->w1->plan, j->w1->U, j->x, j->p1, j->d, t0, n, y, ldy, scratch);
+        kk_conv1d_wino_cols(j->w1, j->U1, j->x, j->p1, j->d, t0, n, y, ldy, scratch);
     else
         kk_conv1d_cols(j->x, j->p1, j->Wk1, j->C, j->k, j->d * (j->k - 1) / 2, j->d, t0, n, y,
                        ldy, scratch);
@@ -305,7 +311,7 @@ static void rc_apply(void *p, int b0, int b1, int worker)
             kk_conv1d_cols_bf16(&in, NULL, j->W16_2, j->C, j->k, 0, 1, 0, n, y,
                                 (size_t)j->tile_n, cs);
         else if (j->w2) /* output t of the tile is ext column t + h2 (pad 1 at dilation 1) */
-            kk_conv1d_wino_cols(&j->w2->plan, j->w2->U, &in, NULL, 1, j->h2, n, y,
+            kk_conv1d_wino_cols(j->w2, j->U2, &in, NULL, 1, j->h2, n, y,
                                 (size_t)j->tile_n, cs);
         else
             kk_conv1d_cols(&in, NULL, j->Wk2, j->C, j->k, 0, 1, 0, n, y, (size_t)j->tile_n, cs);
@@ -355,8 +361,16 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     }
     job.per = (size_t)C * span + cs;
     job.scratch = kk_arena_floats(&f->arena, job.per * (size_t)threads);
-    float *Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
-    float *Wk2 = kk_arena_floats(&f->arena, (size_t)C * C * k);
+    /* the convolutions' weights as the columns path takes them: Winograd filters, else taps */
+    float *Wk1, *Wk2;
+    if (wino) {
+        size_t uf = kk_conv_wino_filter_floats(&r->convs1[0].wino->plan);
+        Wk1 = kk_arena_floats(&f->arena, uf);
+        Wk2 = kk_arena_floats(&f->arena, uf);
+    } else {
+        Wk1 = kk_arena_floats(&f->arena, (size_t)C * C * k);
+        Wk2 = kk_arena_floats(&f->arena, (size_t)C * C * k);
+    }
     job.sums = (double *)kk_arena_floats(&f->arena, (size_t)nblocks * 2 * C * 2);
     size_t tile_max = (size_t)threads * cols;
     float *delta[2] = {kk_arena_floats(&f->arena, (size_t)C * tile_max),
@@ -371,8 +385,12 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
         kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
         if (wino) {
-            job.w1 = r->convs1[j].wino;
-            job.w2 = r->convs2[j].wino;
+            job.w1 = &r->convs1[j].wino->plan;
+            job.w2 = &r->convs2[j].wino->plan;
+            kk_conv_wino_filters(job.w1, r->convs1[j].w, Wk1, threads);
+            kk_conv_wino_filters(job.w2, r->convs2[j].w, Wk2, threads);
+            job.U1 = Wk1;
+            job.U2 = Wk2;
         } else {
             kk_conv1d_rearrange(r->convs1[j].w, C, C, k, Wk1);
             kk_conv1d_rearrange(r->convs2[j].w, C, C, k, Wk2);
@@ -474,11 +492,16 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     /* A long utterance's stage buffers are larger than any region the model's scratch cache
      * keeps: its peak is what matters then, so the call stops keeping memory for later ones. */
     size_t last_stage = sizeof(float) * (size_t)(c->upsample_initial_channel >> c->n_upsamples) * N;
-    if (last_stage > KK_SCRATCH_MAX_REGION)
+    if (last_stage > KK_SCRATCH_MAX_REGION) {
         kk_arena_uncache(&f->arena);
+#ifdef __GLIBC__
+        /* freed temporaries of the earlier modules (GEMM and LSTM buffers, ~10 MB) sit in the
+         * malloc heap: glibc raises its mmap threshold after the first large free */
+        malloc_trim(0);
+#endif
+    }
     /* what the earlier modules left free goes back before the stage buffers are mapped */
     kk_arena_trim(&f->arena);
-    float *audio = kk_arena_floats(&f->arena, L);
     kk_arena_mark_t m0 = kk_arena_mark(&f->arena);
     /* [mag(nb) | phase(nb)][N], mapped apart: the last stage frees it after its noise conv */
     float *har = kk_arena_big_alloc(&f->arena, sizeof(float) * 2 * nb * (size_t)N);
@@ -605,6 +628,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     }
     if (c->n_upsamples > 0)
         free_buf(f, &x);
+    /* mapped only now, so the stages' peak does not carry it; the caller frees it */
+    float *audio = kk_arena_big_alloc(&f->arena, sizeof(float) * L);
     kk_dump(f, "dbg_gen_conv_post", post, 0, 3, 1, cp->out, N);
     f->seconds[KK_T_GENERATOR] += kk_wall_seconds() - t0;
     t0 = kk_wall_seconds();

@@ -247,9 +247,11 @@ kokoro_status kk_forward_run(kk_forward *f, const int64_t *ids, int T, const flo
     for (int i = 0; i < w->cfg.n_upsamples; i++)
         L *= (size_t)w->cfg.upsample_rates[i];
     float *o = malloc(L * sizeof(float));
+    if (o)
+        memcpy(o, audio, L * sizeof(float));
+    kk_arena_big_free(&f->arena, audio);
     if (!o)
         return kk_fail(f->err, KOKORO_ERR_NO_MEMORY, "out of memory for %zu samples", L);
-    memcpy(o, audio, L * sizeof(float));
     *audio_out = o;
     *n_samples = L;
     return KOKORO_OK;

@@ -29,10 +29,10 @@ typedef struct {
     kk_bf16 *spec16;
 } kk_fast_conv;
 
-/* A k = 3 convolution's Winograd plan (nn/conv_wino.h) and its transformed filters, made at load. */
+/* A k = 3 convolution's Winograd plan (nn/conv_wino.h); its transformed filters are made per
+ * call (engine/fast_conv.c says why). */
 typedef struct {
     kk_conv_wino plan;
-    float *U;
 } kk_wino_conv;
 
 typedef struct {
@@ -118,7 +118,6 @@ typedef struct {
     int n_fast;
     kk_wino_conv *wino; /* owned: the plans kk_conv_w.wino point to */
     int n_wino;
-    size_t wino_bytes;  /* their transformed filters */
     float **packed;     /* owned: the planes kk_conv_w.packed point to */
     int n_packed;
 } kk_weights;

@@ -161,21 +161,36 @@ size_t kk_conv_wino_packed_floats(const kk_conv_wino *p)
 
 size_t kk_conv_wino_filter_floats(const kk_conv_wino *p)
 {
-    return kk_conv_wino_packed_floats(p) + (size_t)p->out * p->in;
+    return kk_conv_wino_packed_floats(p) + (size_t)p->n * p->out * p->in;
 }
 
-void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U)
+typedef struct {
+    const kk_conv_wino *p;
+    const float *W;
+    float *U;
+} filter_job;
+
+static void filter_planes(void *ctx, int i0, int i1, int worker)
 {
+    const filter_job *j = ctx;
+    const kk_conv_wino *p = j->p;
     size_t n = (size_t)p->out * p->in;
-    float *plain = U + kk_conv_wino_packed_floats(p);
-    for (int i = 0; i < p->n; i++) {
+    (void)worker;
+    for (int i = i0; i < i1; i++) {
+        float *plain = j->U + kk_conv_wino_packed_floats(p) + (size_t)i * n;
         /* in double: the filter transform's only rounding is the final one */
         for (size_t e = 0; e < n; e++) {
-            const float *w = W + e * 3;
+            const float *w = j->W + e * 3;
             plain[e] = (float)(p->G[i][0] * w[0] + p->G[i][1] * w[1] + p->G[i][2] * w[2]);
         }
-        kk_gemm_pack(plain, p->in, p->out, p->in, U + (size_t)i * plane_floats(p));
+        kk_gemm_pack(plain, p->in, p->out, p->in, j->U + (size_t)i * plane_floats(p));
     }
+}
+
+void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads)
+{
+    filter_job j = {p, W, U};
+    kk_parallel_for(threads < 1 ? 1 : threads, p->n, filter_planes, &j);
 }
 
 typedef struct {

@@ -12,7 +12,8 @@
  * 1.33 at m = 6, plus transforms whose cost per output falls with the channel count.
  *
  * The transformed filters depend only on the weights: n planes of [out][in], n/3 times the
- * layer's weights, computed once at load, packed for nn/gemm.h and read-only for every thread.
+ * layer's weights, packed for nn/gemm.h. The engine makes them per call (engine/fast_conv.c):
+ * a few multiply-adds per weight, against a GEMM over all of the call's columns per plane.
  *
  * Numerics: the matrices come from Toom-Cook interpolation at the points 0, +-1, +-2 (and +-1/2
  * for m = 6) plus infinity. They are computed in double and the input transform's rows are
@@ -43,12 +44,13 @@ double kk_conv_wino_cost(int m);
  * 0 on success, -1 for an unsupported m or bad sizes. */
 int kk_conv_wino_init(kk_conv_wino *p, int out, int in, int m);
 
-/* The transformed filters: n planes of [out][in], each packed for nn/gemm.h.
- * kk_conv_wino_filter_floats adds one plain plane of scratch at the end (which may be dropped
- * once made: kk_conv_wino_packed_floats is what stays). */
+/* The transformed filters: n planes of [out][in], each packed for nn/gemm.h, the planes split
+ * over `threads` workers (the same bits for any count). kk_conv_wino_filter_floats adds the n
+ * plain planes as scratch at the end (which may be dropped once made:
+ * kk_conv_wino_packed_floats is what stays). */
 size_t kk_conv_wino_packed_floats(const kk_conv_wino *p);
 size_t kk_conv_wino_filter_floats(const kk_conv_wino *p);
-void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U);
+void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads);
 
 /* Scratch floats kk_conv1d_wino needs for a length-L input at dilation dil. */
 size_t kk_conv1d_wino_scratch(const kk_conv_wino *p, int L, int dil, int threads);

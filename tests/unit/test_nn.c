@@ -697,7 +697,7 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
     kk_conv_wino p;
     CHECK(kk_conv_wino_init(&p, out, in, m) == 0);
     float *U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&p));
-    kk_conv_wino_filters(&p, W, U);
+    kk_conv_wino_filters(&p, W, U, 2);
     size_t n = (size_t)out * L;
     float *y0 = rnd(n), *ref = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);
     float *y3 = malloc(sizeof(float) * n);
