@@ -64,7 +64,7 @@ static void bench_shape(int C, int L, int d, int threads)
             if (meth == 0)
                 kk_conv1d_buf(&xb, NULL, W, b, C, 3, 1, d, d, &yb, 0, sc, threads);
             else
-                kk_conv1d_wino(&p[meth - 1], U[meth - 1], &xb, NULL, b, d, &yb, 0, sc, threads);
+                kk_conv1d_wino(&p[meth - 1], U[meth - 1], &xb, NULL, b, d, &yb, 0, sc, threads, NULL);
             t = now() - t;
             best[meth] = t < best[meth] ? t : best[meth];
         }

@@ -147,15 +147,18 @@ static int max_dilation(const kk_resblock1_w *r)
 /* One of a resblock's "same" convolutions, y (+)= conv(pre(x)) at dilation d: by FFT where the
  * layer has a plan (its spectra from load, or made here), by Winograd where it has that plan,
  * else direct; a bf16 call (when the CPU has the instructions) runs its own FFT and direct
- * bf16 paths instead. Scratch from the arena. */
-static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
-                      int d, kk_buf *y, int accumulate)
+ * bf16 paths instead. Scratch from the arena. Returns 1 when the fast path also left y's
+ * instance statistics in mean/invstd (gathered as y was written), else 0. */
+static int same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const kk_pre *pre,
+                     int d, kk_buf *y, int accumulate, float *mean, float *invstd)
 {
     if (kk_forward_bf16(f)) {
         kk_same_conv_bf16(f, cw, x, pre, d, y, accumulate);
-        return;
+        return 0;
     }
+    int got = 0;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
+    double *mom = (double *)kk_arena_floats(&f->arena, 4 * (size_t)cw->out);
     if (cw->fast && !f->opt->direct_conv) {
         const kk_conv_fft *p = &cw->fast->plan;
         const float *spec = cw->fast->spec;
@@ -165,13 +168,15 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
             spec = s;
         }
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_fft_scratch(p, x->L, d, f->threads));
-        kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+        kk_conv1d_fft(p, spec, x, pre, cw->b, d, y, accumulate, sc, f->threads, mom);
+        got = 1;
     } else if (cw->wino && !f->opt->direct_conv) {
         const kk_conv_wino *p = &cw->wino->plan;
         float *U = kk_arena_floats(&f->arena, kk_conv_wino_filter_floats(p));
         kk_conv_wino_filters(p, cw->w, U, f->threads);
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, x->L, d, f->threads));
-        kk_conv1d_wino(p, U, x, pre, cw->b, d, y, accumulate, sc, f->threads);
+        kk_conv1d_wino(p, U, x, pre, cw->b, d, y, accumulate, sc, f->threads, mom);
+        got = 1;
     } else {
         int k = cw->k;
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_buf_scratch(x->C, cw->out, x->L, k, 1,
@@ -180,25 +185,38 @@ static void same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const
         kk_conv1d_buf(x, pre, cw->w, cw->b, cw->out, k, 1, d * (k - 1) / 2, d, y, accumulate, sc,
                       f->threads);
     }
+    if (got)
+        kk_instance_stats_moments(mom, cw->out, y->L, 1e-5f, mean, invstd);
     kk_arena_release(&f->arena, m);
+    return got;
 }
 
 /* AdaINResBlock1, in place on x [C][L]: for each dilation,
- * x += conv2(snake(IN2(conv1(snake(IN1(x)))))), with conv1's output in a stage buffer. */
-static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
+ * x += conv2(snake(IN2(conv1(snake(IN1(x)))))), with conv1's output in a stage buffer. The
+ * instance statistics come from the convolution that wrote the tensor where it gathered them,
+ * else from a pass over it; x_mean/x_invstd (or NULL) are x's on entry, which the stage's
+ * resblocks share. */
+static void resblock1(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s,
+                      const float *x_mean, const float *x_invstd)
 {
     int compact = x->f32 == NULL;
     int C = r->channels, L = x->L;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     float *sc = kk_arena_floats(&f->arena, (size_t)C), *sh = kk_arena_floats(&f->arena, (size_t)C);
     kk_buf t = stage_buf(f, C, L, compact);
+    int have = x_mean != NULL; /* sh, sc hold x's mean and invstd */
+    if (have) {
+        memcpy(sh, x_mean, sizeof(float) * (size_t)C);
+        memcpy(sc, x_invstd, sizeof(float) * (size_t)C);
+    }
     for (int j = 0; j < r->n_dil; j++) {
-        kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
+        kk_adain_prepare_buf(f, &r->adain1[j], have ? NULL : x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
-        same_conv(f, &r->convs1[j], x, &p1, r->dil[j], &t, 0);
-        kk_adain_prepare_buf(f, &r->adain2[j], &t, s, sc, sh);
+        /* p1 is consumed once the call returns: its arrays then take t's statistics */
+        have = same_conv(f, &r->convs1[j], x, &p1, r->dil[j], &t, 0, sh, sc);
+        kk_adain_prepare_buf(f, &r->adain2[j], have ? NULL : &t, s, sc, sh);
         kk_pre p2 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha2[j]};
-        same_conv(f, &r->convs2[j], &t, &p2, 1, x, 1);
+        have = same_conv(f, &r->convs2[j], &t, &p2, 1, x, 1, sh, sc);
     }
     free_buf(f, &t);
     kk_arena_release(&f->arena, m);
@@ -333,7 +351,8 @@ static void rc_write_channels(void *p, int c0, int c1, int worker)
         kk_buf_add(j->x, c, j->tile0, j->tile_n, j->delta + (size_t)c * j->tile_n);
 }
 
-static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s)
+static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *x, const float *s,
+                                const float *x_mean, const float *x_invstd)
 {
     int C = r->channels, k = r->k, L = x->L, h2 = (k - 1) / 2, threads = f->threads;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
@@ -382,7 +401,11 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
         for (int i = 0; i < 2; i++)
             W16[i] = (kk_bf16 *)kk_arena_floats(&f->arena, (plane16 * k + 1) / 2);
     for (int j = 0; j < r->n_dil; j++) {
-        kk_adain_prepare_buf(f, &r->adain1[j], x, s, sc, sh);
+        if (j == 0 && x_mean) { /* x's statistics on entry, as resblock1 takes them */
+            memcpy(sh, x_mean, sizeof(float) * (size_t)C);
+            memcpy(sc, x_invstd, sizeof(float) * (size_t)C);
+        }
+        kk_adain_prepare_buf(f, &r->adain1[j], j == 0 && x_mean ? NULL : x, s, sc, sh);
         kk_pre p1 = {sc, sh, KK_ACT_SNAKE, 0.0f, r->alpha1[j]};
         if (wino) {
             job.w1 = &r->convs1[j].wino->plan;
@@ -558,7 +581,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         }
         if (last)
             free_buf(f, &har_buf);
-        resblock1(f, &w->gen.noise_res[i], &xs, s);
+        resblock1(f, &w->gen.noise_res[i], &xs, s, NULL, NULL);
         /* x0 = xs + ups(LeakyReLU(x, 0.1)) [reflection-padded] */
         {
             kk_arena_mark_t m = kk_arena_mark(&f->arena);
@@ -585,9 +608,13 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
             free_buf(f, &x); /* the previous stage's output */
         else
             kk_arena_big_free(&f->arena, (void *)x0); /* as F0 */
-        /* x = mean of the stage's resblocks */
+        /* x = mean of the stage's resblocks, which all start from xs: its statistics once */
         int order[KK_MAX_RESBLOCK_KERNELS];
         resblock_order(w, i, order);
+        kk_arena_mark_t ms = kk_arena_mark(&f->arena);
+        float *xs_mean = kk_arena_floats(&f->arena, (size_t)up->out);
+        float *xs_invstd = kk_arena_floats(&f->arena, (size_t)up->out);
+        kk_instance_stats_buf(&xs, 1e-5f, xs_mean, xs_invstd, f->threads);
         kk_buf sum = xs;
         for (int p = 0; p < K; p++) {
             const kk_resblock1_w *rb = &w->gen.resblocks[i * K + order[p]];
@@ -597,9 +624,9 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
                 kk_buf_copy(&stream, &xs, f->threads);
             }
             if (compact && p > 0 && p + 1 < K)
-                resblock1_recompute(f, rb, &stream, s);
+                resblock1_recompute(f, rb, &stream, s, xs_mean, xs_invstd);
             else
-                resblock1(f, rb, &stream, s);
+                resblock1(f, rb, &stream, s, xs_mean, xs_invstd);
             if (p == 0) {
                 sum = stream;
             } else {
@@ -607,6 +634,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
                 free_buf(f, &stream);
             }
         }
+        kk_arena_release(&f->arena, ms);
         x = sum;
     }
     if (x.L != N) {

@@ -299,6 +299,7 @@ typedef struct {
     float *scratch;
     int unit;                         /* split mode: the unit being computed */
     float *X, *Y;                     /* split mode: its operands */
+    double *mom_part;                 /* [units][out][2] moments of y's rows, or NULL */
 } fft_job;
 
 /* The unit's rows [i0, i1), block count and output range [t0, t0 + width). */
@@ -441,8 +442,8 @@ static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, fl
 }
 
 KK_SIMD_CLONES
-static void inverse_channels(const fft_job *j, unit_span s, const float *Y, int o0, int o1,
-                             workspace w)
+static void inverse_channels(const fft_job *j, int u, unit_span s, const float *Y, int o0,
+                             int o1, workspace w)
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, d = j->dil, nb = s.nb, m = p->m;
@@ -480,6 +481,16 @@ static void inverse_channels(const fft_job *j, unit_span s, const float *Y, int 
             }
         }
         kk_buf_write(j->y, o, s.t0, s.width, w.row);
+        if (j->mom_part) { /* the values as stored (packed storage rounds them) */
+            double *mp = j->mom_part + ((size_t)u * j->p->out + o) * 2;
+            const float *stored = w.row;
+            if (j->y->f32)
+                stored = j->y->f32 + (size_t)o * j->y->L + s.t0;
+            else
+                kk_buf_read(j->y, o, s.t0, s.width, w.row);
+            mp[0] = mp[1] = 0.0;
+            kk_row_moments(stored, s.width, mp);
+        }
     }
 }
 
@@ -509,7 +520,7 @@ static void run_units(void *ctx, int u0, int u1, int worker)
         unit_span s = span_of_unit(j, u);
         forward_channels(j, s, X, 0, j->p->in, w);
         mix_bins(j, s, X, Y, w.tmp, 0, j->p->N / 2 + 1);
-        inverse_channels(j, s, Y, 0, j->p->out, w);
+        inverse_channels(j, u, s, Y, 0, j->p->out, w);
     }
 }
 
@@ -529,7 +540,7 @@ static void split_mix(void *ctx, int f0, int f1, int worker)
 static void split_inverse(void *ctx, int o0, int o1, int worker)
 {
     const fft_job *j = ctx;
-    inverse_channels(j, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
+    inverse_channels(j, j->unit, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
 }
 
 /* The unit layout for this layer and length (thread-independent). */
@@ -559,21 +570,29 @@ static void sizes(const kk_conv_fft *p, int unit_rows, int dil, size_t *x_bin, s
     *per = (size_t)(M + 1) * (*x_bin + *y_bin) + workspace_floats(p, unit_rows, dil, (int)nb);
 }
 
+/* The workers' shares, then (at an even float offset, for doubles) the moments' partials. */
+static size_t shares_floats(size_t per, int threads)
+{
+    return (per * (size_t)threads + 1) & ~(size_t)1;
+}
+
 size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads)
 {
     int rows, ur;
     if (L <= 0)
         return 0;
     plan_units(p, L, dil, &rows, &ur);
-    size_t xb, yb, per;
+    size_t xb, yb, per, units = (size_t)((rows + ur - 1) / ur);
     sizes(p, ur, dil, &xb, &yb, &per);
-    return per * (size_t)(threads < 1 ? 1 : threads);
+    return shares_floats(per, threads < 1 ? 1 : threads) + units * (size_t)p->out * 4;
 }
 
 static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *spec16,
                        const kk_buf *x, const kk_pre *pre, const float *b, int dil, kk_buf *y,
-                       int accumulate, float *scratch, int threads)
+                       int accumulate, float *scratch, int threads, double *moments)
 {
+    if (moments)
+        memset(moments, 0, sizeof(double) * 2 * (size_t)p->out);
     if (x->L <= 0)
         return;
     if (threads < 1)
@@ -596,30 +615,38 @@ static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *s
     j.units = (j.rows + j.unit_rows - 1) / j.unit_rows;
     j.max_blocks = j.unit_rows * dil;
     sizes(p, j.unit_rows, dil, &j.x_bin, &j.y_bin, &j.per);
+    if (moments)
+        j.mom_part = (double *)(scratch + shares_floats(j.per, threads));
     if (threads == 1 || j.units >= 2 * threads) {
         kk_parallel_for(threads, j.units, run_units, &j);
-        return;
+    } else {
+        j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
+        j.Y = share_Y(&j, 0);
+        for (int u = 0; u < j.units; u++) {
+            j.unit = u;
+            kk_parallel_for(threads, p->in, split_forward, &j);
+            kk_parallel_for(threads, p->N / 2 + 1, split_mix, &j);
+            kk_parallel_for(threads, p->out, split_inverse, &j);
+        }
     }
-    j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
-    j.Y = share_Y(&j, 0);
-    for (int u = 0; u < j.units; u++) {
-        j.unit = u;
-        kk_parallel_for(threads, p->in, split_forward, &j);
-        kk_parallel_for(threads, p->N / 2 + 1, split_mix, &j);
-        kk_parallel_for(threads, p->out, split_inverse, &j);
-    }
+    /* in unit order: the same sums for any thread count */
+    for (int u = 0; moments && u < j.units; u++)
+        for (int o = 0; o < p->out; o++) {
+            moments[2 * o] += j.mom_part[((size_t)u * p->out + o) * 2];
+            moments[2 * o + 1] += j.mom_part[((size_t)u * p->out + o) * 2 + 1];
+        }
 }
 
 void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
                    const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
-                   int threads)
+                   int threads, double *moments)
 {
-    conv1d_fft(p, spec, NULL, x, pre, b, dil, y, accumulate, scratch, threads);
+    conv1d_fft(p, spec, NULL, x, pre, b, dil, y, accumulate, scratch, threads, moments);
 }
 
 void kk_conv1d_fft_bf16(const kk_conv_fft *p, const kk_bf16 *spec16, const kk_buf *x,
                         const kk_pre *pre, const float *b, int dil, kk_buf *y, int accumulate,
                         float *scratch, int threads)
 {
-    conv1d_fft(p, NULL, spec16, x, pre, b, dil, y, accumulate, scratch, threads);
+    conv1d_fft(p, NULL, spec16, x, pre, b, dil, y, accumulate, scratch, threads, NULL);
 }

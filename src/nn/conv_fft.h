@@ -62,10 +62,13 @@ size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);
 
 /* y[out][L] (+)= conv1d(pre(x), W, b) with stride 1, dilation dil, pad dil*(k-1)/2, as
  * kk_conv1d_buf computes it (same arguments; x, y in either storage; spec from
- * kk_conv_fft_spectra). The result does not depend on the thread count. */
+ * kk_conv_fft_spectra). The result does not depend on the thread count. With moments non-NULL,
+ * moments[o][2] receives the sum and sum of squares (kk_row_moments) of y's row o as stored,
+ * gathered as the rows are written (the next instance norm then needs no pass over y); the same
+ * sums for any thread count. */
 void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,
                    const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
-                   int threads);
+                   int threads, double *moments);
 /* The same with the per-bin GEMMs in bf16 (spec16 from kk_conv_fft_spectra_bf16; same scratch).
  * The FFTs and everything else stay float32; the result does not depend on the thread count. */
 void kk_conv1d_fft_bf16(const kk_conv_fft *p, const kk_bf16 *spec16, const kk_buf *x,

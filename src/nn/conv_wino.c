@@ -210,6 +210,7 @@ typedef struct {
     float *scratch;
     int unit;       /* split mode: the unit being computed */
     float *X, *Y;   /* split mode: its operands */
+    double *mom_part; /* [units][out][2] moments of y's rows, or NULL */
 } wino_job;
 
 typedef struct {
@@ -581,7 +582,7 @@ static inline __attribute__((always_inline)) void inverse_phase(const kk_conv_wi
  * then written or added to y. Rows hold whole tiles, so the last tile's outputs past the range
  * land in them too, unread. */
 KK_SIMD_CLONES
-static void wino_inverse(const wino_job *j, unit_span s, const float *Y, int o0, int o1,
+static void wino_inverse(const wino_job *j, int u, unit_span s, const float *Y, int o0, int o1,
                              float *ws)
 {
     const kk_conv_wino *p = j->p;
@@ -610,6 +611,16 @@ static void wino_inverse(const wino_job *j, unit_span s, const float *Y, int o0,
                 kk_buf_add(j->y, o, j->t0 + s.t0, s.width, row);
             else
                 kk_buf_write(j->y, o, j->t0 + s.t0, s.width, row);
+            if (j->mom_part) { /* the values as stored (packed storage rounds them) */
+                double *mp = j->mom_part + ((size_t)u * p->out + o) * 2;
+                const float *stored = row;
+                if (j->y->f32)
+                    stored = j->y->f32 + (size_t)o * j->y->L + j->t0 + s.t0;
+                else
+                    kk_buf_read(j->y, o, j->t0 + s.t0, s.width, row);
+                mp[0] = mp[1] = 0.0;
+                kk_row_moments(stored, s.width, mp);
+            }
         } else {
             float *dst = j->ycols + (size_t)o * j->ldy + s.t0;
             for (int t = 0; t < s.width; t++)
@@ -626,7 +637,7 @@ static void run_units(void *ctx, int u0, int u1, int worker)
         unit_span s = span_of_unit(j, u);
         wino_forward(j, s, X, 0, j->p->in, ws);
         mix_points(j, s, X, Y, 0, j->p->n, 0);
-        wino_inverse(j, s, Y, 0, j->p->out, ws);
+        wino_inverse(j, u, s, Y, 0, j->p->out, ws);
     }
 }
 
@@ -646,7 +657,7 @@ static void split_mix(void *ctx, int i0, int i1, int worker)
 static void split_inverse(void *ctx, int o0, int o1, int worker)
 {
     const wino_job *j = ctx;
-    wino_inverse(j, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
+    wino_inverse(j, j->unit, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
 }
 
 /* The unit layout for `width` outputs at this dilation (thread-independent). */
@@ -681,17 +692,26 @@ static wino_job job_of(const kk_conv_wino *p, int width, int dil)
     return j;
 }
 
+/* The workers' shares, then (at an even float offset, for doubles) the moments' partials. */
+static size_t shares_floats(size_t per, int threads)
+{
+    return (per * (size_t)threads + 1) & ~(size_t)1;
+}
+
 size_t kk_conv1d_wino_scratch(const kk_conv_wino *p, int L, int dil, int threads)
 {
     if (L <= 0)
         return 0;
-    return job_of(p, L, dil).per * (size_t)(threads < 1 ? 1 : threads);
+    wino_job j = job_of(p, L, dil);
+    return shares_floats(j.per, threads < 1 ? 1 : threads) + (size_t)j.units * p->out * 4;
 }
 
 void kk_conv1d_wino(const kk_conv_wino *p, const float *U, const kk_buf *x, const kk_pre *pre,
                     const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
-                    int threads)
+                    int threads, double *moments)
 {
+    if (moments)
+        memset(moments, 0, sizeof(double) * 2 * (size_t)p->out);
     if (x->L <= 0)
         return;
     if (threads < 1)
@@ -704,18 +724,26 @@ void kk_conv1d_wino(const kk_conv_wino *p, const float *U, const kk_buf *x, cons
     j.y = y;
     j.accumulate = accumulate;
     j.scratch = scratch;
+    if (moments)
+        j.mom_part = (double *)(scratch + shares_floats(j.per, threads));
     if (threads == 1 || j.units >= 2 * threads) {
         kk_parallel_for(threads, j.units, run_units, &j);
-        return;
+    } else {
+        j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
+        j.Y = share_Y(&j, 0);
+        for (int u = 0; u < j.units; u++) {
+            j.unit = u;
+            kk_parallel_for(threads, p->in, split_forward, &j);
+            kk_parallel_for(threads, p->n * KK_WINO_ROW_SPLIT, split_mix, &j);
+            kk_parallel_for(threads, p->out, split_inverse, &j);
+        }
     }
-    j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
-    j.Y = share_Y(&j, 0);
-    for (int u = 0; u < j.units; u++) {
-        j.unit = u;
-        kk_parallel_for(threads, p->in, split_forward, &j);
-        kk_parallel_for(threads, p->n * KK_WINO_ROW_SPLIT, split_mix, &j);
-        kk_parallel_for(threads, p->out, split_inverse, &j);
-    }
+    /* in unit order: the same sums for any thread count */
+    for (int u = 0; moments && u < j.units; u++)
+        for (int o = 0; o < p->out; o++) {
+            moments[2 * o] += j.mom_part[((size_t)u * p->out + o) * 2];
+            moments[2 * o + 1] += j.mom_part[((size_t)u * p->out + o) * 2 + 1];
+        }
 }
 
 size_t kk_conv1d_wino_cols_scratch(const kk_conv_wino *p, int n, int dil)

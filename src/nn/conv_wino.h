@@ -57,10 +57,10 @@ size_t kk_conv1d_wino_scratch(const kk_conv_wino *p, int L, int dil, int threads
 
 /* y[out][L] (+)= conv1d(pre(x), W, b) with k = 3, stride 1, dilation dil, pad dil, as
  * kk_conv1d_buf computes it (x, y in either storage; U from kk_conv_wino_filters). The result does
- * not depend on the thread count. */
+ * not depend on the thread count. moments: as for kk_conv1d_fft (nn/conv_fft.h), or NULL. */
 void kk_conv1d_wino(const kk_conv_wino *p, const float *U, const kk_buf *x, const kk_pre *pre,
                     const float *b, int dil, kk_buf *y, int accumulate, float *scratch,
-                    int threads);
+                    int threads, double *moments);
 
 /* Output columns [t0, t0+n) only, on the calling thread (the counterpart of kk_conv1d_cols for
  * callers that tile time themselves): y[o*ldy + t] += conv(pre(x))[o][t0 + t], pad dil, no bias.

@@ -173,6 +173,14 @@ void kk_adain_coeffs(const float *x, int C, int L, const float *gb, const float 
 void kk_instance_stats_buf(const kk_buf *x, float eps, float *mean, float *invstd, int threads);
 void kk_adain_coeffs_buf(const kk_buf *x, const float *gb, const float *norm_w,
                          const float *norm_b, float *scale, float *shift, int threads);
+/* Moments gathered where a row is produced (the fast convolutions, see conv_fft.h): sums[0] +=
+ * sum of r[0..n), sums[1] += sum of squares, in double. kk_instance_stats_moments turns [C][2]
+ * such sums over L values per channel into mean and invstd as above, the variance as
+ * E[x^2] - mean^2 (in double: for float32 data the cancellation stays far below float32's
+ * resolution unless |mean| exceeds the deviation some 10^4 times, which activations here do not). */
+void kk_row_moments(const float *r, int n, double *sums);
+void kk_instance_stats_moments(const double *sums, int C, long L, float eps, float *mean,
+                               float *invstd);
 /* The folding step alone, for statistics gathered elsewhere: on entry scale = invstd and
  * shift = mean; on return the AdaIN scale and shift. */
 void kk_adain_fold(int C, const float *gb, const float *norm_w, const float *norm_b, float *scale,

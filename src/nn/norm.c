@@ -65,6 +65,41 @@ static double sqdev8(const float *r, int L, float m)
     return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
 }
 
+KK_SIMD_CLONES
+static void moments8(const float *r, int n, double *sums)
+{
+    double a[8] = {0}, b[8] = {0};
+    int t = 0;
+    for (; t + 8 <= n; t += 8)
+        for (int u = 0; u < 8; u++) {
+            double v = r[t + u];
+            a[u] += v;
+            b[u] += v * v;
+        }
+    double s = 0.0, q = 0.0;
+    for (; t < n; t++) {
+        s += r[t];
+        q += (double)r[t] * r[t];
+    }
+    sums[0] += s + (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])));
+    sums[1] += q + (((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7])));
+}
+
+void kk_row_moments(const float *r, int n, double *sums)
+{
+    moments8(r, n, sums);
+}
+
+void kk_instance_stats_moments(const double *sums, int C, long L, float eps, float *mean,
+                               float *invstd)
+{
+    for (int c = 0; c < C; c++) {
+        double m = sums[2 * c] / (double)L, v = sums[2 * c + 1] / (double)L - m * m;
+        mean[c] = (float)m;
+        invstd[c] = (float)(1.0 / sqrt((v > 0.0 ? v : 0.0) + eps));
+    }
+}
+
 typedef struct {
     const kk_buf *x;
     float eps;

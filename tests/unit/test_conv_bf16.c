@@ -129,11 +129,11 @@ static void fft_case(int C, int L, int k, int d)
         kk_buf yb = kk_buf_f32(outs[r], C, L);
         float *s = malloc(sizeof(float) * kk_conv1d_fft_scratch(&p, L, d, t));
         if (r == 0)
-            kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, 0, s, t);
+            kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, 0, s, t, NULL);
         else if (kk_gemm_bf16_native())
             kk_conv1d_fft_bf16(&p, spec16, &xb, &pre, b, d, &yb, 0, s, t);
         else /* what the engine does without a kernel */
-            kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, 0, s, t);
+            kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, 0, s, t, NULL);
         free(s);
     }
     char what[96];

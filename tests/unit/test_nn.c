@@ -575,6 +575,23 @@ static void test_rfft(void)
     CHECK(kk_rfft_init(&t, 2) != 0);
 }
 
+/* A fast convolution's moments (sum, sum of squares per row, as stored) against double sums of
+ * its output y [C][L]: the same up to double rounding. */
+static void check_moments(const double *mom, const float *y, int C, int L, const char *what)
+{
+    double worst = 0.0;
+    for (int c = 0; c < C; c++) {
+        double s = 0.0, q = 0.0;
+        for (int t = 0; t < L; t++) {
+            s += y[(size_t)c * L + t];
+            q += (double)y[(size_t)c * L + t] * y[(size_t)c * L + t];
+        }
+        worst = fmax(worst, fabs(mom[2 * c] - s) / fmax(1.0, q));
+        worst = fmax(worst, fabs(mom[2 * c + 1] - q) / fmax(1.0, q));
+    }
+    CHECK_MSG(worst < 1e-12, "%s moments: %g", what, worst);
+}
+
 /* The FFT convolution against the direct one: kernels, dilations, lengths (shorter than a block,
  * a few units, many units), float32 and packed storage, accumulation, thread counts; and the
  * result identical for 1 and 3 threads. */
@@ -603,6 +620,7 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
         mag = fmax(mag, fabs(ref[i]));
     float *outs[2] = {y1, y3};
     int threads[2] = {1, 3};
+    double *mom[2] = {malloc(sizeof(double) * 2 * C), malloc(sizeof(double) * 2 * C)};
     for (int r = 0; r < 2; r++) {
         memcpy(outs[r], y0, sizeof(float) * n);
         kk_buf yb = kk_buf_f32(outs[r], C, L);
@@ -612,7 +630,7 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
                 kk_buf_write(&yb, c, 0, L, y0 + (size_t)c * L);
         }
         s = malloc(sizeof(float) * kk_conv1d_fft_scratch(&p, L, d, threads[r]));
-        kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, acc, s, threads[r]);
+        kk_conv1d_fft(&p, spec, &xb, &pre, b, d, &yb, acc, s, threads[r], mom[r]);
         free(s);
         if (packed)
             for (int c = 0; c < C; c++)
@@ -623,6 +641,9 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
               C, L, k, d, N, packed, acc, err / mag);
     CHECK_MSG(memcmp(y1, y3, sizeof(float) * n) == 0, "fft conv C %d L %d k %d d %d: 1 vs 3 threads",
               C, L, k, d);
+    check_moments(mom[0], y1, C, L, "fft conv");
+    CHECK(memcmp(mom[0], mom[1], sizeof(double) * 2 * C) == 0);
+    free(mom[0]), free(mom[1]);
     free(pm);
     free(x), free(W), free(b), free(sc), free(sh), free(al), free(spec);
     free(y0), free(ref), free(y1), free(y3);
@@ -712,6 +733,7 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
         mag = fmax(mag, fabs(ref[i]));
     float *outs[2] = {y1, y3};
     int threads[2] = {1, 3};
+    double *mom[2] = {malloc(sizeof(double) * 2 * out), malloc(sizeof(double) * 2 * out)};
     for (int r = 0; r < 2; r++) {
         memcpy(outs[r], y0, sizeof(float) * n);
         kk_buf yb = kk_buf_f32(outs[r], out, L);
@@ -721,7 +743,7 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
                 kk_buf_write(&yb, c, 0, L, y0 + (size_t)c * L);
         }
         s = malloc(sizeof(float) * kk_conv1d_wino_scratch(&p, L, d, threads[r]));
-        kk_conv1d_wino(&p, U, &xb, &pre, b, d, &yb, acc, s, threads[r]);
+        kk_conv1d_wino(&p, U, &xb, &pre, b, d, &yb, acc, s, threads[r], mom[r]);
         free(s);
         if (packed)
             for (int c = 0; c < out; c++)
@@ -732,6 +754,9 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
               in, out, L, d, m, packed, acc, err / mag);
     CHECK_MSG(memcmp(y1, y3, sizeof(float) * n) == 0, "wino conv L %d d %d m %d: 1 vs 3 threads",
               L, d, m);
+    check_moments(mom[0], y1, out, L, "wino conv");
+    CHECK(memcmp(mom[0], mom[1], sizeof(double) * 2 * out) == 0);
+    free(mom[0]), free(mom[1]);
     /* columns [t0, t0 + w) alone, added to the bias, match the whole-layer result */
     if (!acc && !packed && L > 8) {
         long t0 = L / 3;
