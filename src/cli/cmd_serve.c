@@ -1,6 +1,5 @@
 /* kokoro serve — the OpenAI-compatible speech server (src/server/). */
 #include <stdio.h>
-#include <stdlib.h>
 
 #include "cli/commands.h"
 #include "server/server.h"
@@ -8,10 +7,6 @@
 
 int cmd_serve(int argc, char **argv)
 {
-    /* A server lives long and is judged by its first audio: every filter spectrum is made once at
-     * load (about 240 MiB more) instead of per call, which makes a short first chunk about 20 %
-     * faster. Set before any thread starts; an explicit KOKORO_CONV_SPECTRA_MB wins. */
-    setenv("KOKORO_CONV_SPECTRA_MB", "all", 0);
     kk_settings cfg;
     kk_settings_init(&cfg);
     char err[1024];

@@ -68,7 +68,7 @@ static const kokoro_command commands[] = {
      "--compact: the generator's stage-buffer mode (kokoro_synth_options.compact);\n"
      "--conv direct: no FFT convolutions (kokoro_synth_options.direct_conv);\n"
      "--precision: kokoro_synth_options.precision; the header line says what runs.\n"
-     "KOKORO_CONV_SPECTRA_MB caps the filter spectra precomputed at load (default 40, 'all').\n"},
+     "KOKORO_CONV_SPECTRA_MB keeps filter spectra from load instead of per call (default 0, 'all').\n"},
     {"download", cmd_download, "fetch the model files from Hugging Face",
      "usage: kokoro download [--model-dir DIR] [--if-missing] [--repo OWNER/NAME] [--revision REV]\n"
      "Fetches config.json, kokoro-v1_0.pth and voices/*.pt (sha256-checked, resumable) into\n"

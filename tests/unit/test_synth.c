@@ -215,10 +215,11 @@ static void test_bf16(void)
     for (int i = 0; i < 6; i++)
         kokoro_audio_free(all[i]);
 
-    /* layers whose spectra are made per call: the same bf16 planes, so the same audio */
+    /* spectra made at load (m2) and per call (the default): the same planes in float32 and in
+     * bf16, so the same audio */
     kokoro_model *m2 = NULL;
     kokoro_error err;
-    setenv("KOKORO_CONV_SPECTRA_MB", "0", 1);
+    setenv("KOKORO_CONV_SPECTRA_MB", "all", 1);
     kokoro_status st = kokoro_model_load(GOLDEN "/kokoro-tiny.pth", NULL, &m2, &err);
     unsetenv("KOKORO_CONV_SPECTRA_MB");
     CHECK(st == KOKORO_OK);
@@ -227,6 +228,12 @@ static void test_bf16(void)
         CHECK(kokoro_synthesize(m2, voice, ph, &o, &c, &err) == KOKORO_OK);
         CHECK(synth(&o, ph, &b2) == KOKORO_OK);
         CHECK_MSG(max_rel_diff(&b2, &c) == 0.0, "bf16: per-call and load-time planes differ");
+        kokoro_audio_free(&c);
+        kokoro_audio_free(&b2);
+        o.precision = KOKORO_PRECISION_FP32;
+        CHECK(kokoro_synthesize(m2, voice, ph, &o, &c, &err) == KOKORO_OK);
+        CHECK(synth(&o, ph, &b2) == KOKORO_OK);
+        CHECK_MSG(max_rel_diff(&b2, &c) == 0.0, "float32: per-call and load-time spectra differ");
         kokoro_audio_free(&c);
         kokoro_audio_free(&b2);
         kokoro_model_free(m2);
