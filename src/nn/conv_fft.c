@@ -104,11 +104,10 @@ size_t kk_conv_fft_packed_floats(const kk_conv_fft *p)
     return (size_t)planes_of(p->N) * plane_floats(p);
 }
 
-/* Scratch of kk_conv_fft_spectra after the packed planes: W rearranged to its k taps [out][in],
- * then each tap packed. */
+/* Scratch of kk_conv_fft_spectra after the packed planes: W's k taps, each packed. */
 static size_t taps_floats(const kk_conv_fft *p)
 {
-    return (size_t)p->k * ((size_t)p->out * p->in + plane_floats(p));
+    return (size_t)p->k * plane_floats(p);
 }
 
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
@@ -134,7 +133,7 @@ typedef struct {
     float *taps;     /* [k][n]: W[:, :, q], plain or packed */
     size_t n;        /* floats per tap and per plane */
     float *planes;   /* [planes][n] */
-    float *plain;    /* the plain taps [k][out*in] */
+    float *plain;    /* bf16 path: the plain taps [k][out*in] (= taps) */
     kk_bf16 *spec16; /* bf16 packed planes, or NULL */
 } spectra_job;
 
@@ -157,9 +156,9 @@ static void pack_taps(void *ctx, int q0, int q1, int worker)
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
     (void)worker;
-    for (int q = q0; q < q1; q++)
-        kk_gemm_pack(j->plain + (size_t)q * p->out * p->in, p->in, p->out, p->in,
-                     j->taps + (size_t)q * j->n);
+    for (int q = q0; q < q1; q++) /* tap q straight from W[out][in][k] */
+        kk_gemm_pack_strided(j->W + q, p->in * p->k, p->k, p->out, p->in,
+                             j->taps + (size_t)q * j->n);
 }
 
 /* Sums kept in registers across the k taps: GCC leaves a plain float array of them on the stack. */
@@ -240,10 +239,7 @@ void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int 
 {
     /* made per call for most layers: split over the workers, or short inputs wait on it */
     threads = threads < 1 ? 1 : threads;
-    float *plain = spec + kk_conv_fft_packed_floats(p);
-    spectra_job j = {p, W, plain + (size_t)p->k * p->out * p->in, plane_floats(p), spec, plain,
-                     NULL};
-    kk_parallel_for(threads, p->out, rearrange_rows, &j);
+    spectra_job j = {p, W, spec + kk_conv_fft_packed_floats(p), plane_floats(p), spec, NULL, NULL};
     kk_parallel_for(threads, p->k, pack_taps, &j);
     run_combine(&j, threads);
 }

@@ -42,7 +42,7 @@ void kk_conv_fft_free(kk_conv_fft *p);
 
 /* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re, Im and Re + Im of
  * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats includes, at the end,
- * scratch for W's taps plain and packed), computed by one function whatever the thread count, so
+ * scratch for W's taps, packed), computed by one function whatever the thread count, so
  * a spectrum made at load and one made per call are the same bits. */
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
 /* The packed planes alone: what a spectrum occupies once made (the scratch may be dropped). */

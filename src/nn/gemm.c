@@ -37,6 +37,7 @@
 #define NRSC 16
 #define KC_MAX 256
 #define NR_MAX 32
+#define MR_MAX 16
 
 typedef void (*tile_fn)(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
                         int w, int load_c);
@@ -326,6 +327,12 @@ size_t kk_gemm_packed_floats_isa(kk_gemm_isa_t isa, int M, int K)
 
 void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, float *packed)
 {
+    kk_gemm_pack_strided_isa(isa, A, lda, 1, M, K, packed);
+}
+
+void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int inc, int M, int K,
+                              float *packed)
+{
     const gemm_impl *im = impl_of(isa);
     const int mr = im->mr;
     if (M <= 0 || K <= 0)
@@ -336,11 +343,19 @@ void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, 
         float *block = packed + (size_t)pc * mpad;
         for (int p0 = 0; p0 < M; p0 += mr) {
             float *panel = block + (size_t)p0 * kc;
-            for (int r = 0; r < mr; r++) {
-                int row = p0 + r;
-                const float *src = A + (size_t)row * lda + pc;
-                for (int k = 0; k < kc; k++)
-                    panel[(size_t)k * mr + r] = row < M ? src[k] : 0.0f;
+            /* column by column: each write is a contiguous run of mr, the reads mr sequential
+             * streams (row by row, every write would land mr floats from the last) */
+            const float *src[MR_MAX];
+            int rows = M - p0 < mr ? M - p0 : mr;
+            for (int r = 0; r < rows; r++)
+                src[r] = A + (size_t)(p0 + r) * lda + (size_t)pc * inc;
+            for (int k = 0; k < kc; k++) {
+                float *dst = panel + (size_t)k * mr;
+                size_t off = (size_t)k * inc;
+                for (int r = 0; r < rows; r++)
+                    dst[r] = src[r][off];
+                for (int r = rows; r < mr; r++)
+                    dst[r] = 0.0f;
             }
         }
     }
@@ -433,6 +448,11 @@ size_t kk_gemm_packed_floats(int M, int K) { return kk_gemm_packed_floats_isa(kk
 void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed)
 {
     kk_gemm_pack_isa(kk_gemm_isa(), A, lda, M, K, packed);
+}
+
+void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed)
+{
+    kk_gemm_pack_strided_isa(kk_gemm_isa(), A, lda, inc, M, K, packed);
 }
 
 void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packed, const float *B,

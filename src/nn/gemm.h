@@ -40,6 +40,9 @@ int kk_gemm_panel_rows(void);
 size_t kk_gemm_packed_floats(int M, int K);
 /* Pack A [M][K] (row stride lda) into `packed` (kk_gemm_packed_floats(M, K) floats). */
 void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed);
+/* The same for A[i][k] at A[i*lda + k*inc]: e.g. one tap q of a convolution's W[out][in][k] is
+ * A = W + q, lda = in*k, inc = k. */
+void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed);
 /* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
  * ldb); A as packed by kk_gemm_pack. Single-threaded: callers split the work themselves. */
 void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
@@ -54,6 +57,8 @@ void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packe
 int kk_gemm_panel_rows_isa(kk_gemm_isa_t isa);
 size_t kk_gemm_packed_floats_isa(kk_gemm_isa_t isa, int M, int K);
 void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, float *packed);
+void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int inc, int M, int K,
+                              float *packed);
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
                              const float *B, int ldb, float *C, int ldc, int accumulate);
 
