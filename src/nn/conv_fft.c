@@ -634,12 +634,8 @@ static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *s
             kk_parallel_for(threads, p->out, split_inverse, &j);
         }
     }
-    /* in unit order: the same sums for any thread count */
-    for (int u = 0; moments && u < j.units; u++)
-        for (int o = 0; o < p->out; o++) {
-            moments[2 * o] += j.mom_part[((size_t)u * p->out + o) * 2];
-            moments[2 * o + 1] += j.mom_part[((size_t)u * p->out + o) * 2 + 1];
-        }
+    if (moments)
+        kk_moments_add_parts(j.mom_part, j.units, p->out, moments);
 }
 
 void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,

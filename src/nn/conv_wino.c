@@ -738,12 +738,8 @@ void kk_conv1d_wino(const kk_conv_wino *p, const float *U, const kk_buf *x, cons
             kk_parallel_for(threads, p->out, split_inverse, &j);
         }
     }
-    /* in unit order: the same sums for any thread count */
-    for (int u = 0; moments && u < j.units; u++)
-        for (int o = 0; o < p->out; o++) {
-            moments[2 * o] += j.mom_part[((size_t)u * p->out + o) * 2];
-            moments[2 * o + 1] += j.mom_part[((size_t)u * p->out + o) * 2 + 1];
-        }
+    if (moments)
+        kk_moments_add_parts(j.mom_part, j.units, p->out, moments);
 }
 
 size_t kk_conv1d_wino_cols_scratch(const kk_conv_wino *p, int n, int dil)

@@ -179,6 +179,9 @@ void kk_adain_coeffs_buf(const kk_buf *x, const float *gb, const float *norm_w,
  * E[x^2] - mean^2 (in double: for float32 data the cancellation stays far below float32's
  * resolution unless |mean| exceeds the deviation some 10^4 times, which activations here do not). */
 void kk_row_moments(const float *r, int n, double *sums);
+/* sums[C][2] += parts[u][C][2] for u = 0 .. n_parts-1, in that order (the same sums whichever
+ * worker made each part). */
+void kk_moments_add_parts(const double *parts, int n_parts, int C, double *sums);
 void kk_instance_stats_moments(const double *sums, int C, long L, float eps, float *mean,
                                float *invstd);
 /* The folding step alone, for statistics gathered elsewhere: on entry scale = invstd and

@@ -90,6 +90,13 @@ void kk_row_moments(const float *r, int n, double *sums)
     moments8(r, n, sums);
 }
 
+void kk_moments_add_parts(const double *parts, int n_parts, int C, double *sums)
+{
+    for (int u = 0; u < n_parts; u++)
+        for (size_t i = 0; i < 2 * (size_t)C; i++)
+            sums[i] += parts[(size_t)u * 2 * C + i];
+}
+
 void kk_instance_stats_moments(const double *sums, int C, long L, float eps, float *mean,
                                float *invstd)
 {
