@@ -20,7 +20,7 @@ void kk_leaky_relu(float *x, size_t n, float slope)
  * negative v this is more exact than 1 + tanh z, whose cancellation costs float32 up to 1e-3
  * relative there; the absolute difference stays below 1e-7 |v|. */
 KK_SIMD_CLONES
-void kk_gelu_new(float *x, size_t n)
+static void gelu_new(float *x, size_t n)
 {
     const float k = 0.7978845608028654f;
     for (size_t i = 0; i < n; i++) {
@@ -29,6 +29,13 @@ void kk_gelu_new(float *x, size_t n)
         y = y < -87.0f ? -87.0f : (y > 88.0f ? 88.0f : y);
         x[i] = v / (1.0f + kk_exp_lane(y));
     }
+}
+
+/* a plain function around the cloned body: clang resolves a target_clones function only where
+ * every declaration carries the attribute */
+void kk_gelu_new(float *x, size_t n)
+{
+    gelu_new(x, n);
 }
 
 /* Snake's x + sin^2(a x) / a. sin^2 has period pi, so one reduction to r in [-pi/2, pi/2]
