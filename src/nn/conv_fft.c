@@ -477,16 +477,9 @@ static void inverse_channels(const fft_job *j, int u, unit_span s, const float *
             }
         }
         kk_buf_write(j->y, o, s.t0, s.width, w.row);
-        if (j->mom_part) { /* the values as stored (packed storage rounds them) */
-            double *mp = j->mom_part + ((size_t)u * j->p->out + o) * 2;
-            const float *stored = w.row;
-            if (j->y->f32)
-                stored = j->y->f32 + (size_t)o * j->y->L + s.t0;
-            else
-                kk_buf_read(j->y, o, s.t0, s.width, w.row);
-            mp[0] = mp[1] = 0.0;
-            kk_row_moments(stored, s.width, mp);
-        }
+        if (j->mom_part)
+            kk_buf_row_moments(j->y, o, s.t0, s.width, w.row,
+                               j->mom_part + ((size_t)u * j->p->out + o) * 2);
     }
 }
 

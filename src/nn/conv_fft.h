@@ -63,7 +63,7 @@ size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads);
 /* y[out][L] (+)= conv1d(pre(x), W, b) with stride 1, dilation dil, pad dil*(k-1)/2, as
  * kk_conv1d_buf computes it (same arguments; x, y in either storage; spec from
  * kk_conv_fft_spectra). The result does not depend on the thread count. With moments non-NULL,
- * moments[o][2] receives the sum and sum of squares (kk_row_moments) of y's row o as stored,
+ * moments[o][2] receives the sum and sum of squares (kk_buf_row_moments) of y's row o as stored,
  * gathered as the rows are written (the next instance norm then needs no pass over y); the same
  * sums for any thread count. */
 void kk_conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_buf *x, const kk_pre *pre,

@@ -611,16 +611,9 @@ static void wino_inverse(const wino_job *j, int u, unit_span s, const float *Y, 
                 kk_buf_add(j->y, o, j->t0 + s.t0, s.width, row);
             else
                 kk_buf_write(j->y, o, j->t0 + s.t0, s.width, row);
-            if (j->mom_part) { /* the values as stored (packed storage rounds them) */
-                double *mp = j->mom_part + ((size_t)u * p->out + o) * 2;
-                const float *stored = row;
-                if (j->y->f32)
-                    stored = j->y->f32 + (size_t)o * j->y->L + j->t0 + s.t0;
-                else
-                    kk_buf_read(j->y, o, j->t0 + s.t0, s.width, row);
-                mp[0] = mp[1] = 0.0;
-                kk_row_moments(stored, s.width, mp);
-            }
+            if (j->mom_part)
+                kk_buf_row_moments(j->y, o, j->t0 + s.t0, s.width, row,
+                                   j->mom_part + ((size_t)u * p->out + o) * 2);
         } else {
             float *dst = j->ycols + (size_t)o * j->ldy + s.t0;
             for (int t = 0; t < s.width; t++)

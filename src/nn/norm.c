@@ -85,8 +85,14 @@ static void moments8(const float *r, int n, double *sums)
     sums[1] += q + (((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7])));
 }
 
-void kk_row_moments(const float *r, int n, double *sums)
+void kk_buf_row_moments(const kk_buf *a, int c, long t0, int n, float *tmp, double *sums)
 {
+    const float *r = tmp;
+    if (a->f32)
+        r = a->f32 + (size_t)c * a->L + t0;
+    else
+        kk_buf_read(a, c, t0, n, tmp);
+    sums[0] = sums[1] = 0.0;
     moments8(r, n, sums);
 }
 
