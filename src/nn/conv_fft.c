@@ -39,6 +39,7 @@
  * enough that packing each bin's weights is amortised (measured: 1.25x over 64 columns). */
 #define KK_FFT_X_FLOATS (1 << 21)
 #define KK_FFT_MAX_BLOCKS 128
+#define KK_FFT_UNIT_GRAIN 4
 
 double kk_conv_fft_cost(int k, int N)
 {
@@ -288,7 +289,7 @@ typedef struct {
     kk_buf *y;
     int dil, accumulate, L, h;
     int rows;      /* block rows: ceil(ceil(L/d) / m) */
-    int unit_rows; /* rows per unit */
+    int unit_rows; /* rows of the largest unit */
     int units;
     int max_blocks;                   /* unit_rows * d: GEMM columns of a full unit */
     size_t x_bin, y_bin, per;         /* floats: X and Y per bin, a worker's share */
@@ -308,8 +309,8 @@ typedef struct {
 static unit_span span_of_unit(const fft_job *j, int u)
 {
     unit_span s;
-    s.i0 = u * j->unit_rows;
-    s.nrows = j->rows - s.i0 < j->unit_rows ? j->rows - s.i0 : j->unit_rows;
+    s.i0 = (int)((long)u * j->rows / j->units);
+    s.nrows = (int)((long)(u + 1) * j->rows / j->units) - s.i0;
     s.nb = s.nrows * j->dil;
     s.t0 = (long)s.i0 * j->p->m * j->dil;
     long w = (long)s.nrows * j->p->m * j->dil;
@@ -478,7 +479,7 @@ static void inverse_channels(const fft_job *j, int u, unit_span s, const float *
         }
         kk_buf_write(j->y, o, s.t0, s.width, w.row);
         if (j->mom_part)
-            kk_buf_row_moments(j->y, o, s.t0, s.width, w.row,
+            kk_buf_row_moments(j->y, o, s.t0, s.width, w.row, w.row,
                                j->mom_part + ((size_t)u * j->p->out + o) * 2);
     }
 }
@@ -541,8 +542,12 @@ static void split_inverse(void *ctx, int o0, int o1, int worker)
     inverse_channels(j, j->unit, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
 }
 
-/* The unit layout for this layer and length (thread-independent). */
-static void plan_units(const kk_conv_fft *p, int L, int dil, int *rows, int *unit_rows)
+/* The unit layout for this layer and length (thread-independent): the fewest units whose
+ * operands stay within KK_FFT_X_FLOATS and KK_FFT_MAX_BLOCKS, rounded up to a multiple of
+ * KK_FFT_UNIT_GRAIN, with the rows shared out evenly: whole units per worker then keep 1, 2 or 4
+ * workers equally busy (9 units over two workers would idle one for a ninth of the layer). */
+static void plan_units(const kk_conv_fft *p, int L, int dil, int *rows, int *units,
+                       int *unit_rows)
 {
     int M = p->N / 2;
     long dec = (L + dil - 1) / dil;
@@ -553,9 +558,15 @@ static void plan_units(const kk_conv_fft *p, int L, int dil, int *rows, int *uni
     int ur = (int)(blocks / dil);
     if (ur < 1)
         ur = 1;
-    if (ur > *rows)
-        ur = *rows > 0 ? *rows : 1;
-    *unit_rows = ur;
+    int n = (*rows + ur - 1) / ur;
+    if (n > 1)
+        n = (n + KK_FFT_UNIT_GRAIN - 1) / KK_FFT_UNIT_GRAIN * KK_FFT_UNIT_GRAIN;
+    if (n > *rows)
+        n = *rows;
+    if (n < 1)
+        n = 1;
+    *units = n;
+    *unit_rows = *rows > 0 ? (*rows + n - 1) / n : 1;
 }
 
 static void sizes(const kk_conv_fft *p, int unit_rows, int dil, size_t *x_bin, size_t *y_bin,
@@ -576,13 +587,13 @@ static size_t shares_floats(size_t per, int threads)
 
 size_t kk_conv1d_fft_scratch(const kk_conv_fft *p, int L, int dil, int threads)
 {
-    int rows, ur;
+    int rows, units, ur;
     if (L <= 0)
         return 0;
-    plan_units(p, L, dil, &rows, &ur);
-    size_t xb, yb, per, units = (size_t)((rows + ur - 1) / ur);
+    plan_units(p, L, dil, &rows, &units, &ur);
+    size_t xb, yb, per;
     sizes(p, ur, dil, &xb, &yb, &per);
-    return shares_floats(per, threads < 1 ? 1 : threads) + units * (size_t)p->out * 4;
+    return shares_floats(per, threads < 1 ? 1 : threads) + (size_t)units * p->out * 4;
 }
 
 static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *spec16,
@@ -609,8 +620,7 @@ static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *s
     j.L = x->L;
     j.h = (p->k - 1) / 2;
     j.scratch = scratch;
-    plan_units(p, x->L, dil, &j.rows, &j.unit_rows);
-    j.units = (j.rows + j.unit_rows - 1) / j.unit_rows;
+    plan_units(p, x->L, dil, &j.rows, &j.units, &j.unit_rows);
     j.max_blocks = j.unit_rows * dil;
     sizes(p, j.unit_rows, dil, &j.x_bin, &j.y_bin, &j.per);
     if (moments)

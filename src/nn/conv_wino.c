@@ -612,7 +612,8 @@ static void wino_inverse(const wino_job *j, int u, unit_span s, const float *Y, 
             else
                 kk_buf_write(j->y, o, j->t0 + s.t0, s.width, row);
             if (j->mom_part)
-                kk_buf_row_moments(j->y, o, j->t0 + s.t0, s.width, row,
+                kk_buf_row_moments(j->y, o, j->t0 + s.t0, s.width,
+                                   j->accumulate ? NULL : row, row,
                                    j->mom_part + ((size_t)u * p->out + o) * 2);
         } else {
             float *dst = j->ycols + (size_t)o * j->ldy + s.t0;

@@ -175,11 +175,14 @@ void kk_adain_coeffs_buf(const kk_buf *x, const float *gb, const float *norm_w,
                          const float *norm_b, float *scale, float *shift, int threads);
 /* Moments gathered where a row is produced (the fast convolutions, see conv_fft.h): sums[0] =
  * sum of a[c][t0..t0+n) as stored (packed storage rounds values), sums[1] = sum of squares, in
- * double; tmp holds n floats for packed storage (float32 rows are read in place). kk_instance_stats_moments turns [C][2]
+ * double. stored: the row's values exactly as a float32 row holds them, where the caller still
+ * has them in cache (summed there: the same bits without reading the row back), else NULL; tmp
+ * holds n floats for packed storage (read back and unpacked). kk_instance_stats_moments turns [C][2]
  * such sums over L values per channel into mean and invstd as above, the variance as
  * E[x^2] - mean^2 (in double: for float32 data the cancellation stays far below float32's
  * resolution unless |mean| exceeds the deviation some 10^4 times, which activations here do not). */
-void kk_buf_row_moments(const kk_buf *a, int c, long t0, int n, float *tmp, double *sums);
+void kk_buf_row_moments(const kk_buf *a, int c, long t0, int n, const float *stored, float *tmp,
+                        double *sums);
 /* sums[C][2] += parts[u][C][2] for u = 0 .. n_parts-1, in that order (the same sums whichever
  * worker made each part). */
 void kk_moments_add_parts(const double *parts, int n_parts, int C, double *sums);

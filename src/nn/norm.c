@@ -1,4 +1,5 @@
 #include <math.h>
+#include <string.h>
 
 #include "nn/nn.h"
 #include "nn/parallel.h"
@@ -31,65 +32,79 @@ void kk_layernorm_rows(const float *x, int n, int C, const float *gamma, const f
     }
 }
 
-/* Double sums in 8 independent lanes (the compiler vectorises them; a single accumulator is a
- * serial dependency chain). */
+/* Double sums in 8 independent lanes, lane u taking elements u, u + 8, ... (a single
+ * accumulator is a serial dependency chain). Written with vector types: left to itself, the
+ * compiler pairs each lane's two sums into one 2-double register and converts one float at a
+ * time (measured 4.5 cycles per element in moments8, against about 0.5 now). */
+typedef double kk_v8d __attribute__((vector_size(64)));
+typedef float kk_v8f __attribute__((vector_size(32)));
+
+/* (macros: a function passing these by value would change its ABI between the ISA clones) */
+#define LOAD8F(v, r) memcpy(&(v), (r), sizeof(v))
+#define LANES_TOTAL(a) (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])))
+
 KK_SIMD_CLONES
 static double sum8(const float *r, int L)
 {
-    double acc[8] = {0};
+    kk_v8d acc = {0};
     int t = 0;
-    for (; t + 8 <= L; t += 8)
-        for (int u = 0; u < 8; u++)
-            acc[u] += r[t + u];
+    for (; t + 8 <= L; t += 8) {
+        kk_v8f v;
+        LOAD8F(v, r + t);
+        acc += __builtin_convertvector(v, kk_v8d);
+    }
     double s = 0.0;
     for (; t < L; t++)
         s += r[t];
-    return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    return s + LANES_TOTAL(acc);
 }
 
 KK_SIMD_CLONES
 static double sqdev8(const float *r, int L, float m)
 {
-    double acc[8] = {0};
+    kk_v8d acc = {0};
     int t = 0;
-    for (; t + 8 <= L; t += 8)
-        for (int u = 0; u < 8; u++) {
-            float d = r[t + u] - m;
-            acc[u] += (double)(d * d);
-        }
+    for (; t + 8 <= L; t += 8) {
+        kk_v8f v;
+        LOAD8F(v, r + t);
+        kk_v8f d = v - m;
+        acc += __builtin_convertvector(d * d, kk_v8d);
+    }
     double s = 0.0;
     for (; t < L; t++) {
         float d = r[t] - m;
         s += (double)(d * d);
     }
-    return s + ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    return s + LANES_TOTAL(acc);
 }
 
 KK_SIMD_CLONES
 static void moments8(const float *r, int n, double *sums)
 {
-    double a[8] = {0}, b[8] = {0};
+    kk_v8d a = {0}, b = {0};
     int t = 0;
-    for (; t + 8 <= n; t += 8)
-        for (int u = 0; u < 8; u++) {
-            double v = r[t + u];
-            a[u] += v;
-            b[u] += v * v;
-        }
+    for (; t + 8 <= n; t += 8) {
+        kk_v8f f;
+        LOAD8F(f, r + t);
+        kk_v8d v = __builtin_convertvector(f, kk_v8d);
+        a += v;
+        b += v * v;
+    }
     double s = 0.0, q = 0.0;
     for (; t < n; t++) {
         s += r[t];
         q += (double)r[t] * r[t];
     }
-    sums[0] += s + (((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7])));
-    sums[1] += q + (((b[0] + b[1]) + (b[2] + b[3])) + ((b[4] + b[5]) + (b[6] + b[7])));
+    sums[0] += s + LANES_TOTAL(a);
+    sums[1] += q + LANES_TOTAL(b);
 }
 
-void kk_buf_row_moments(const kk_buf *a, int c, long t0, int n, float *tmp, double *sums)
+void kk_buf_row_moments(const kk_buf *a, int c, long t0, int n, const float *stored, float *tmp,
+                        double *sums)
 {
     const float *r = tmp;
     if (a->f32)
-        r = a->f32 + (size_t)c * a->L + t0;
+        r = stored ? stored : a->f32 + (size_t)c * a->L + t0;
     else
         kk_buf_read(a, c, t0, n, tmp);
     sums[0] = sums[1] = 0.0;
