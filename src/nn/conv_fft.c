@@ -63,16 +63,22 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
     p->N = N;
     p->m = N - k + 1;
     p->table = malloc(sizeof(float) * (size_t)planes_of(N) * k);
-    if (!p->table) {
+    p->zrow = malloc(sizeof(int) * 3 * (size_t)N);
+    if (!p->table || !p->zrow) {
         kk_conv_fft_free(p);
         return -1;
+    }
+    int M = N / 2;
+    for (int n = 0; n < N; n++) {
+        p->zrow[n] = (n & 1) * M + p->fft.rev[n >> 1];
+        p->zrow[N + p->zrow[n]] = n;
+        p->zrow[2 * N + n] = (n & 1) * M + (n >> 1);
     }
     /* Correlation y[j] = sum_q W_q s[j+q] is conj(DFT(W)) * DFT(s) per bin: Re = s sum_q W_q
      * cos(2 pi f q / N), Im = s sum_q W_q sin(...), and their sum for Gauss's third product; bins 0
      * and N/2 are real (planes 0 and 1). The 1/(2N) undoes the forward transform's factor 2 and
      * the inverse's factor N (fft.h). */
     const double two_pi = 6.283185307179586476925286766559, sc = 1.0 / (2.0 * N);
-    int M = N / 2;
     for (int f = 0; f <= M; f++)
         for (int q = 0; q < k; q++) {
             double ph = two_pi * f * q / N, c = sc * cos(ph), sn = sc * sin(ph);
@@ -270,7 +276,9 @@ void kk_conv_fft_free(kk_conv_fft *p)
 {
     kk_rfft_free(&p->fft);
     free(p->table);
+    free(p->zrow);
     p->table = NULL;
+    p->zrow = NULL;
 }
 
 /* Plane index of bin f (for 0 < f < N/2 the real part; Wi and Wr + Wi follow). */
@@ -318,10 +326,11 @@ static unit_span span_of_unit(const fft_job *j, int u)
     return s;
 }
 
-/* FFT workspace of a worker: a row of input or output, zr/zi [M][nb], Xr/Xi [M+1][nb], and the
- * GEMM temporary tmp [out][nb]. */
+/* FFT workspace of a worker: a row of input or output, the stored output row it adds to, zr/zi
+ * [M][nb] (a unit of nb blocks uses zr and zr + M*nb), Xr/Xi [M+1][nb], and the GEMM temporary
+ * tmp [out][nb]. Rows have 16 floats of slack (nn/strided.h moves 16 at a time). */
 typedef struct {
-    float *row, *zr, *zi, *Xr, *Xi, *tmp;
+    float *row, *prev, *zr, *zi, *Xr, *Xi, *tmp;
 } workspace;
 
 static workspace workspace_of(const fft_job *j, float *base)
@@ -330,7 +339,8 @@ static workspace workspace_of(const fft_job *j, float *base)
     size_t row = (size_t)(j->unit_rows * j->p->m + j->p->k - 1) * j->dil + 16;
     workspace w;
     w.row = base;
-    w.zr = w.row + row;
+    w.prev = w.row + row;
+    w.zr = w.prev + row;
     w.zi = w.zr + (size_t)M * nb;
     w.Xr = w.zi + (size_t)M * nb;
     w.Xi = w.Xr + (size_t)(M + 1) * nb;
@@ -341,7 +351,7 @@ static workspace workspace_of(const fft_job *j, float *base)
 static size_t workspace_floats(const kk_conv_fft *p, int unit_rows, int dil, int max_blocks)
 {
     int M = p->N / 2;
-    return (size_t)(unit_rows * p->m + p->k - 1) * dil + 16 + 2 * (size_t)M * max_blocks +
+    return 2 * ((size_t)(unit_rows * p->m + p->k - 1) * dil + 16) + 2 * (size_t)M * max_blocks +
            2 * (size_t)(M + 1) * max_blocks + (size_t)p->out * max_blocks;
 }
 
@@ -366,11 +376,9 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
     size_t span = (size_t)(s.nrows * p->m + p->k - 1) * d;
     for (int c = c0; c < c1; c++) {
         kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, w.row);
-        /* block b = ii*d + p reads row[p + (ii*m + n)*d]: contiguous in p for each (ii, n) */
-        for (int n = 0; n < N; n++)
-            kk_gather_strided((n & 1 ? w.zi : w.zr) + (size_t)p->fft.rev[n >> 1] * nb,
-                              w.row + n * d, s.nrows, p->m * d, d);
-        kk_rfft_forward(&p->fft, w.zr, w.zi, nb, w.Xr, w.Xi);
+        /* block b = ii*d + p reads row[p + (ii*m + n)*d] for n < N */
+        kk_gather_blocks(w.zr, p->zrow, p->zrow + N, (size_t)nb, w.row, s.nrows, p->m, d, N);
+        kk_rfft_forward(&p->fft, w.zr, w.zr + (size_t)M * nb, nb, w.Xr, w.Xi);
         /* bin f's GEMM operands: real bins X[in][nb]; complex bins Xr, Xi, Xr + Xi, each
          * [in][nb] */
         for (int f = 0; f <= M; f++) {
@@ -455,27 +463,18 @@ static void inverse_channels(const fft_job *j, int u, unit_span s, const float *
             memcpy(xr, yf + (size_t)o * 2 * nb, sizeof(float) * nb);
             memcpy(xi, yf + (size_t)o * 2 * nb + nb, sizeof(float) * nb);
         }
-        kk_rfft_inverse(&p->fft, w.Xr, w.Xi, nb, w.zr, w.zi);
+        kk_rfft_inverse(&p->fft, w.Xr, w.Xi, nb, w.zr, w.zr + (size_t)M * nb);
+        /* output j of block (ii, q) is row[q + (ii*m + j)*d]: the block's first m values of the
+         * circular result are the valid ones */
+        kk_scatter_blocks(w.row, w.zr, p->zrow + 2 * p->N, (size_t)nb, s.nrows, m, d);
         float bias = j->b ? j->b[o] : 0.0f;
         if (j->accumulate) {
-            kk_buf_read(j->y, o, s.t0, s.width, w.row);
+            kk_buf_read(j->y, o, s.t0, s.width, w.prev);
             for (int t = 0; t < s.width; t++)
-                w.row[t] += bias;
+                w.row[t] += w.prev[t] + bias;
         } else {
             for (int t = 0; t < s.width; t++)
-                w.row[t] = bias;
-        }
-        /* output j of block (ii, q) is row[q + (ii*m + jj)*d]; the block's first m values of the
-         * circular result are the valid ones */
-        int full = s.width / (m * d); /* rows whose outputs all lie inside the range */
-        for (int jj = 0; jj < m; jj++) {
-            const float *src = (jj & 1 ? w.zi : w.zr) + (size_t)(jj >> 1) * nb;
-            kk_scatter_add_strided(w.row + jj * d, src, full, m * d, d);
-            for (int ii = full; ii < s.nrows; ii++) {
-                long t = (long)(ii * m + jj) * d;
-                for (int q = 0; q < d && t + q < s.width; q++)
-                    w.row[t + q] += src[ii * d + q];
-            }
+                w.row[t] += bias;
         }
         kk_buf_write(j->y, o, s.t0, s.width, w.row);
         if (j->mom_part)

@@ -30,6 +30,9 @@ typedef struct {
     int in, out, k, N, m; /* m = N - k + 1 valid outputs per block */
     kk_rfft fft;
     float *table;         /* [3N/2-1][k]: the DFT rows that turn W into its spectra (scaled) */
+    int *zrow;            /* [3][N]: the row of the FFT's [2][N/2] batch holding input n (even
+                           * n in the real half at bit-reversed rows, odd in the imaginary),
+                           * its inverse, and the row of output j (natural order) */
 } kk_conv_fft;
 
 /* Multiply-adds per output and channel pair of the FFT method (GEMMs only). */

@@ -13,6 +13,7 @@
 #include "nn/gemm.h"
 #include "nn/nn.h"
 #include "nn/simd.h"
+#include "nn/strided.h"
 
 static uint32_t rng_state = 12345;
 static float frand(void)
@@ -650,6 +651,46 @@ static void fft_conv_case(int C, int L, int k, int d, int N, int packed, int acc
     kk_conv_fft_free(&p);
 }
 
+/* The FFT convolution's vector block moves (16x16 transposes at dilation 1, overlapping copies
+ * at other dilations) against the scalar strided moves, bit for bit: block counts around
+ * multiples of 16, dilations 1-6 and one past the vector path, FFT lengths 8 to 128, z rows in
+ * the bit-reversed order the FFT uses. The buffers carry the 16 floats of slack the moves need. */
+static void test_block_moves(void)
+{
+    int bad = 0;
+    for (int N = 8; N <= 128; N *= 2)
+        for (int d = 1; d <= 17; d += (d == 6 ? 11 : 1))
+            for (int nrows = 1; nrows <= 40; nrows += 3) {
+                int k = N > 11 ? 11 : 5, m = N - k + 1, M = N / 2, nb = nrows * d, bits = 0;
+                size_t len = (size_t)(nrows * m + k - 1) * d + 16, nz = (size_t)N * nb + 16;
+                float *row = rnd(len), *z = calloc(nz, sizeof(float)), *z2 = calloc(nz, sizeof(float));
+                float *o = calloc((size_t)nrows * m * d + 16, sizeof(float));
+                float *o2 = calloc((size_t)nrows * m * d + 16, sizeof(float));
+                int zrow[128], zinv[128], nat[128];
+                while ((1 << bits) < M)
+                    bits++;
+                for (int n = 0; n < N; n++) {
+                    int h = n >> 1, r = 0;
+                    for (int b = 0; b < bits; b++)
+                        r |= ((h >> b) & 1) << (bits - 1 - b);
+                    zrow[n] = (n & 1) * M + r;
+                    zinv[zrow[n]] = n;
+                    nat[n] = (n & 1) * M + (n >> 1);
+                }
+                kk_gather_blocks(z, zrow, zinv, (size_t)nb, row, nrows, m, d, N);
+                for (int n = 0; n < N; n++)
+                    kk_gather_strided(z2 + (size_t)zrow[n] * nb, row + (size_t)n * d, nrows, m * d, d);
+                bad += memcmp(z, z2, sizeof(float) * (size_t)N * nb) != 0;
+                kk_scatter_blocks(o, z, nat, (size_t)nb, nrows, m, d);
+                for (int j = 0; j < m; j++)
+                    kk_scatter_add_strided(o2 + (size_t)j * d, z + (size_t)nat[j] * nb, nrows,
+                                           m * d, d);
+                bad += memcmp(o, o2, sizeof(float) * (size_t)nrows * m * d) != 0;
+                free(row), free(z), free(z2), free(o), free(o2);
+            }
+    CHECK_MSG(bad == 0, "block moves: %d cases differ from the strided reference", bad);
+}
+
 /* Spectra: every packed plane against the plane formed in double from W and the plan's table,
  * then packed; the same bits from 1 and 3 threads (load makes them with one, calls with many).
  * out is not a multiple of the panel height, so padded rows are covered. */
@@ -700,6 +741,9 @@ static void test_conv_fft(void)
     fft_conv_case(12, 97, 3, 1, 8, 0, 0);
     fft_conv_case(32, 6000, 11, 3, 32, 0, 0);       /* many units: whole units per worker */
     fft_conv_case(8, 2000, 5, 2, 16, 1, 0);
+    fft_conv_case(24, 4000, 7, 1, 32, 0, 1);        /* dilation 1: 16-block transposes */
+    fft_conv_case(16, 3000, 11, 1, 64, 0, 1);       /* N = 64, as 128-channel k = 11 layers */
+    fft_conv_case(16, 2500, 11, 5, 64, 1, 0);
     fft_spectra_case(20, 12, 7, 32);
     fft_spectra_case(40, 33, 11, 32);
     fft_spectra_case(3, 5, 3, 8);
@@ -807,6 +851,7 @@ int main(void)
     test_linear();
     test_conv1d();
     test_rfft();
+    test_block_moves();
     test_conv_fft();
     test_conv_wino();
     test_conv_transpose();
