@@ -53,19 +53,36 @@ void kk_buf_read(const kk_buf *a, int c, long t0, int n, float *dst)
         dst[i] = unpack(hi[i], lo[i]);
 }
 
+#define KK_PRE_CHUNK 256
+
 void kk_buf_read_pre(const kk_buf *a, const kk_pre *pre, int c, long t0, int n, float *dst)
 {
     if (!pre) {
         kk_buf_read(a, c, t0, n, dst);
         return;
     }
+    /* Callers go through the channels in order, reading each row's span straight from memory
+     * (stage buffers are far larger than the caches): the same span of the next row is fetched
+     * a line per 16 values processed here, so it arrives while this one is worked on. */
+    size_t o = (size_t)c * a->L + (size_t)t0;
+    int next = c + 1 < a->C;
     if (a->f32) {
-        kk_apply_pre_row(pre, c, a->f32 + (size_t)c * a->L + (size_t)t0, dst, n);
+        const float *src = a->f32 + o;
+        for (int i = 0; i < n; i += KK_PRE_CHUNK) {
+            int m = n - i < KK_PRE_CHUNK ? n - i : KK_PRE_CHUNK;
+            for (int l = 0; next && l < m; l += 16)
+                __builtin_prefetch(src + a->L + i + l, 0, 3);
+            kk_apply_pre_row(pre, c, src + i, dst + i, m);
+        }
         return;
     }
-    float tmp[512];
-    for (int i = 0; i < n; i += 512) {
-        int m = n - i < 512 ? n - i : 512;
+    float tmp[KK_PRE_CHUNK];
+    for (int i = 0; i < n; i += KK_PRE_CHUNK) {
+        int m = n - i < KK_PRE_CHUNK ? n - i : KK_PRE_CHUNK;
+        for (int l = 0; next && l < m; l += 32)
+            __builtin_prefetch(a->hi + o + a->L + i + l, 0, 3);
+        for (int l = 0; next && l < m; l += 64)
+            __builtin_prefetch(a->lo + o + a->L + i + l, 0, 3);
         kk_buf_read(a, c, t0 + i, m, tmp);
         kk_apply_pre_row(pre, c, tmp, dst + i, m);
     }
