@@ -40,6 +40,7 @@
 #define KK_FFT_X_FLOATS (1 << 21)
 #define KK_FFT_MAX_BLOCKS 128
 #define KK_FFT_UNIT_GRAIN 4
+#define KK_FFT_MAX_N 256 /* row-pointer arrays of N/2 + 1 bins live on the stack */
 
 double kk_conv_fft_cost(int k, int N)
 {
@@ -55,7 +56,7 @@ static int planes_of(int N)
 int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
 {
     memset(p, 0, sizeof *p);
-    if (k < 1 || !(k & 1) || N <= k || kk_rfft_init(&p->fft, N) != 0)
+    if (k < 1 || !(k & 1) || N <= k || N > KK_FFT_MAX_N || kk_rfft_init(&p->fft, N) != 0)
         return -1;
     p->in = in;
     p->out = out;
@@ -326,44 +327,29 @@ static unit_span span_of_unit(const fft_job *j, int u)
     return s;
 }
 
-/* FFT workspace of a worker: a row of input or output, the stored output row it adds to, zr/zi
- * [M][nb] (a unit of nb blocks uses zr and zr + M*nb), Xr/Xi [M+1][nb], and the GEMM temporary
- * tmp [out][nb]. Rows have 16 floats of slack (nn/strided.h moves 16 at a time). */
+/* FFT workspace of a worker: a row of input or output, the stored output row it adds to, the
+ * FFTs' batch z [2][M][nb] (a unit of nb blocks uses its first 2*M*nb floats), and the GEMM
+ * temporary tmp [out][nb]. Rows and z have 16 floats of slack (nn/strided.h moves up to 16 at a
+ * time). */
 typedef struct {
-    float *row, *prev, *zr, *zi, *Xr, *Xi, *tmp;
+    float *row, *prev, *z, *tmp;
 } workspace;
 
 static workspace workspace_of(const fft_job *j, float *base)
 {
-    int M = j->p->N / 2, nb = j->max_blocks;
     size_t row = (size_t)(j->unit_rows * j->p->m + j->p->k - 1) * j->dil + 16;
     workspace w;
     w.row = base;
     w.prev = w.row + row;
-    w.zr = w.prev + row;
-    w.zi = w.zr + (size_t)M * nb;
-    w.Xr = w.zi + (size_t)M * nb;
-    w.Xi = w.Xr + (size_t)(M + 1) * nb;
-    w.tmp = w.Xi + (size_t)(M + 1) * nb;
+    w.z = w.prev + row;
+    w.tmp = w.z + (size_t)j->p->N * j->max_blocks + 16;
     return w;
 }
 
 static size_t workspace_floats(const kk_conv_fft *p, int unit_rows, int dil, int max_blocks)
 {
-    int M = p->N / 2;
-    return 2 * ((size_t)(unit_rows * p->m + p->k - 1) * dil + 16) + 2 * (size_t)M * max_blocks +
-           2 * (size_t)(M + 1) * max_blocks + (size_t)p->out * max_blocks;
-}
-
-/* A complex bin's three GEMM rows for one channel: Xr, Xi and Xr + Xi. */
-static inline void put_complex(float *restrict r, float *restrict i, float *restrict s,
-                               const float *restrict xr, const float *restrict xi, int nb)
-{
-    for (int b = 0; b < nb; b++) {
-        r[b] = xr[b];
-        i[b] = xi[b];
-        s[b] = xr[b] + xi[b];
-    }
+    return 2 * ((size_t)(unit_rows * p->m + p->k - 1) * dil + 16) + (size_t)p->N * max_blocks +
+           16 + (size_t)p->out * max_blocks;
 }
 
 KK_SIMD_CLONES
@@ -371,27 +357,23 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
                              workspace w)
 {
     const kk_conv_fft *p = j->p;
-    int N = p->N, M = N / 2, d = j->dil, nb = s.nb, in = p->in;
+    int N = p->N, M = N / 2, d = j->dil, nb = s.nb;
+    size_t plane = (size_t)p->in * nb;
     long lo = (long)(s.i0 * p->m - j->h) * d;
     size_t span = (size_t)(s.nrows * p->m + p->k - 1) * d;
     for (int c = c0; c < c1; c++) {
         kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, w.row);
         /* block b = ii*d + p reads row[p + (ii*m + n)*d] for n < N */
-        kk_gather_blocks(w.zr, p->zrow, p->zrow + N, (size_t)nb, w.row, s.nrows, p->m, d, N);
-        kk_rfft_forward(&p->fft, w.zr, w.zr + (size_t)M * nb, nb, w.Xr, w.Xi);
-        /* bin f's GEMM operands: real bins X[in][nb]; complex bins Xr, Xi, Xr + Xi, each
-         * [in][nb] */
+        kk_gather_blocks(w.z, p->zrow, p->zrow + N, (size_t)nb, w.row, s.nrows, p->m, d, N);
+        /* bin f's GEMM operands, row c of each: real bins X[in][nb]; complex bins Xr, Xi,
+         * Xr + Xi, each [in][nb] */
+        float *re[KK_FFT_MAX_N / 2 + 1], *im[KK_FFT_MAX_N / 2 + 1], *sum[KK_FFT_MAX_N / 2 + 1];
         for (int f = 0; f <= M; f++) {
-            float *xf = X + (size_t)f * j->x_bin;
-            const float *xr = w.Xr + (size_t)f * nb, *xi = w.Xi + (size_t)f * nb;
-            if (f == 0 || f == M) {
-                memcpy(xf + (size_t)c * nb, xr, sizeof(float) * nb);
-                continue;
-            }
-            size_t plane = (size_t)in * nb;
-            put_complex(xf + (size_t)c * nb, xf + plane + (size_t)c * nb,
-                        xf + 2 * plane + (size_t)c * nb, xr, xi, nb);
+            re[f] = X + (size_t)f * j->x_bin + (size_t)c * nb;
+            im[f] = re[f] + plane;
+            sum[f] = re[f] + 2 * plane;
         }
+        kk_rfft_forward_rows(&p->fft, w.z, w.z + (size_t)M * nb, nb, re, im, sum);
     }
 }
 
@@ -453,20 +435,17 @@ static void inverse_channels(const fft_job *j, int u, unit_span s, const float *
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, d = j->dil, nb = s.nb, m = p->m;
     for (int o = o0; o < o1; o++) {
+        /* bin f of output o: row o of Y's bin (complex bins hold rows [Yr | Yi]) */
+        const float *re[KK_FFT_MAX_N / 2 + 1], *im[KK_FFT_MAX_N / 2 + 1];
         for (int f = 0; f <= M; f++) {
             const float *yf = Y + (size_t)f * j->y_bin;
-            float *xr = w.Xr + (size_t)f * nb, *xi = w.Xi + (size_t)f * nb;
-            if (f == 0 || f == M) {
-                memcpy(xr, yf + (size_t)o * nb, sizeof(float) * nb);
-                continue;
-            }
-            memcpy(xr, yf + (size_t)o * 2 * nb, sizeof(float) * nb);
-            memcpy(xi, yf + (size_t)o * 2 * nb + nb, sizeof(float) * nb);
+            re[f] = f == 0 || f == M ? yf + (size_t)o * nb : yf + (size_t)o * 2 * nb;
+            im[f] = re[f] + nb;
         }
-        kk_rfft_inverse(&p->fft, w.Xr, w.Xi, nb, w.zr, w.zr + (size_t)M * nb);
+        kk_rfft_inverse_rows(&p->fft, re, im, nb, w.z, w.z + (size_t)M * nb);
         /* output j of block (ii, q) is row[q + (ii*m + j)*d]: the block's first m values of the
          * circular result are the valid ones */
-        kk_scatter_blocks(w.row, w.zr, p->zrow + 2 * p->N, (size_t)nb, s.nrows, m, d);
+        kk_scatter_blocks(w.row, w.z, p->zrow + 2 * p->N, (size_t)nb, s.nrows, m, d);
         float bias = j->b ? j->b[o] : 0.0f;
         if (j->accumulate) {
             kk_buf_read(j->y, o, s.t0, s.width, w.prev);

@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nn/simd.h"
 
@@ -84,28 +85,43 @@ static inline __attribute__((always_inline)) void complex_fft(const kk_rfft *t, 
     }
 }
 
-/* X[f] = E + W^f O with E = Z[f] + conj Z[M-f], O = -i (Z[f] - conj Z[M-f]) (both doubled). */
-static inline void split_bin(const float *restrict ar, const float *restrict ai,
-                             const float *restrict cr, const float *restrict ci, float wr, float wi,
-                             float *restrict xr, float *restrict xi, int B)
+/* X[f] = E + W^f O with E = Z[f] + conj Z[M-f], O = -i (Z[f] - conj Z[M-f]) (both doubled);
+ * with s non-NULL also s = Re + Im (Gauss's third operand, see conv_fft.c). */
+static inline __attribute__((always_inline)) void
+split_bin(const float *restrict ar, const float *restrict ai, const float *restrict cr,
+          const float *restrict ci, float wr, float wi, float *restrict xr, float *restrict xi,
+          float *restrict s, int B)
 {
     for (int b = 0; b < B; b++) {
         float er = ar[b] + cr[b], ei = ai[b] - ci[b];
         float or_ = ai[b] + ci[b], oi = cr[b] - ar[b];
-        xr[b] = er + (wr * or_ - wi * oi);
-        xi[b] = ei + (wr * oi + wi * or_);
+        float re = er + (wr * or_ - wi * oi), im = ei + (wr * oi + wi * or_);
+        xr[b] = re;
+        if (xi)
+            xi[b] = im;
+        if (s)
+            s[b] = re + im;
     }
 }
 
+/* Bins to rows re[f], im[f] (and sum[f] when sum is non-NULL); the imaginary parts of bins 0
+ * and M (zero for real input) are not written. */
 KK_SIMD_CLONES
-static void rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi)
+static void rfft_forward_rows(const kk_rfft *t, float *zr, float *zi, int B, float *const *re,
+                              float *const *im, float *const *sum)
 {
     int M = t->M;
     complex_fft(t, zr, zi, B, -1.0f);
     for (int f = 0; f <= M; f++) {
-        int a = f % M, c = (M - f) % M;
-        split_bin(zr + (size_t)a * B, zi + (size_t)a * B, zr + (size_t)c * B, zi + (size_t)c * B,
-                  t->pr[f], t->pi[f], Xr + (size_t)f * B, Xi + (size_t)f * B, B);
+        int a = f % M, c = (M - f) % M, edge = f == 0 || f == M;
+        const float *ar = zr + (size_t)a * B, *ai = zi + (size_t)a * B;
+        const float *cr = zr + (size_t)c * B, *ci = zi + (size_t)c * B;
+        if (edge)
+            split_bin(ar, ai, cr, ci, t->pr[f], t->pi[f], re[f], NULL, NULL, B);
+        else if (sum)
+            split_bin(ar, ai, cr, ci, t->pr[f], t->pi[f], re[f], im[f], sum[f], B);
+        else
+            split_bin(ar, ai, cr, ci, t->pr[f], t->pi[f], re[f], im[f], NULL, B);
     }
 }
 
@@ -126,22 +142,22 @@ static inline void merge_bin(const float *restrict ar, const float *restrict ai,
 }
 
 KK_SIMD_CLONES
-static void rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
-                         float *zi)
+static void rfft_inverse_rows(const kk_rfft *t, const float *const *re, const float *const *im,
+                              int B, float *zr, float *zi)
 {
     int M = t->M;
     for (int f = 0; f < M; f++) {
-        size_t a = (size_t)f * B, c = (size_t)(M - f) * B, r = (size_t)t->rev[f] * B;
+        size_t r = (size_t)t->rev[f] * B;
         if (f == 0) {
             /* bins 0 and M are real: their imaginary parts are not read */
+            const float *x0 = re[0], *xm = re[M];
             for (int b = 0; b < B; b++) {
-                float x0 = Xr[b], xm = Xr[c + b];
-                zr[r + b] = x0 + xm;
-                zi[r + b] = x0 - xm;
+                zr[r + b] = x0[b] + xm[b];
+                zi[r + b] = x0[b] - xm[b];
             }
             continue;
         }
-        merge_bin(Xr + a, Xi + a, Xr + c, Xi + c, t->pr[f], t->pi[f], zr + r, zi + r, B);
+        merge_bin(re[f], im[f], re[M - f], im[M - f], t->pr[f], t->pi[f], zr + r, zi + r, B);
     }
     complex_fft(t, zr, zi, B, 1.0f);
 }
@@ -149,13 +165,39 @@ static void rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int
 /* The exported entry points are plain functions around the cloned bodies: clang resolves a
  * target_clones function only where its every declaration carries the attribute, so a clone
  * must not be called by its name from another file. */
+#define KK_RFFT_MAX_M 2048 /* N <= 4096 (kk_rfft_init) */
+
 void kk_rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi)
 {
-    rfft_forward(t, zr, zi, B, Xr, Xi);
+    float *re[KK_RFFT_MAX_M + 1], *im[KK_RFFT_MAX_M + 1];
+    for (int f = 0; f <= t->M; f++) {
+        re[f] = Xr + (size_t)f * B;
+        im[f] = Xi + (size_t)f * B;
+    }
+    rfft_forward_rows(t, zr, zi, B, re, im, NULL);
+    memset(Xi, 0, sizeof(float) * (size_t)B);
+    memset(Xi + (size_t)t->M * B, 0, sizeof(float) * (size_t)B);
+}
+
+void kk_rfft_forward_rows(const kk_rfft *t, float *zr, float *zi, int B, float *const *re,
+                          float *const *im, float *const *sum)
+{
+    rfft_forward_rows(t, zr, zi, B, re, im, sum);
 }
 
 void kk_rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
                      float *zi)
 {
-    rfft_inverse(t, Xr, Xi, B, zr, zi);
+    const float *re[KK_RFFT_MAX_M + 1], *im[KK_RFFT_MAX_M + 1];
+    for (int f = 0; f <= t->M; f++) {
+        re[f] = Xr + (size_t)f * B;
+        im[f] = Xi + (size_t)f * B;
+    }
+    rfft_inverse_rows(t, re, im, B, zr, zi);
+}
+
+void kk_rfft_inverse_rows(const kk_rfft *t, const float *const *re, const float *const *im, int B,
+                          float *zr, float *zi)
+{
+    rfft_inverse_rows(t, re, im, B, zr, zi);
 }

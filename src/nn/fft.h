@@ -27,8 +27,17 @@ void kk_rfft_free(kk_rfft *t);
  * straight into that order); they are overwritten. Out: Xr/Xi [M+1][B], 2*X[f]. */
 void kk_rfft_forward(const kk_rfft *t, float *zr, float *zi, int B, float *Xr, float *Xi);
 
+/* The same with bin f written to rows re[f] and im[f] anywhere in memory (the imaginary rows of
+ * bins 0 and M are not written: they are zero), and where sum is non-NULL also re + im to
+ * sum[f] for 0 < f < M (the operands of Gauss's three products, conv_fft.c). */
+void kk_rfft_forward_rows(const kk_rfft *t, float *zr, float *zi, int B, float *const *re,
+                          float *const *im, float *const *sum);
+
 /* Inverse: Xr/Xi [M+1][B] a half spectrum (Xi of bins 0 and M ignored); out: zr/zi [M][B] with
  * N*x[2n] in zr[n] and N*x[2n+1] in zi[n]. */
 void kk_rfft_inverse(const kk_rfft *t, const float *Xr, const float *Xi, int B, float *zr,
                      float *zi);
+/* The same reading bin f from rows re[f], im[f] anywhere in memory. */
+void kk_rfft_inverse_rows(const kk_rfft *t, const float *const *re, const float *const *im, int B,
+                          float *zr, float *zi);
 #endif
