@@ -5,8 +5,10 @@
  * 11. For k = 3 the FFT form costs 1.57 multiply-adds per output against 3, but its transforms
  * and small per-bin GEMMs measured 10 % slower end to end; those layers run by Winograd instead
  * (nn/conv_wino.h, see kk_weights_prepare_wino below). N = 32 for both: 1.81 and
- * 2.14 multiply-adds per output and channel pair against 7 and 11; N = 64 saves a little more
- * arithmetic for twice the spectra and scratch, and measured no faster.
+ * 2.14 multiply-adds per output and channel pair against 7 and 11. N = 64 (1.64 and 1.76) for
+ * twice the spectra and scratch measured no faster at 256 channels and 0-5 % faster on the
+ * 128-channel k = 11 layers, whose larger operands (+14 MiB with two workers) then set the long
+ * input's peak: not taken.
  *
  * Spectra take (3N/2 - 1)/k times a layer's weights (6.7x at k = 7, 4.3x at k = 11): all of
  * Kokoro-82M's would add about 280 MB. So by default they are made per call in the call's arena,
@@ -23,7 +25,6 @@
 #include "util/error.h"
 
 #define KK_FAST_N 32
-#define KK_FAST_N_WIDE 64
 /* Winograd for k = 3 (see the note above kk_weights_prepare_wino) */
 #define KK_WINO_DEFAULT_M 4
 #define KK_WINO_MIN_CHANNELS 64
@@ -55,17 +56,6 @@ int kk_fast_wino_tile(void)
     return KK_WINO_DEFAULT_M;
 }
 
-/* The FFT length of a layer. Doubling N to 64 cuts the multiply-adds per output (and the GEMM
- * operands written and read per output) by 18 % at k = 11 and 9 % at k = 7, for planes twice
- * the size, which each call forms and streams through the cache once per unit. Measured per
- * layer (one thread): 128 channels, k = 11 at 4.8 kHz 6-11 % faster at N = 64; k = 7 no
- * faster; 256 channels slower (their 24 MB of planes per layer, not the arithmetic, set the
- * pace). */
-static int fft_length(const kk_conv_w *cv)
-{
-    return cv->k >= 9 && cv->in <= 128 && cv->out <= 128 ? KK_FAST_N_WIDE : KK_FAST_N;
-}
-
 typedef struct {
     kk_conv_w *conv;
     double gain_per_byte; /* multiply-adds saved per second of audio, per byte of spectra */
@@ -79,16 +69,13 @@ static int by_gain(const void *a, const void *b)
 
 static int collect(kk_resblock1_w *r, double rate, candidate *out, int n)
 {
-    if (r->k < KK_FAST_MIN_K)
+    if (r->k < KK_FAST_MIN_K || r->k >= KK_FAST_N)
         return n;
     for (int j = 0; j < r->n_dil; j++) {
         kk_conv_w *cs[2] = {&r->convs1[j], &r->convs2[j]};
         for (int i = 0; i < 2; i++) {
-            int N = fft_length(cs[i]);
-            if (r->k >= N)
-                continue;
-            double saved = rate * cs[i]->in * cs[i]->out * (r->k - kk_conv_fft_cost(r->k, N));
-            double bytes = (double)N * cs[i]->in * cs[i]->out * sizeof(float);
+            double saved = rate * cs[i]->in * cs[i]->out * (r->k - kk_conv_fft_cost(r->k, KK_FAST_N));
+            double bytes = (double)KK_FAST_N * cs[i]->in * cs[i]->out * sizeof(float);
             out[n].conv = cs[i];
             out[n].gain_per_byte = saved / bytes;
             n++;
@@ -122,7 +109,7 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
     for (int i = 0; i < n; i++) {
         kk_conv_w *cv = cand[i].conv;
         kk_fast_conv *fc = &w->fast[i];
-        if (kk_conv_fft_init(&fc->plan, cv->out, cv->in, cv->k, fft_length(cv)) != 0) {
+        if (kk_conv_fft_init(&fc->plan, cv->out, cv->in, cv->k, KK_FAST_N) != 0) {
             free(cand);
             kk_weights_free_fast(w);
             return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
