@@ -168,6 +168,11 @@ static int wino_wanted(const kk_resblock1_w *r)
     return r->k == 3 && r->channels >= KK_WINO_MIN_CHANNELS;
 }
 
+static int resblk_wanted(const kk_conv_w *cv)
+{
+    return cv->k == 3 && cv->in >= KK_WINO_MIN_CHANNELS && cv->out >= KK_WINO_MIN_CHANNELS;
+}
+
 static int wino_plan(kk_weights *w, kk_conv_w *cv, int m)
 {
     kk_wino_conv *wc = &w->wino[w->n_wino];
@@ -192,6 +197,17 @@ kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err)
     int convs = 0;
     for (int i = 0; i < n; i++)
         convs += wino_wanted(blocks[i]) ? 2 * blocks[i]->n_dil : 0;
+    /* the decoder's AdainResBlk1d: conv1 and conv2 (see kk_conv_same). Not the predictor's F0
+     * branch: the sine source integrates F0 over the whole utterance, so its last bits show in
+     * the phase of long inputs, and --conv fast keeps F0 bit for bit what --conv direct gives
+     * (the N branch, its twin, stays with it; both together were ~3 % of a long input). */
+    kk_resblk_w *rbs[1 + KK_DECODE_BLOCKS];
+    int nr = 0;
+    rbs[nr++] = &w->dec.encode;
+    for (int i = 0; i < KK_DECODE_BLOCKS; i++)
+        rbs[nr++] = &w->dec.decode[i];
+    for (int i = 0; i < nr; i++)
+        convs += resblk_wanted(&rbs[i]->conv1) + resblk_wanted(&rbs[i]->conv2);
     if (convs == 0)
         return KOKORO_OK;
     w->wino = calloc((size_t)convs, sizeof *w->wino);
@@ -207,6 +223,14 @@ kokoro_status kk_weights_prepare_wino(kk_weights *w, int m, kokoro_error *err)
                 return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
             }
     }
+    for (int i = 0; i < nr; i++)
+        for (int c = 0; c < 2; c++) {
+            kk_conv_w *cv = c ? &rbs[i]->conv2 : &rbs[i]->conv1;
+            if (resblk_wanted(cv) && wino_plan(w, cv, m) != 0) {
+                kk_weights_free_fast(w);
+                return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory planning convolutions");
+            }
+        }
     return KOKORO_OK;
 }
 

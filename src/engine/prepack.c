@@ -98,12 +98,35 @@ void kk_weights_free_prepack(kk_weights *w)
     w->n_packed = 0;
 }
 
+/*
+ * The decoder's AdainResBlk1d convolutions (k = 3, 512 to 1090 channels at the frame rate or
+ * twice it; engine/fast_conv.c plans them) run by Winograd F(4, 3) from KK_WINO_MIN_LEN columns
+ * on: half the multiply-adds, for filters made per call from the packed taps (six planes written
+ * and read back where direct convolution reads three). Both costs scale with in x out, so the
+ * break-even length does not depend on the layer: measured (kokoro bench, 2 threads) the decoder
+ * took 0.037 -> 0.045 s on the short input (92 frames), 0.152 -> 0.12-0.13 s on the medium one
+ * (496) and 0.51 -> 0.39 s on the long one (1604). Below the threshold, and for --conv direct,
+ * the packed direct path.
+ */
+#define KK_WINO_MIN_LEN 256
+
 void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, const kk_pre *pre,
                   float *y, int accumulate)
 {
     int pad = c->k / 2;
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
-    if (c->packed) {
+    if (c->wino && !f->opt->direct_conv && L >= KK_WINO_MIN_LEN) {
+        const kk_conv_wino *p = &c->wino->plan;
+        float *U = kk_arena_floats(&f->arena, c->packed ? kk_conv_wino_packed_floats(p)
+                                                        : kk_conv_wino_filter_floats(p));
+        if (c->packed)
+            kk_conv_wino_filters_packed(p, c->packed, U, f->threads);
+        else
+            kk_conv_wino_filters(p, c->w, U, f->threads);
+        float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, L, 1, f->threads));
+        kk_buf xb = kk_buf_f32((float *)x, c->in, L), yb = kk_buf_f32(y, c->out, L);
+        kk_conv1d_wino(p, U, &xb, pre, c->b, 1, &yb, accumulate, sc, f->threads, NULL);
+    } else if (c->packed) {
         float *sc = kk_arena_floats(&f->arena,
                                     kk_conv1d_packed_scratch(c->in, c->out, L, c->k, pad, 1, f->threads));
         kk_conv1d_packed(x, c->in, L, pre, c->packed, c->b, c->out, c->k, pad, 1, y, accumulate, sc,

@@ -195,6 +195,42 @@ void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int t
 
 typedef struct {
     const kk_conv_wino *p;
+    const float *taps; /* three packed planes */
+    float *U;
+    size_t chunk;      /* floats per task */
+} packed_filter_job;
+
+/* Packing only moves elements (and pads with zeros), so plane i of the packed filters is the
+ * same combination of the packed taps, element by element: the same expression in double as
+ * filter_planes, hence the same bits. Split into chunks of the planes for the workers. */
+static void filter_chunks(void *ctx, int c0, int c1, int worker)
+{
+    const packed_filter_job *j = ctx;
+    const kk_conv_wino *p = j->p;
+    size_t plane = plane_floats(p);
+    (void)worker;
+    for (int c = c0; c < c1; c++) {
+        size_t e0 = (size_t)c * j->chunk, e1 = e0 + j->chunk < plane ? e0 + j->chunk : plane;
+        const float *w0 = j->taps, *w1 = w0 + plane, *w2 = w1 + plane;
+        for (int i = 0; i < p->n; i++) {
+            float *u = j->U + (size_t)i * plane;
+            const double g0 = p->G[i][0], g1 = p->G[i][1], g2 = p->G[i][2];
+            for (size_t e = e0; e < e1; e++)
+                u[e] = (float)(g0 * w0[e] + g1 * w1[e] + g2 * w2[e]);
+        }
+    }
+}
+
+void kk_conv_wino_filters_packed(const kk_conv_wino *p, const float *taps, float *U, int threads)
+{
+    size_t plane = plane_floats(p), chunk = 4096;
+    packed_filter_job j = {p, taps, U, chunk};
+    kk_parallel_for(threads < 1 ? 1 : threads, (int)((plane + chunk - 1) / chunk), filter_chunks,
+                    &j);
+}
+
+typedef struct {
+    const kk_conv_wino *p;
     const float *U;
     const kk_buf *x;
     const kk_pre *pre;

@@ -51,6 +51,10 @@ int kk_conv_wino_init(kk_conv_wino *p, int out, int in, int m);
 size_t kk_conv_wino_packed_floats(const kk_conv_wino *p);
 size_t kk_conv_wino_filter_floats(const kk_conv_wino *p);
 void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads);
+/* The same packed filters (kk_conv_wino_packed_floats, no scratch) from W's three taps already
+ * packed as kk_conv1d_pack lays them out (tap q's [out][in] plane at q * kk_gemm_packed_floats(
+ * out, in)): the same bits as kk_conv_wino_filters. */
+void kk_conv_wino_filters_packed(const kk_conv_wino *p, const float *taps, float *U, int threads);
 
 /* Scratch floats kk_conv1d_wino needs for a length-L input at dilation dil. */
 size_t kk_conv1d_wino_scratch(const kk_conv_wino *p, int L, int dil, int threads);

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Fast convolutions (FFT for k = 7/11, Winograd for k = 3) against direct convolution on the
+# Fast convolutions (FFT for k = 7/11, Winograd for k = 3, the decoder's k = 3 layers included)
+# against direct convolution on the
 # full-size random-weight model: every intermediate `kokoro say --dump-dir` writes, and the audio,
 # within 1e-4 x its max |value|, with float32 stage buffers and with compact (packed) ones, where
 # the middle resblock of the last stage recomputes its conv1 in tiles (another Winograd entry).
@@ -42,6 +43,33 @@ for n in names:
 print("compact %s: %d tensors, worst %.2e x max" % (compact, len(names), worst))
 PY
 done
+# The decoder's k = 3 layers take Winograd from 256 frames on: a longer text, the whole run held
+# to the same bound (F0 stays bit for bit the same, so the harmonic source is too).
+long="$ph ænd ðə fˈIv bˈɑksɪŋ wˈɪzəɹdz ʤˈʌmp kwˈɪkli ˈOvəɹ ðə lˈAzi dˈɔɡ."
+for conv in fast direct; do
+    "$kokoro" say --model-dir "$model" --voice af_heart --phonemes "$long" --zero-noise --seed 7 \
+        --threads 2 --compact off --conv $conv --dump-dir "$tmp/long-$conv" -o "$tmp/long-$conv.wav"
+done
+python3 - "$tmp/long-fast" "$tmp/long-direct" <<'PY'
+import ast, os, struct, sys
+def rd(p):
+    b = open(p, 'rb').read(); hl = b[8] | (b[9] << 8); d = b[10 + hl:]
+    code = {'<f4': 'f', '<i8': 'q', '<i4': 'i'}[ast.literal_eval(b[10:10 + hl].decode())['descr']]
+    return struct.unpack('<%d%s' % (len(d) // struct.calcsize(code), code), d)
+fast, direct = sys.argv[1:]
+names = sorted(n for n in os.listdir(direct) if n.endswith('.npy'))
+assert 'dbg_dec_decode3.npy' in names and 'F0_pred.npy' in names, names
+frames = len(rd(os.path.join(direct, 'dbg_dec_asr_res.npy'))) // 64
+assert frames >= 256, "the long text gave only %d frames" % frames
+for n in names:
+    a, b = rd(os.path.join(fast, n)), rd(os.path.join(direct, n))
+    assert len(a) == len(b), (n, len(a), len(b))
+    mx = max(abs(x) for x in b); err = max(abs(x - y) for x, y in zip(a, b))
+    rel = err / mx if mx > 0 else err
+    print("long %s: %.2e x max" % (n, rel))
+    assert rel <= 1e-4, "%s (long): max|fast - direct| = %.3g x max" % (n, rel)
+print("long: %d tensors, %d frames" % (len(names), frames))
+PY
 # and the same audio, bit for bit, from one thread as from two
 "$kokoro" say --model-dir "$model" --voice af_heart --phonemes "$ph" --zero-noise --seed 7 \
     --threads 1 --compact off --conv fast -o "$tmp/t1.wav"

@@ -763,6 +763,15 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
     CHECK(kk_conv_wino_init(&p, out, in, m) == 0);
     float *U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&p));
     kk_conv_wino_filters(&p, W, U, 2);
+    /* the same filters from W's taps as kk_conv1d_pack packs them (the decoder's layers) */
+    size_t nu = kk_conv_wino_packed_floats(&p);
+    float *taps = malloc(sizeof(float) * kk_conv1d_packed_floats(out, in, 3));
+    float *U2 = malloc(sizeof(float) * nu);
+    CHECK(kk_conv1d_pack(W, out, in, 3, taps));
+    kk_conv_wino_filters_packed(&p, taps, U2, 3);
+    CHECK_MSG(memcmp(U, U2, sizeof(float) * nu) == 0, "wino filters from packed taps, in %d out %d",
+              in, out);
+    free(taps), free(U2);
     size_t n = (size_t)out * L;
     float *y0 = rnd(n), *ref = malloc(sizeof(float) * n), *y1 = malloc(sizeof(float) * n);
     float *y3 = malloc(sizeof(float) * n);
