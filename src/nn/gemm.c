@@ -39,8 +39,10 @@
 #define NR_MAX 32
 #define MR_MAX 16
 
+/* apf: the packed A panel to fetch into the cache while this one is used (the same layout), or
+ * NULL */
 typedef void (*tile_fn)(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
-                        int w, int load_c);
+                        int w, int load_c, const float *apf);
 
 typedef void (*pack_fn)(int kc, const float *b, int ldb, int w, float *slice);
 
@@ -50,6 +52,7 @@ typedef struct {
     int mc;      /* M block (a multiple of mr): an mc x kc block of packed A stays in L2 */
     tile_fn tile;
     pack_fn pack_b;
+    int tile_fetches_a; /* the tile fetches apf itself; else the driver prefetches it */
 } gemm_impl;
 
 /* ---- portable kernel ---- */
@@ -63,8 +66,9 @@ static void pack_scalar(int kc, const float *b, int ldb, int w, float *slice)
 }
 
 static void tile_scalar(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
-                        int w, int load_c)
+                        int w, int load_c, const float *apf)
 {
+    (void)apf;
     float acc[MRSC][NRSC];
     for (int i = 0; i < MRSC; i++)
         for (int j = 0; j < NRSC; j++)
@@ -92,8 +96,8 @@ static void tile_scalar(int kc, const float *a, const float *b, int ldb, float *
 /* NV = vectors of 16 columns (1 or 2); mask[v] selects the valid columns of vector v. With NV a
  * constant the loops unroll and the accumulators live in registers. */
 KK_T512 static inline __attribute__((always_inline)) void
-body512(const int NV, int kc, const float *a, const float *b, int ldb, float *c, int ldc, int mr,
-        const __mmask16 *mask, int load_c)
+body512(const int NV, const int PF, int kc, const float *a, const float *b, int ldb, float *c,
+        int ldc, int mr, const __mmask16 *mask, int load_c, const float *apf)
 {
     __m512 acc[MR512][2];
 #pragma GCC unroll 12
@@ -107,6 +111,8 @@ body512(const int NV, int kc, const float *a, const float *b, int ldb, float *c,
     for (int k = 0; k < kc; k++) {
         const float *bk = b + (size_t)k * ldb;
         const float *ak = a + (size_t)k * MR512;
+        if (PF)
+            __builtin_prefetch(apf + (size_t)k * MR512, 0, 3);
         __m512 bv[2];
 #pragma GCC unroll 2
         for (int v = 0; v < NV; v++)
@@ -128,7 +134,7 @@ body512(const int NV, int kc, const float *a, const float *b, int ldb, float *c,
 }
 
 KK_T512 static void tile512(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
-                            int mr, int w, int load_c)
+                            int mr, int w, int load_c, const float *apf)
 {
     __mmask16 mask[2];
     for (int v = 0; v < 2; v++) {
@@ -136,9 +142,11 @@ KK_T512 static void tile512(int kc, const float *a, const float *b, int ldb, flo
         mask[v] = n >= 16 ? (__mmask16)0xffff : n <= 0 ? 0 : (__mmask16)((1u << n) - 1);
     }
     if (w > 16)
-        body512(2, kc, a, b, ldb, c, ldc, mr, mask, load_c);
+        apf ? body512(2, 1, kc, a, b, ldb, c, ldc, mr, mask, load_c, apf)
+            : body512(2, 0, kc, a, b, ldb, c, ldc, mr, mask, load_c, apf);
     else
-        body512(1, kc, a, b, ldb, c, ldc, mr, mask, load_c);
+        apf ? body512(1, 1, kc, a, b, ldb, c, ldc, mr, mask, load_c, apf)
+            : body512(1, 0, kc, a, b, ldb, c, ldc, mr, mask, load_c, apf);
 }
 
 /* Inline vector copies let the loads of many rows be in flight at once (a memcpy call per row
@@ -226,8 +234,9 @@ full256(int kc, const float *a, const float *b, int ldb, float *c, int ldc, int 
 }
 
 KK_T256 static void tile256(int kc, const float *a, const float *b, int ldb, float *c, int ldc,
-                            int mr, int w, int load_c)
+                            int mr, int w, int load_c, const float *apf)
 {
+    (void)apf;
     if (w == NR256) {
         full256(kc, a, b, ldb, c, ldc, mr, load_c);
         return;
@@ -267,10 +276,10 @@ KK_T256 static void pack256(int kc, const float *b, int ldb, int w, float *slice
 
 static const gemm_impl *impl_of(kk_gemm_isa_t isa)
 {
-    static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar};
+    static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar, 0};
 #ifdef KK_GEMM_X86
-    static const gemm_impl avx512 = {MR512, NR512, 256, 516, tile512, pack512};
-    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256, pack256};
+    static const gemm_impl avx512 = {MR512, NR512, 256, 516, tile512, pack512, 1};
+    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256, pack256, 0};
     if (isa == KK_GEMM_AVX512)
         return &avx512;
     if (isa == KK_GEMM_AVX2)
@@ -426,14 +435,16 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                             __builtin_prefetch(cn + w - 1);
                         }
                     const float *a = packed + (size_t)pc * mpad + (size_t)ir * kc;
-                    /* Packed A two panels ahead: for small N each panel is used for little work,
-                     * and the stream from memory must run well ahead of the kernel. */
-                    if (jc == 0 && ir + 2 * mr < iend) {
-                        const char *an = (const char *)(a + (size_t)2 * mr * kc);
+                    /* The first pass over the columns streams packed A from memory (for small N
+                     * each panel carries little work), the panel after next fetched ahead: by
+                     * the AVX-512 kernel a line at a time as it works on this one (a burst of
+                     * prefetches before it stalls on the line fill buffers), else here. */
+                    const float *apf = jc == 0 && ir + 2 * mr < iend ? a + (size_t)2 * mr * kc
+                                                                     : NULL;
+                    if (apf && !im->tile_fetches_a)
                         for (size_t l = 0; l < (size_t)mr * kc * sizeof(float) / 64; l++)
-                            __builtin_prefetch(an + 64 * l, 0, 2);
-                    }
-                    im->tile(kc, a, bs, nr, C + (size_t)ir * ldc + jc, ldc, rows, w, load_c);
+                            __builtin_prefetch((const char *)apf + 64 * l, 0, 2);
+                    im->tile(kc, a, bs, nr, C + (size_t)ir * ldc + jc, ldc, rows, w, load_c, apf);
                 }
             }
         }
