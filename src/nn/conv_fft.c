@@ -159,14 +159,13 @@ static void rearrange_rows(void *ctx, int o0, int o1, int worker)
         }
 }
 
-static void pack_taps(void *ctx, int q0, int q1, int worker)
+/* Panels [pn0, pn1) of every tap, straight from W[out][in][k] in one pass. */
+static void pack_taps(void *ctx, int pn0, int pn1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
     (void)worker;
-    for (int q = q0; q < q1; q++) /* tap q straight from W[out][in][k] */
-        kk_gemm_pack_strided(j->W + q, p->in * p->k, p->k, p->out, p->in,
-                             j->taps + (size_t)q * j->n);
+    kk_gemm_pack_taps(j->W, p->out, p->in, p->k, j->n, pn0, pn1, j->taps);
 }
 
 /* Sums kept in registers across the k taps: GCC leaves a plain float array of them on the stack. */
@@ -248,7 +247,8 @@ void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int 
     /* made per call for most layers: split over the workers, or short inputs wait on it */
     threads = threads < 1 ? 1 : threads;
     spectra_job j = {p, W, spec + kk_conv_fft_packed_floats(p), plane_floats(p), spec, NULL, NULL};
-    kk_parallel_for(threads, p->k, pack_taps, &j);
+    int mr = kk_gemm_panel_rows();
+    kk_parallel_for(threads, (p->out + mr - 1) / mr, pack_taps, &j);
     run_combine(&j, threads);
 }
 

@@ -370,6 +370,37 @@ void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int in
     }
 }
 
+void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
+                           size_t stride, int panel0, int panel1, float *packed)
+{
+    const gemm_impl *im = impl_of(isa);
+    const int mr = im->mr;
+    if (M <= 0 || K <= 0)
+        return;
+    const size_t mpad = (size_t)((M + mr - 1) / mr) * (size_t)mr;
+    for (int pc = 0; pc < K; pc += im->kc) {
+        int kc = K - pc < im->kc ? K - pc : im->kc;
+        for (int pn = panel0; pn < panel1; pn++) {
+            int p0 = pn * mr, rows = M - p0 < mr ? M - p0 : mr;
+            size_t panel = (size_t)pc * mpad + (size_t)p0 * kc;
+            /* row by row: W's row is read once, front to back, each value going to its tap's
+             * panel (column r, mr floats apart; a panel of every tap stays in L2) */
+            for (int r = 0; r < mr; r++) {
+                const float *w = W + ((size_t)(p0 + r) * K + pc) * taps;
+                for (int q = 0; q < taps; q++) {
+                    float *dst = packed + q * stride + panel + r;
+                    if (r < rows)
+                        for (int k = 0; k < kc; k++)
+                            dst[(size_t)k * mr] = w[(size_t)k * taps + q];
+                    else
+                        for (int k = 0; k < kc; k++)
+                            dst[(size_t)k * mr] = 0.0f;
+                }
+            }
+        }
+    }
+}
+
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K,
                              const float *packed, const float *B, int ldb, float *C, int ldc,
                              int accumulate)
@@ -464,6 +495,12 @@ void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed)
 void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed)
 {
     kk_gemm_pack_strided_isa(kk_gemm_isa(), A, lda, inc, M, K, packed);
+}
+
+void kk_gemm_pack_taps(const float *W, int M, int K, int taps, size_t stride, int panel0,
+                       int panel1, float *packed)
+{
+    kk_gemm_pack_taps_isa(kk_gemm_isa(), W, M, K, taps, stride, panel0, panel1, packed);
 }
 
 void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packed, const float *B,

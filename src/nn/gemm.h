@@ -43,6 +43,11 @@ void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed);
 /* The same for A[i][k] at A[i*lda + k*inc]: e.g. one tap q of a convolution's W[out][in][k] is
  * A = W + q, lda = in*k, inc = k. */
 void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed);
+/* Every tap of W[M][K][taps] at once, panels [panel0, panel1) of them (panels of
+ * kk_gemm_panel_rows() rows; the last may be partial): tap q as kk_gemm_pack_strided(W + q,
+ * K*taps, taps, M, K, packed + q*stride) lays it out, in one pass over W. */
+void kk_gemm_pack_taps(const float *W, int M, int K, int taps, size_t stride, int panel0,
+                       int panel1, float *packed);
 /* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
  * ldb); A as packed by kk_gemm_pack. Single-threaded: callers split the work themselves. */
 void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
@@ -59,6 +64,8 @@ size_t kk_gemm_packed_floats_isa(kk_gemm_isa_t isa, int M, int K);
 void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, float *packed);
 void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int inc, int M, int K,
                               float *packed);
+void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
+                           size_t stride, int panel0, int panel1, float *packed);
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
                              const float *B, int ldb, float *C, int ldc, int accumulate);
 

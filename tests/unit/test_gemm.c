@@ -75,6 +75,24 @@ static void check_shape(kk_gemm_isa_t isa, int M, int N, int K, int pad, int acc
     free(packed);
 }
 
+/* kk_gemm_pack_taps against one kk_gemm_pack_strided per tap, bit for bit, over panels handed
+ * out in two ranges (as workers split them); K past one K block, M past whole panels. */
+static void check_pack_taps(kk_gemm_isa_t isa, int M, int K, int taps)
+{
+    float *W = matrix(M, K * taps, K * taps);
+    size_t stride = kk_gemm_packed_floats_isa(isa, M, K);
+    float *a = malloc(sizeof(float) * stride * taps), *b = malloc(sizeof(float) * stride * taps);
+    for (int q = 0; q < taps; q++)
+        kk_gemm_pack_strided_isa(isa, W + q, K * taps, taps, M, K, a + (size_t)q * stride);
+    int mr = kk_gemm_panel_rows_isa(isa), panels = (M + mr - 1) / mr;
+    memset(b, 0xff, sizeof(float) * stride * taps);
+    kk_gemm_pack_taps_isa(isa, W, M, K, taps, stride, 0, panels / 2, b);
+    kk_gemm_pack_taps_isa(isa, W, M, K, taps, stride, panels / 2, panels, b);
+    CHECK(memcmp(a, b, sizeof(float) * stride * taps) == 0, "%s M=%d K=%d taps=%d: pack_taps",
+          isa_name(isa), M, K, taps);
+    free(W), free(a), free(b);
+}
+
 int main(void)
 {
     /* Decided once, from the environment, before anything else asks. */
@@ -114,6 +132,9 @@ int main(void)
          * bit). */
         check_shape(isas[t], 800, 40, 300, 1, 1);
         check_shape(isas[t], 600, 70, 40, 0, 0);
+        check_pack_taps(isas[t], 40, 300, 11);
+        check_pack_taps(isas[t], 13, 7, 7);
+        check_pack_taps(isas[t], 256, 256, 3);
         printf("test_gemm: %s kernel, %d shapes\n", isa_name(isas[t]), shapes + 4);
     }
 
