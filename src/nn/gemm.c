@@ -383,20 +383,21 @@ void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int 
         for (int pn = panel0; pn < panel1; pn++) {
             int p0 = pn * mr, rows = M - p0 < mr ? M - p0 : mr;
             size_t panel = (size_t)pc * mpad + (size_t)p0 * kc;
-            /* row by row: W's row is read once, front to back, each value going to its tap's
-             * panel (column r, mr floats apart; a panel of every tap stays in L2) */
-            for (int r = 0; r < mr; r++) {
-                const float *w = W + ((size_t)(p0 + r) * K + pc) * taps;
+            /* row by row: W's row block (kc x taps floats, in L1) gives every tap its column r
+             * of the panel (mr floats apart; the panel of every tap stays in L2), rows past M
+             * zeros */
+            for (int r = 0; r < mr; r++)
                 for (int q = 0; q < taps; q++) {
                     float *dst = packed + q * stride + panel + r;
-                    if (r < rows)
-                        for (int k = 0; k < kc; k++)
-                            dst[(size_t)k * mr] = w[(size_t)k * taps + q];
-                    else
+                    if (r >= rows) {
                         for (int k = 0; k < kc; k++)
                             dst[(size_t)k * mr] = 0.0f;
+                        continue;
+                    }
+                    const float *w = W + ((size_t)(p0 + r) * K + pc) * taps + q;
+                    for (int k = 0; k < kc; k++)
+                        dst[(size_t)k * mr] = w[(size_t)k * taps];
                 }
-            }
         }
     }
 }
