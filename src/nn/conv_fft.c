@@ -603,18 +603,11 @@ static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *s
     sizes(p, j.unit_rows, dil, &j.x_bin, &j.y_bin, &j.per);
     if (moments)
         j.mom_part = (double *)(scratch + shares_floats(j.per, threads));
-    if (threads == 1 || j.units >= 2 * threads) {
-        kk_parallel_for(threads, j.units, run_units, &j);
-    } else {
-        j.X = share_X(&j, 0); /* worker 0's operands, shared by all */
-        j.Y = share_Y(&j, 0);
-        for (int u = 0; u < j.units; u++) {
-            j.unit = u;
-            kk_parallel_for(threads, p->in, split_forward, &j);
-            kk_parallel_for(threads, p->N / 2 + 1, split_mix, &j);
-            kk_parallel_for(threads, p->out, split_inverse, &j);
-        }
-    }
+    j.X = share_X(&j, 0); /* split units: worker 0's operands, shared by all */
+    j.Y = share_Y(&j, 0);
+    const kk_range_fn steps[3] = {split_forward, split_mix, split_inverse};
+    const int counts[3] = {p->in, p->N / 2 + 1, p->out};
+    kk_parallel_units(threads, j.units, run_units, &j.unit, 3, steps, counts, &j);
     if (moments)
         kk_moments_add_parts(j.mom_part, j.units, p->out, moments);
 }

@@ -319,3 +319,17 @@ void kk_blas_single_threaded(void)
     if (openblas_get_num_threads() != 1)
         openblas_set_num_threads(1);
 }
+
+void kk_parallel_units(int threads, int units, kk_range_fn whole, int *unit, int nsteps,
+                       const kk_range_fn *steps, const int *counts, void *ctx)
+{
+    if (threads <= 1 || units >= 2 * threads) {
+        kk_parallel_for(threads, units, whole, ctx);
+        return;
+    }
+    for (int u = 0; u < units; u++) {
+        *unit = u;
+        for (int s = 0; s < nsteps; s++)
+            kk_parallel_for(threads, counts[s], steps[s], ctx);
+    }
+}

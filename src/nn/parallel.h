@@ -24,6 +24,12 @@
  * Returns when every share is done. */
 typedef void (*kk_range_fn)(void *ctx, int begin, int end, int worker);
 void kk_parallel_for(int threads, int n, kk_range_fn fn, void *ctx);
+/* A layer's work cut into `units` (the fast convolutions, nn/conv_fft.c and nn/conv_wino.c):
+ * whole units per worker (`whole` over [0, units)) when each worker gets at least two, else the
+ * units one by one, each unit's `nsteps` steps in turn split over the workers (*unit set to the
+ * unit, then steps[s] over [0, counts[s])), so that no core idles on a short input. */
+void kk_parallel_units(int threads, int units, kk_range_fn whole, int *unit, int nsteps,
+                       const kk_range_fn *steps, const int *counts, void *ctx);
 
 typedef struct kokoro_pool kk_pool; /* the public kokoro_pool */
 
