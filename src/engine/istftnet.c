@@ -534,7 +534,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         harmonic_source(f, F0, nF0, up_total, src);
         kk_arena_big_free(&f->arena, (void *)F0); /* no-op unless F0 was moved out of the stack */
         kk_dump(f, "dbg_gen_har_source", src, 0, 3, 1, (int)L, 1);
-        kk_stft(src, (int)L, nf, hop, har, har + (size_t)nb * N);
+        kk_stft(src, (int)L, nf, hop, har, har + (size_t)nb * N, f->threads);
         kk_arena_release(&f->arena, m);
     }
     kk_dump(f, "dbg_gen_har_spec", har, 0, 3, 1, nb, N);
@@ -665,8 +665,7 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         post[q] = expf(post[q]);
     for (size_t q = (size_t)nb * N; q < (size_t)2 * nb * N; q++)
         post[q] = sinf(post[q]);
-    float *sc = kk_arena_floats(&f->arena, kk_istft_scratch(N, nf, hop));
-    kk_istft(post, post + (size_t)nb * N, N, nf, hop, audio, sc);
+    kk_istft(post, post + (size_t)nb * N, N, nf, hop, audio, f->threads);
     kk_arena_release(&f->arena, m0);
     f->seconds[KK_T_ISTFT] += kk_wall_seconds() - t0;
     kk_dump(f, "audio", audio, 0, 1, (int)L);

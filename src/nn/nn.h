@@ -203,14 +203,14 @@ void kk_gelu_new(float *x, size_t n);
 
 
 /* STFT as torch.stft(n_fft, hop, periodic Hann window of n_fft, center=True, reflect padding,
- * onesided): x[L] -> mag/phase [n_fft/2+1][N], N = L/hop + 1. Needs L > n_fft/2. */
+ * onesided): x[L] -> mag/phase [n_fft/2+1][N], N = L/hop + 1. Needs L > n_fft/2 and
+ * n_fft <= 64. Split over `threads` workers; the result does not depend on their number. */
 int kk_stft_frames(int L, int hop);
-void kk_stft(const float *x, int L, int n_fft, int hop, float *mag, float *phase);
+void kk_stft(const float *x, int L, int n_fft, int hop, float *mag, float *phase, int threads);
 /* Inverse of the above (torch.istft, center=True, length None): spectrum mag*e^(i*phase),
- * [n_fft/2+1][N] -> y[hop*(N-1)]. scratch: kk_istft_scratch floats. */
-size_t kk_istft_scratch(int N, int n_fft, int hop);
+ * [n_fft/2+1][N] -> y[hop*(N-1)]. Needs hop <= n_fft <= 64. */
 void kk_istft(const float *mag, const float *phase, int N, int n_fft, int hop, float *y,
-              float *scratch);
+              int threads);
 
 /* sin(x) to about 1e-7 absolute for |x| < 1e4: Cody-Waite reduction by pi/2 in three parts,
  * then the usual minimax polynomials on [-pi/4, pi/4]. Branch-free so that loops vectorise. */

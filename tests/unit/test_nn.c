@@ -65,6 +65,33 @@ static void test_linear(void)
             CHECK_NEAR(y[i * out + o], s, 1e-5);
         }
     free(x), free(W), free(b);
+    /* weights packed at load: the transposes around the GEMM move 8 x 8 squares, so shapes with
+     * tails in every direction, with and without bias, over 1 and 3 workers (same bits) */
+    const int shapes[][3] = {{37, 29, 83}, {8, 16, 8}, {3, 5, 2}, {64, 96, 200}};
+    for (int si = 0; si < 4; si++) {
+        n = shapes[si][0], in = shapes[si][1], out = shapes[si][2];
+        x = rnd((size_t)n * in), W = rnd((size_t)out * in), b = rnd(out);
+        float *P = malloc(sizeof(float) * kk_linear_packed_floats(in, out));
+        float *sc = malloc(sizeof(float) * kk_linear_packed_scratch(n, in, out));
+        float *y1 = malloc(sizeof(float) * n * out), *y3 = malloc(sizeof(float) * n * out);
+        kk_linear_pack(W, in, out, P);
+        for (int with_b = 0; with_b < 2; with_b++) {
+            const float *bb = with_b ? b : NULL;
+            kk_linear_packed(x, n, in, P, bb, out, y1, sc, 1);
+            kk_linear_packed(x, n, in, P, bb, out, y3, sc, 3);
+            CHECK(!memcmp(y1, y3, sizeof(float) * n * out));
+            double worst = 0;
+            for (int i = 0; i < n; i++)
+                for (int o = 0; o < out; o++) {
+                    double r = bb ? bb[o] : 0.0;
+                    for (int k = 0; k < in; k++)
+                        r += (double)x[i * in + k] * W[o * in + k];
+                    worst = fmax(worst, fabs(y1[i * out + o] - r));
+                }
+            CHECK_MSG(worst < 1e-5, "linear_packed %dx%dx%d error %g", n, in, out, worst);
+        }
+        free(x), free(W), free(b), free(P), free(sc), free(y1), free(y3);
+    }
 }
 
 static void conv_case(int in, int out, int L, int k, int stride, int pad, int dil, int use_pre,
@@ -353,10 +380,11 @@ static void test_activations(void)
 
 static void test_stft(void)
 {
-    int L = 600, nf = 20, hop = 5, nb = 11, N = kk_stft_frames(L, hop);
-    CHECK(N == 121);
+    /* long enough for several blocks of frames and of output samples (nn/stft.c) */
+    int L = 5000, nf = 20, hop = 5, nb = 11, N = kk_stft_frames(L, hop);
+    CHECK(N == 1001);
     float *x = rnd(L), *mag = malloc(sizeof(float) * nb * N), *ph = malloc(sizeof(float) * nb * N);
-    kk_stft(x, L, nf, hop, mag, ph);
+    kk_stft(x, L, nf, hop, mag, ph, 1);
     /* naive DFT of the reflect-padded, Hann-windowed frames */
     double worst = 0;
     for (int m = 0; m < N; m++)
@@ -381,10 +409,17 @@ static void test_stft(void)
         }
     CHECK_MSG(worst < 1e-4, "stft magnitude error %g", worst);
     /* istft(stft(x)) reconstructs x (Hann, hop n_fft/4 satisfies the overlap-add condition) */
-    float *y = malloc(sizeof(float) * L), *scratch = malloc(sizeof(float) * kk_istft_scratch(N, nf, hop));
-    kk_istft(mag, ph, N, nf, hop, y, scratch);
+    float *y = malloc(sizeof(float) * L);
+    kk_istft(mag, ph, N, nf, hop, y, 1);
     CHECK_MSG(maxdiff(x, y, L) < 1e-4, "istft round trip error %g", maxdiff(x, y, L));
-    free(x), free(mag), free(ph), free(y), free(scratch);
+    /* the same bits with the blocks split over workers */
+    float *mag3 = malloc(sizeof(float) * nb * N), *ph3 = malloc(sizeof(float) * nb * N);
+    float *y3 = malloc(sizeof(float) * L);
+    kk_stft(x, L, nf, hop, mag3, ph3, 3);
+    kk_istft(mag, ph, N, nf, hop, y3, 3);
+    CHECK(!memcmp(mag, mag3, sizeof(float) * nb * N) && !memcmp(ph, ph3, sizeof(float) * nb * N));
+    CHECK(!memcmp(y, y3, sizeof(float) * L));
+    free(x), free(mag), free(ph), free(y), free(mag3), free(ph3), free(y3);
 }
 
 static void test_packed(void)
