@@ -43,7 +43,8 @@ static void stft_blocks(void *ctx, int b0, int b1, int worker)
         double frame[KK_MAX_NFFT][KK_STFT_FRAMES], re[KK_STFT_FRAMES], im[KK_STFT_FRAMES];
         for (int n = 0; n < n_fft; n++)
             for (int i = 0; i < cnt; i++) {
-                long p = (long)(m0 + i) * j->hop + n - half; /* index into x, reflected at both ends */
+                /* index into x, reflected at both ends */
+                long p = (long)(m0 + i) * j->hop + n - half;
                 if (p < 0)
                     p = -p;
                 if (p >= j->L)
@@ -89,7 +90,8 @@ typedef struct {
     float *y;
     int N, n_fft, hop;
     size_t Lout;
-    double w[KK_MAX_NFFT], cs[KK_MAX_NFFT / 2 + 1][KK_MAX_NFFT], sn[KK_MAX_NFFT / 2 + 1][KK_MAX_NFFT];
+    double w[KK_MAX_NFFT];
+    double cs[KK_MAX_NFFT / 2 + 1][KK_MAX_NFFT], sn[KK_MAX_NFFT / 2 + 1][KK_MAX_NFFT];
 } istft_job;
 
 /* Output samples [q0, q1) come from the frames that overlap [q0 + half, q1 + half) of the padded
@@ -103,7 +105,8 @@ static void istft_blocks(void *ctx, int b0, int b1, int worker)
         size_t q0 = (size_t)blk * KK_ISTFT_SAMPLES;
         size_t q1 = q0 + KK_ISTFT_SAMPLES < j->Lout ? q0 + KK_ISTFT_SAMPLES : j->Lout;
         long p0 = (long)(q0 + half), p1 = (long)(q1 + half); /* padded positions */
-        long ma = p0 - n_fft + 1 <= 0 ? 0 : (p0 - n_fft + hop) / hop; /* first m: m*hop+n_fft > p0 */
+        /* the first frame m with m*hop + n_fft > p0, the last with m*hop <= p1 - 1 */
+        long ma = p0 - n_fft + 1 <= 0 ? 0 : (p0 - n_fft + hop) / hop;
         long mb = (p1 - 1) / hop < j->N - 1 ? (p1 - 1) / hop : j->N - 1;
         long base = ma * hop;
         float buf[KK_ISTFT_SAMPLES + 2 * KK_MAX_NFFT], env[KK_ISTFT_SAMPLES + 2 * KK_MAX_NFFT];
@@ -147,6 +150,6 @@ void kk_istft(const float *mag, const float *phase, int N, int n_fft, int hop, f
             j.sn[k][n] = -scale * sin(a) / n_fft;
         }
     }
-    kk_parallel_for(threads, (int)((j.Lout + KK_ISTFT_SAMPLES - 1) / KK_ISTFT_SAMPLES), istft_blocks,
-                    &j);
+    int blocks = (int)((j.Lout + KK_ISTFT_SAMPLES - 1) / KK_ISTFT_SAMPLES);
+    kk_parallel_for(threads, blocks, istft_blocks, &j);
 }
