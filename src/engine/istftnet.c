@@ -586,11 +586,20 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
         {
             kk_arena_mark_t m = kk_arena_mark(&f->arena);
             float *y = kk_arena_big_alloc(&f->arena, sizeof(float) * up->out * (size_t)Lup);
-            float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(x.C, up->out, x.L,
-                                                                               up->k, f->threads));
             kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.1f, NULL};
-            kk_conv_transpose1d_buf(&x, &leaky, up->w, up->b, up->out, up->k, u, (up->k - u) / 2,
-                                    0, y, sc, f->threads);
+            int pad = (up->k - u) / 2;
+            if (up->packed) {
+                float *sc = kk_arena_floats(&f->arena, kk_tconv_packed_scratch(
+                                                           x.C, up->out, x.L, up->k, u, pad, 0,
+                                                           f->threads));
+                kk_tconv_packed(&x, &leaky, up->packed, up->b, up->out, up->k, u, pad, 0, y, sc,
+                                f->threads);
+            } else {
+                float *sc = kk_arena_floats(&f->arena, kk_conv_transpose1d_scratch(
+                                                           x.C, up->out, x.L, up->k, f->threads));
+                kk_conv_transpose1d_buf(&x, &leaky, up->w, up->b, up->out, up->k, u, pad, 0, y,
+                                        sc, f->threads);
+            }
             for (int ch = 0; ch < up->out; ch++) {
                 const float *row = y + (size_t)ch * Lup;
                 if (last) {

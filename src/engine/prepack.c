@@ -45,6 +45,23 @@ static kokoro_status pack_conv(kk_weights *w, kk_conv_w *c, const kk_weight_sour
     return KOKORO_OK;
 }
 
+/* The generator's upsampling ConvTranspose1d layers (w [in][out][k]), by output phases. */
+static kokoro_status pack_tconv(kk_weights *w, kk_conv_w *c, int stride,
+                                const kk_weight_source *src, kokoro_error *err)
+{
+    if (!c->w || c->packed)
+        return KOKORO_OK;
+    float *p = NULL;
+    kokoro_status st = new_packed(w, kk_tconv_packed_floats(c->in, c->out, c->k, stride), &p, err);
+    if (st != KOKORO_OK)
+        return st;
+    if (!kk_tconv_pack(c->w, c->in, c->out, c->k, stride, p))
+        return kk_fail(err, KOKORO_ERR_NO_MEMORY, "out of memory packing weights");
+    c->packed = p;
+    give_back(src, &c->w);
+    return KOKORO_OK;
+}
+
 static kokoro_status pack_lin(kk_weights *w, kk_lin_w *l, const kk_weight_source *src,
                               kokoro_error *err)
 {
@@ -85,6 +102,8 @@ kokoro_status kk_weights_prepack(kk_weights *w, const kk_weight_source *src, kok
     }
     for (int i = 0; st == KOKORO_OK && i < w->text.n_cnn; i++)
         st = pack_conv(w, &w->text.cnn[i], src, err);
+    for (int i = 0; st == KOKORO_OK && i < w->gen.n_ups; i++)
+        st = pack_tconv(w, &w->gen.ups[i], w->cfg.upsample_rates[i], src, err);
     malloc_trim(0); /* the originals and the packing temporaries leave holes in the heap */
     return st;
 }

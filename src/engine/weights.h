@@ -40,7 +40,8 @@ typedef struct {
     int in, out, k;
     const kk_fast_conv *fast; /* set by kk_weights_prepare_fast for the layers it speeds up */
     const kk_wino_conv *wino; /* the same for the k = 3 layers that run by Winograd */
-    const float *packed;      /* kk_conv1d_pack's planes (kk_weights_prepack); w is then NULL */
+    const float *packed;      /* kk_conv1d_pack's planes (kk_weights_prepack), for the generator's
+                               * ConvTranspose1d layers kk_tconv_pack's; w is then NULL */
 } kk_conv_w;
 
 typedef struct {

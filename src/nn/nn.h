@@ -141,6 +141,19 @@ void kk_conv_transpose1d_buf(const kk_buf *x, const kk_pre *pre, const float *W,
                              int out, int k, int stride, int pad, int outpad, float *y,
                              float *scratch, int threads);
 
+/* The same (x in either storage) by output phases on weights packed once by kk_tconv_pack
+ * (kk_tconv_packed_floats floats): one GEMM per block of columns on nn/gemm.h, each output written
+ * once (nn/conv_transpose_phases.c). Output independent of the thread count. scratch:
+ * kk_tconv_packed_scratch floats. */
+size_t kk_tconv_packed_floats(int in, int out, int k, int stride);
+/* Returns 0 when out of memory (it needs a temporary of that many floats). */
+int kk_tconv_pack(const float *W, int in, int out, int k, int stride, float *packed);
+size_t kk_tconv_packed_scratch(int in, int out, int L, int k, int stride, int pad, int outpad,
+                               int threads);
+void kk_tconv_packed(const kk_buf *x, const kk_pre *pre, const float *packed, const float *b,
+                     int out, int k, int stride, int pad, int outpad, float *y, float *scratch,
+                     int threads);
+
 /* Depthwise ConvTranspose1d (groups = channels): W[C][1][k]. pre is applied to x as it is read. */
 void kk_conv_transpose1d_depthwise(const float *x, int C, int L, const kk_pre *pre, const float *W,
                                    const float *b, int k, int stride, int pad, int outpad,

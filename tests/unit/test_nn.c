@@ -213,8 +213,63 @@ static void test_conv1d(void)
     conv_case(32, 520, 100, 3, 1, 1, 1, 1, 1);   /* packed: one column block, channels split */
 }
 
+/* ConvTranspose1d by output phases on packed weights (nn/conv_transpose_phases.c) against the
+ * sum over every (input, tap) pair that reaches an output, in double. Covers k a multiple of the
+ * stride (Kokoro's ups: k = 2u, pad = u/2) and not, pads from 0 to past a phase, output padding,
+ * units of many columns (whole units per worker) and one (its steps split), compact input. */
+static void tconv_phases_case(int in, int out, int L, int k, int u, int pad, int outpad,
+                              int compact)
+{
+    float *x = rnd((size_t)in * L), *W = rnd((size_t)in * out * k), *b = rnd(out);
+    int Lout = kk_conv_transpose1d_len(L, k, u, pad, outpad);
+    float *ref = malloc(sizeof(float) * out * Lout), *y1 = malloc(sizeof(float) * out * Lout);
+    float *y3 = malloc(sizeof(float) * out * Lout);
+    void *mem = compact ? malloc(kk_buf_packed_bytes(in, L)) : NULL;
+    kk_buf xb = kk_buf_f32(x, in, L);
+    if (compact) { /* the reference reads the same (rounded) values */
+        kk_buf pb = kk_buf_packed(mem, in, L);
+        for (int c = 0; c < in; c++) {
+            kk_buf_write(&pb, c, 0, L, x + (size_t)c * L);
+            kk_buf_read(&pb, c, 0, L, x + (size_t)c * L);
+        }
+        xb = pb;
+    }
+    for (int o = 0; o < out; o++)
+        for (int t = 0; t < Lout; t++) {
+            double s = b[o];
+            for (int i = 0; i < in; i++)
+                for (int q = 0; q < k; q++) {
+                    int tp = t + pad - q;
+                    if (tp % u == 0 && tp / u >= 0 && tp / u < L) {
+                        float v = x[(size_t)i * L + tp / u];
+                        s += (double)(v < 0 ? 0.1f * v : v) * W[((size_t)i * out + o) * k + q];
+                    }
+                }
+            ref[(size_t)o * Lout + t] = (float)s;
+        }
+    float *P = malloc(sizeof(float) * kk_tconv_packed_floats(in, out, k, u));
+    CHECK(kk_tconv_pack(W, in, out, k, u, P));
+    kk_pre leaky = {NULL, NULL, KK_ACT_LEAKY, 0.1f, NULL};
+    float *sc = malloc(sizeof(float) * kk_tconv_packed_scratch(in, out, L, k, u, pad, outpad, 3));
+    kk_tconv_packed(&xb, &leaky, P, b, out, k, u, pad, outpad, y1, sc, 1);
+    kk_tconv_packed(&xb, &leaky, P, b, out, k, u, pad, outpad, y3, sc, 3);
+    CHECK_MSG(maxdiff(y1, ref, (size_t)out * Lout) < 1e-5 * sqrt((double)in * k),
+              "tconv phases in %d out %d L %d k %d u %d pad %d: %g", in, out, L, k, u, pad,
+              maxdiff(y1, ref, (size_t)out * Lout));
+    CHECK(!memcmp(y1, y3, sizeof(float) * out * Lout));
+    free(x), free(W), free(b), free(ref), free(y1), free(y3), free(mem), free(P), free(sc);
+}
+
 static void test_conv_transpose(void)
 {
+    tconv_phases_case(24, 20, 37, 20, 10, 5, 0, 0);
+    tconv_phases_case(16, 12, 300, 12, 6, 3, 0, 1);
+    tconv_phases_case(5, 7, 9, 6, 3, 1, 0, 0);
+    tconv_phases_case(6, 5, 11, 7, 3, 0, 2, 0);
+    tconv_phases_case(6, 5, 11, 5, 2, 4, 1, 0);
+    tconv_phases_case(3, 130, 2000, 4, 4, 0, 0, 0);
+    tconv_phases_case(4, 64, 4000, 8, 4, 2, 0, 0); /* 8 units: whole units per worker */
+
     int in = 4, out = 3, L = 9, k = 6, stride = 3, pad = 1;
     float *x = rnd(in * L), *W = rnd(in * out * k), *b = rnd(out);
     int Lout = kk_conv_transpose1d_len(L, k, stride, pad, 0);
