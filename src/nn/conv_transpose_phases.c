@@ -30,6 +30,7 @@
 #define KK_TCONV_Y_FLOATS (1 << 18) /* a unit's GEMM result stays in L2 */
 #define KK_TCONV_MIN_COLS 16
 #define KK_TCONV_MAX_COLS 512
+#define KK_TCONV_UNIT_GRAIN 4
 
 static int taps_per_phase(int k, int u)
 {
@@ -74,11 +75,19 @@ typedef struct {
     int unit;      /* split mode: the unit being computed */
 } tconv_job;
 
+/* Columns per unit: at most what keeps Y within KK_TCONV_Y_FLOATS, with the unit count rounded
+ * up to a multiple of KK_TCONV_UNIT_GRAIN and the columns shared out evenly, so whole units per
+ * worker keep 1, 2 or 4 workers equally busy (5 units over two workers idled one a fifth of the
+ * layer). Depends on the layer and length only. */
 static int unit_cols(int M, int cols)
 {
     int n = KK_TCONV_Y_FLOATS / M / 16 * 16;
     n = n < KK_TCONV_MIN_COLS ? KK_TCONV_MIN_COLS : (n > KK_TCONV_MAX_COLS ? KK_TCONV_MAX_COLS : n);
-    return n < cols ? n : (cols > 0 ? cols : 1);
+    if (cols <= n)
+        return cols > 0 ? cols : 1;
+    int units = (cols + n - 1) / n;
+    units = (units + KK_TCONV_UNIT_GRAIN - 1) / KK_TCONV_UNIT_GRAIN * KK_TCONV_UNIT_GRAIN;
+    return (cols + units - 1) / units;
 }
 
 /* Worker w's operand B [T*in][n], result Y [u*out][n] and input row (n + T - 1 floats). */
