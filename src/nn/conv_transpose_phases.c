@@ -90,7 +90,8 @@ static int unit_cols(int M, int cols)
     return (cols + units - 1) / units;
 }
 
-/* Worker w's operand B [T*in][n], result Y [u*out][n] and input row (n + T - 1 floats). */
+/* Worker w's operand B [T*in][n], result Y [u*out][n], input row (n + T - 1 floats) and the
+ * GEMM's copy of B (nn/gemm.h). */
 static float *share_B(const tconv_job *j, int w)
 {
     return j->scratch + (size_t)w * j->per;
@@ -106,9 +107,15 @@ static float *share_row(const tconv_job *j, int w)
     return share_Y(j, w) + (size_t)j->u * j->out * j->n;
 }
 
+static float *share_bpack(const tconv_job *j, int w)
+{
+    return share_row(j, w) + (size_t)j->n + j->T + 16;
+}
+
 static size_t per_worker(int in, int out, int T, int u, int n)
 {
-    return (size_t)T * in * n + (size_t)u * out * n + (size_t)n + T + 16;
+    return (size_t)T * in * n + (size_t)u * out * n + (size_t)n + T + 16 +
+           kk_gemm_bpack_floats(n, T * in);
 }
 
 /* The unit's first column and width. */
@@ -131,12 +138,13 @@ static void build_rows(const tconv_job *j, int unit, float *B, float *row, int c
     }
 }
 
-static void gemm_panels(const tconv_job *j, int unit, const float *B, float *Y, int pn0, int pn1)
+static void gemm_panels(const tconv_job *j, int unit, const float *B, float *Y, int pn0, int pn1,
+                        float *bpack)
 {
     int nn, M = j->u * j->out, mr = kk_gemm_panel_rows();
     unit_start(j, unit, &nn);
     int r0 = pn0 * mr, r1 = pn1 * mr < M ? pn1 * mr : M;
-    kk_gemm_packed_rows(M, r0, r1, nn, j->T * j->in, j->packed, B, nn, Y, nn, 0);
+    kk_gemm_packed_rows_buf(M, r0, r1, nn, j->T * j->in, j->packed, B, nn, Y, nn, 0, bpack);
 }
 
 static void write_outputs(const tconv_job *j, int unit, const float *Y, int o0, int o1)
@@ -162,7 +170,7 @@ static void whole_units(void *ctx, int u0, int u1, int worker)
     int mr = kk_gemm_panel_rows(), panels = (j->u * j->out + mr - 1) / mr;
     for (int unit = u0; unit < u1; unit++) {
         build_rows(j, unit, B, row, 0, j->in);
-        gemm_panels(j, unit, B, Y, 0, panels);
+        gemm_panels(j, unit, B, Y, 0, panels, share_bpack(j, worker));
         write_outputs(j, unit, Y, 0, j->out);
     }
 }
@@ -177,8 +185,7 @@ static void split_build(void *ctx, int c0, int c1, int worker)
 static void split_gemm(void *ctx, int pn0, int pn1, int worker)
 {
     const tconv_job *j = ctx;
-    (void)worker;
-    gemm_panels(j, j->unit, share_B(j, 0), share_Y(j, 0), pn0, pn1);
+    gemm_panels(j, j->unit, share_B(j, 0), share_Y(j, 0), pn0, pn1, share_bpack(j, worker));
 }
 
 static void split_write(void *ctx, int o0, int o1, int worker)

@@ -19,6 +19,7 @@
 #include "nn/gemm.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -402,11 +403,15 @@ void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int 
     }
 }
 
-void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K,
-                             const float *packed, const float *B, int ldb, float *C, int ldc,
-                             int accumulate)
+static size_t bpack_floats(const gemm_impl *im, int N, int K)
 {
-    const gemm_impl *im = impl_of(isa);
+    return (size_t)((N + im->nr - 1) / im->nr) * (size_t)K * (size_t)im->nr;
+}
+
+static void packed_rows(const gemm_impl *im, int M, int m0, int m1, int N, int K,
+                        const float *packed, const float *B, int ldb, float *C, int ldc,
+                        int accumulate, float *bbuf)
+{
     if (m1 <= m0 || N <= 0)
         return;
     if (K <= 0) {
@@ -431,9 +436,11 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
      * (slice s is a [K][nr] array at s*K*nr) that later M blocks read back. Should that buffer
      * not be available, each kc x nr slice is copied again for every M block into a stack buffer
      * (slower, same results). */
-    const int nslices = (N + nr - 1) / nr;
-    size_t bbytes = (size_t)nslices * (size_t)K * (size_t)nr * sizeof(float);
-    float *bpack = m1 - m0 > mc ? aligned_alloc(64, (bbytes + 63) & ~(size_t)63) : NULL;
+    size_t bbytes = bpack_floats(im, N, K) * sizeof(float);
+    float *bpack = NULL;
+    if (m1 - m0 > mc) /* the caller's buffer (64-byte aligned within its slack), else malloc'd */
+        bpack = bbuf ? (float *)(((uintptr_t)bbuf + 63) & ~(uintptr_t)63)
+                     : aligned_alloc(64, (bbytes + 63) & ~(size_t)63);
     _Alignas(64) float bslice[KC_MAX * NR_MAX];
     for (int ic = m0; ic < m1; ic += mc) {
         int iend = m1 - ic < mc ? m1 : ic + mc;
@@ -481,7 +488,28 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
             }
         }
     }
-    free(bpack);
+    if (!bbuf)
+        free(bpack);
+}
+
+void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K,
+                             const float *packed, const float *B, int ldb, float *C, int ldc,
+                             int accumulate)
+{
+    packed_rows(impl_of(isa), M, m0, m1, N, K, packed, B, ldb, C, ldc, accumulate, NULL);
+}
+
+size_t kk_gemm_bpack_floats(int N, int K)
+{
+    return bpack_floats(impl_of(kk_gemm_isa()), N, K) + 16;
+}
+
+void kk_gemm_packed_rows_buf(int M, int m0, int m1, int N, int K, const float *packed,
+                             const float *B, int ldb, float *C, int ldc, int accumulate,
+                             float *bbuf)
+{
+    packed_rows(impl_of(kk_gemm_isa()), M, m0, m1, N, K, packed, B, ldb, C, ldc, accumulate,
+                bbuf);
 }
 
 int kk_gemm_panel_rows(void) { return kk_gemm_panel_rows_isa(kk_gemm_isa()); }

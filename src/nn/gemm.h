@@ -57,6 +57,15 @@ void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, in
 void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packed, const float *B,
                          int ldb, float *C, int ldc, int accumulate);
 
+/* kk_gemm_packed_rows with `bbuf` (kk_gemm_bpack_floats(N, K) floats, any alignment) as the
+ * transient copy of B that a product of more than one M block makes: the caller's scratch
+ * instead of a malloc per call (which, freed, raises glibc's mmap threshold, after which the
+ * process's other large temporaries stay in its heap). Same results. */
+size_t kk_gemm_bpack_floats(int N, int K);
+void kk_gemm_packed_rows_buf(int M, int m0, int m1, int N, int K, const float *packed,
+                             const float *B, int ldb, float *C, int ldc, int accumulate,
+                             float *bbuf);
+
 /* The same with an explicit ISA (tests and benchmarks; the ISA must be supported, and `packed`
  * must come from kk_gemm_pack_isa with the same ISA). */
 int kk_gemm_panel_rows_isa(kk_gemm_isa_t isa);

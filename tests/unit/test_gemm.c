@@ -66,6 +66,14 @@ static void check_shape(kk_gemm_isa_t isa, int M, int N, int K, int pad, int acc
     }
     CHECK(memcmp(C, C2, csize) == 0, "%s M=%d N=%d K=%d: row split changes the result",
           isa_name(isa), M, N, K);
+    if (isa == kk_gemm_isa()) { /* B's copy in the caller's buffer, misaligned on purpose */
+        float *bbuf = malloc((kk_gemm_bpack_floats(N, K) + 1) * sizeof(float));
+        memcpy(C2, C0, csize);
+        kk_gemm_packed_rows_buf(M, 0, M, N, K, packed, B, ldb, C2, ldc, accumulate, bbuf + 1);
+        CHECK(memcmp(C, C2, csize) == 0, "%s M=%d N=%d K=%d: caller's B buffer changes the result",
+              isa_name(isa), M, N, K);
+        free(bbuf);
+    }
 
     free(A);
     free(B);
