@@ -32,7 +32,7 @@ static void give_back(const kk_weight_source *src, const float **orig)
 static kokoro_status pack_conv(kk_weights *w, kk_conv_w *c, const kk_weight_source *src,
                                kokoro_error *err)
 {
-    if (!c->w || c->k < 2 || c->packed)
+    if (!c->w || c->packed)
         return KOKORO_OK;
     float *p = NULL;
     kokoro_status st = new_packed(w, kk_conv1d_packed_floats(c->out, c->in, c->k), &p, err);
@@ -81,7 +81,9 @@ static kokoro_status pack_resblk(kk_weights *w, kk_resblk_w *r, const kk_weight_
                                  kokoro_error *err)
 {
     kokoro_status st = pack_conv(w, &r->conv1, src, err);
-    return st == KOKORO_OK ? pack_conv(w, &r->conv2, src, err) : st;
+    if (st == KOKORO_OK)
+        st = pack_conv(w, &r->conv2, src, err);
+    return st == KOKORO_OK ? pack_conv(w, &r->conv1x1, src, err) : st;
 }
 
 kokoro_status kk_weights_prepack(kk_weights *w, const kk_weight_source *src, kokoro_error *err)

@@ -37,9 +37,9 @@ float *kk_resblk(kk_forward *f, const kk_resblk_w *r, const float *x, int L, con
     float *sc2 = kk_arena_floats(&f->arena, (size_t)out), *sh2 = kk_arena_floats(&f->arena, (size_t)out);
 
     /* shortcut into y (a 1x1 conv commutes with nearest upsampling, so it runs at rate L) */
-    if (r->conv1x1.w) {
+    if (r->conv1x1.w || r->conv1x1.packed) {
         float *s = r->upsample ? kk_arena_floats(&f->arena, (size_t)out * L) : y;
-        kk_conv1d(x, in, L, NULL, r->conv1x1.w, NULL, out, 1, 1, 0, 1, s, 0, NULL, f->threads);
+        kk_conv_same(f, &r->conv1x1, x, L, NULL, s, 0);
         if (r->upsample)
             for (size_t c = 0; c < (size_t)out; c++)
                 for (int t = 0; t < L; t++)
