@@ -12,8 +12,8 @@
  *
  * Spectra take (3N/2 - 1)/k times a layer's weights (6.7x at k = 7, 4.3x at k = 11): all of
  * Kokoro-82M's would add about 280 MB. So by default they are made per call in the call's arena,
- * each plane a combination of W's k packed taps (nn/conv_fft.c): about 1 % of a short input's
- * time. KOKORO_CONV_SPECTRA_MB keeps some from load instead, the layers that save the most time
+ * each plane a combination of W's k taps, packed as it is made (nn/conv_fft.c): a few % of a
+ * short input's time. KOKORO_CONV_SPECTRA_MB keeps some from load instead, the layers that save the most time
  * per byte first (the 128-channel stage, whose weights are a quarter of the size and run at six
  * times the rate). The same code makes both, so the budget never changes the output. Either way
  * the planes are stored packed for nn/gemm.h, so the per-bin GEMMs never re-pack them.
@@ -29,8 +29,8 @@
 #define KK_WINO_DEFAULT_M 4
 #define KK_WINO_MIN_CHANNELS 64
 #define KK_FAST_MIN_K 5
-/* Default spectra budget: none. Made per call from W's packed taps (nn/conv_fft.c), the spectra
- * cost ~1 % of a short input and nothing measurable on long ones, while keeping the 128-channel
+/* Default spectra budget: none. Made per call from W's taps (nn/conv_fft.c), the spectra
+ * cost a few % of a short input and nothing measurable on long ones, while keeping the 128-channel
  * stage's (36 MiB) raised the peak of every long input by as much. */
 #define KK_FAST_DEFAULT_MB 0
 
@@ -120,12 +120,7 @@ kokoro_status kk_weights_prepare_fast(kk_weights *w, size_t spectra_budget, koko
             fc->spec = malloc(bytes);
             if (fc->spec) {
                 kk_conv_fft_spectra(&fc->plan, cv->w, fc->spec, 1);
-                /* the trailing taps were scratch */
-                size_t keep = sizeof(float) * kk_conv_fft_packed_floats(&fc->plan);
-                float *shrunk = realloc(fc->spec, keep);
-                if (shrunk)
-                    fc->spec = shrunk;
-                used += keep;
+                used += bytes;
             }
         }
         cv->fast = fc;

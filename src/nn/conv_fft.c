@@ -107,38 +107,26 @@ static size_t plane_bf16(const kk_conv_fft *p)
     return kk_gemm_bf16_packed_elems(p->out, p->in);
 }
 
-size_t kk_conv_fft_packed_floats(const kk_conv_fft *p)
+size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 {
     return (size_t)planes_of(p->N) * plane_floats(p);
 }
 
-/* Scratch of kk_conv_fft_spectra after the packed planes: W's k taps, each packed. */
-static size_t taps_floats(const kk_conv_fft *p)
-{
-    return (size_t)p->k * plane_floats(p);
-}
-
-size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
-{
-    return kk_conv_fft_packed_floats(p) + taps_floats(p);
-}
-
 /*
  * A plane is a fixed linear combination of W's k taps, element by element: plane[pl][e] =
- * sum_q table[pl][q] * tap[q][e]. Packing only moves elements (and zero-fills rows past `out`,
- * which stay zero), so the combination can run on the taps already packed: k packings per call
- * instead of one per plane, and no plain planes at all. Elements go in chunks, every plane of a
- * chunk at once, so the chunk of the k taps stays in cache; each element is summed over q in the
- * same order whichever chunk, thread or layout holds it, so float32 planes (packed taps) and the
- * plain planes the bf16 path rounds (plain taps) carry the same values, and a spectrum made at
- * load (one thread) and one made per call (any number) are the same bits.
+ * sum_q table[pl][q] * tap[q][e]. kk_gemm_pack_combos makes the packed planes straight from W, a
+ * slice of a panel at a time (its taps packed into L1, then every plane's slice written from
+ * them): no packed copy of the taps goes through memory. Each element is summed over q in the
+ * same order whichever slice, thread or layout holds it, so the float32 planes and the plain
+ * planes the bf16 path rounds (combine_chunks over plain taps) carry the same values, and a
+ * spectrum made at load (one thread) and one made per call (any number) are the same bits.
  */
 #define KK_SPECTRA_CHUNK 1024
 
 typedef struct {
     const kk_conv_fft *p;
     const float *W;
-    float *taps;     /* [k][n]: W[:, :, q], plain or packed */
+    float *taps;     /* bf16 path: the plain taps [k][n] */
     size_t n;        /* floats per tap and per plane */
     float *planes;   /* [planes][n] */
     float *plain;    /* bf16 path: the plain taps [k][out*in] (= taps) */
@@ -159,70 +147,27 @@ static void rearrange_rows(void *ctx, int o0, int o1, int worker)
         }
 }
 
-/* Panels [pn0, pn1) of every tap, straight from W[out][in][k] in one pass. */
-static void pack_taps(void *ctx, int pn0, int pn1, int worker)
+static void pack_planes(void *ctx, int u0, int u1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
     (void)worker;
-    kk_gemm_pack_taps(j->W, p->out, p->in, p->k, j->n, pn0, pn1, j->taps);
+    kk_gemm_pack_combos(j->W, p->out, p->in, p->k, p->table, planes_of(p->N), j->planes, j->n,
+                        u0, u1);
 }
 
-/* Sums kept in registers across the k taps: GCC leaves a plain float array of them on the stack. */
-typedef float kk_v16 __attribute__((vector_size(64)));
-
-/* an unaligned load (a macro: a function returning kk_v16 has no fixed ABI without AVX-512) */
-#define LOAD16(v, ptr) memcpy(&(v), (ptr), sizeof(kk_v16))
-
-KK_SIMD_CLONES
+/* The bf16 path's plain planes, chunk by chunk from the plain taps (the same sums). */
 static void combine_chunks(void *ctx, int c0, int c1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
-    int P = planes_of(p->N), k = p->k;
     (void)worker;
     for (int c = c0; c < c1; c++) {
         size_t e0 = (size_t)c * KK_SPECTRA_CHUNK;
-        int w = j->n - e0 < KK_SPECTRA_CHUNK ? (int)(j->n - e0) : KK_SPECTRA_CHUNK;
-        const float *src = j->taps + e0;
-        for (int pl = 0; pl < P; pl++) {
-            const float *t = p->table + (size_t)pl * k;
-            float *dst = j->planes + (size_t)pl * j->n + e0;
-            int e = 0;
-            for (; e + 64 <= w; e += 64) {
-                kk_v16 t0 = (kk_v16){0} + t[0], a0, a1, a2, a3, x0, x1, x2, x3;
-                LOAD16(x0, src + e);
-                LOAD16(x1, src + e + 16);
-                LOAD16(x2, src + e + 32);
-                LOAD16(x3, src + e + 48);
-                a0 = t0 * x0;
-                a1 = t0 * x1;
-                a2 = t0 * x2;
-                a3 = t0 * x3;
-                for (int q = 1; q < k; q++) {
-                    const float *sq = src + (size_t)q * j->n + e;
-                    kk_v16 tq = (kk_v16){0} + t[q];
-                    LOAD16(x0, sq);
-                    LOAD16(x1, sq + 16);
-                    LOAD16(x2, sq + 32);
-                    LOAD16(x3, sq + 48);
-                    a0 = a0 + tq * x0;
-                    a1 = a1 + tq * x1;
-                    a2 = a2 + tq * x2;
-                    a3 = a3 + tq * x3;
-                }
-                memcpy(dst + e, &a0, sizeof a0);
-                memcpy(dst + e + 16, &a1, sizeof a1);
-                memcpy(dst + e + 32, &a2, sizeof a2);
-                memcpy(dst + e + 48, &a3, sizeof a3);
-            }
-            for (; e < w; e++) { /* the same multiplies and adds, one lane at a time */
-                float a = t[0] * src[e];
-                for (int q = 1; q < k; q++)
-                    a = a + t[q] * src[(size_t)q * j->n + e];
-                dst[e] = a;
-            }
-        }
+        size_t w = j->n - e0 < KK_SPECTRA_CHUNK ? j->n - e0 : KK_SPECTRA_CHUNK;
+        for (int pl = 0; pl < planes_of(p->N); pl++)
+            kk_gemm_combine(j->planes + (size_t)pl * j->n + e0, j->taps + e0, w, j->n,
+                            p->table + (size_t)pl * p->k, p->k);
     }
 }
 
@@ -246,10 +191,8 @@ void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int 
 {
     /* made per call for most layers: split over the workers, or short inputs wait on it */
     threads = threads < 1 ? 1 : threads;
-    spectra_job j = {p, W, spec + kk_conv_fft_packed_floats(p), plane_floats(p), spec, NULL, NULL};
-    int mr = kk_gemm_panel_rows();
-    kk_parallel_for(threads, (p->out + mr - 1) / mr, pack_taps, &j);
-    run_combine(&j, threads);
+    spectra_job j = {p, W, NULL, plane_floats(p), spec, NULL, NULL};
+    kk_parallel_for(threads, kk_gemm_combo_units(p->out, p->in, p->k), pack_planes, &j);
 }
 
 size_t kk_conv_fft_bf16_elems(const kk_conv_fft *p)

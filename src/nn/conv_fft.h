@@ -12,8 +12,8 @@
  *
  * The filter spectra W_f depend only on the weights: the model computes them once at load for the
  * layers its memory budget covers and keeps them read-only for every thread; other layers get
- * theirs per call by the same code: each plane is a fixed combination of W's k taps, formed on
- * the taps already packed, so a call packs k matrices rather than 3N/2 - 1.
+ * theirs per call by the same code: each plane is a fixed combination of W's k taps, made and
+ * packed a slice of a panel at a time from the slice's taps (kk_gemm_pack_combos).
  *
  * Optionally the per-bin GEMMs run in bf16 (kk_conv1d_fft_bf16, nn/gemm_bf16.h) on bf16 planes
  * holding the same values rounded; the transforms stay float32.
@@ -44,12 +44,10 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N);
 void kk_conv_fft_free(kk_conv_fft *p);
 
 /* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re, Im and Re + Im of
- * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats includes, at the end,
- * scratch for W's taps, packed), computed by one function whatever the thread count, so
- * a spectrum made at load and one made per call are the same bits. */
+ * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats floats), computed by
+ * one function whatever the thread count, so a spectrum made at load and one made per call are
+ * the same bits. */
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
-/* The packed planes alone: what a spectrum occupies once made (the scratch may be dropped). */
-size_t kk_conv_fft_packed_floats(const kk_conv_fft *p);
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads);
 
 /* Optional bf16 planes (nn/gemm_bf16.h; only where kk_gemm_bf16_native()): the same values as

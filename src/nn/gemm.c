@@ -17,6 +17,7 @@
  * The result is thus the same whatever columns or row panels a call covers.
  */
 #include "nn/gemm.h"
+#include "nn/simd.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -371,36 +372,119 @@ void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int in
     }
 }
 
-void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
-                           size_t stride, int panel0, int panel1, float *packed)
+/*
+ * Combinations of taps, packed. Work units are slices of a panel: `sw` columns of one K block,
+ * whose part of any plane (or tap) in the packed layout is one contiguous run of sw*mr floats.
+ * A unit packs that slice of every tap into a stack buffer (L1), then writes the slice of every
+ * plane from it.
+ */
+#define KK_COMBO_FLOATS 8192 /* the taps' slice on the stack: 32 KB */
+
+static int combo_width(const gemm_impl *im, int taps)
+{
+    int sw = KK_COMBO_FLOATS / (taps * im->mr);
+    return sw < 1 ? 1 : sw;
+}
+
+int kk_gemm_combo_units_isa(kk_gemm_isa_t isa, int M, int K, int taps)
 {
     const gemm_impl *im = impl_of(isa);
-    const int mr = im->mr;
-    if (M <= 0 || K <= 0)
-        return;
-    const size_t mpad = (size_t)((M + mr - 1) / mr) * (size_t)mr;
+    int sw = combo_width(im, taps), panels = (M + im->mr - 1) / im->mr, units = 0;
     for (int pc = 0; pc < K; pc += im->kc) {
         int kc = K - pc < im->kc ? K - pc : im->kc;
-        for (int pn = panel0; pn < panel1; pn++) {
-            int p0 = pn * mr, rows = M - p0 < mr ? M - p0 : mr;
-            size_t panel = (size_t)pc * mpad + (size_t)p0 * kc;
-            /* row by row: W's row block (kc x taps floats, in L1) gives every tap its column r
-             * of the panel (mr floats apart; the panel of every tap stays in L2), rows past M
-             * zeros */
-            for (int r = 0; r < mr; r++)
-                for (int q = 0; q < taps; q++) {
-                    float *dst = packed + q * stride + panel + r;
-                    if (r >= rows) {
-                        for (int k = 0; k < kc; k++)
-                            dst[(size_t)k * mr] = 0.0f;
-                        continue;
-                    }
-                    const float *w = W + ((size_t)(p0 + r) * K + pc) * taps + q;
-                    for (int k = 0; k < kc; k++)
-                        dst[(size_t)k * mr] = w[(size_t)k * taps];
-                }
-        }
+        units += panels * ((kc + sw - 1) / sw);
     }
+    return units;
+}
+
+/* dst[e] = sum_q c[q] * t[q*stride + e], from c[0] * t[e] up in q (the order the callers rely
+ * on) */
+KK_SIMD_CLONES
+static void combine_rows(float *restrict dst, const float *restrict t, size_t len, size_t stride,
+                         const float *c, int taps)
+{
+    typedef float v16 __attribute__((vector_size(64)));
+    size_t e = 0;
+    for (; e + 32 <= len; e += 32) {
+        v16 x0, x1, a0, a1;
+        memcpy(&x0, t + e, sizeof x0);
+        memcpy(&x1, t + e + 16, sizeof x1);
+        a0 = c[0] * x0;
+        a1 = c[0] * x1;
+        for (int q = 1; q < taps; q++) {
+            memcpy(&x0, t + (size_t)q * stride + e, sizeof x0);
+            memcpy(&x1, t + (size_t)q * stride + e + 16, sizeof x1);
+            a0 = a0 + c[q] * x0;
+            a1 = a1 + c[q] * x1;
+        }
+        memcpy(dst + e, &a0, sizeof a0);
+        memcpy(dst + e + 16, &a1, sizeof a1);
+    }
+    for (; e < len; e++) {
+        float a = c[0] * t[e];
+        for (int q = 1; q < taps; q++)
+            a = a + c[q] * t[(size_t)q * stride + e];
+        dst[e] = a;
+    }
+}
+
+void kk_gemm_combine(float *dst, const float *taps_rows, size_t len, size_t stride,
+                     const float *coef, int taps)
+{
+    combine_rows(dst, taps_rows, len, stride, coef, taps);
+}
+
+void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
+                             const float *coef, int P, float *planes, size_t plane_stride, int u0,
+                             int u1)
+{
+    const gemm_impl *im = impl_of(isa);
+    const int mr = im->mr, sw = combo_width(im, taps), panels = (M + mr - 1) / mr;
+    const size_t mpad = (size_t)panels * (size_t)mr;
+    float t[KK_COMBO_FLOATS];
+    int u = 0;
+    for (int pc = 0; pc < K && u < u1; pc += im->kc) {
+        int kc = K - pc < im->kc ? K - pc : im->kc, slices = (kc + sw - 1) / sw;
+        for (int pn = 0; pn < panels && u < u1; pn++)
+            for (int sl = 0; sl < slices && u < u1; sl++, u++) {
+                if (u < u0)
+                    continue;
+                int k0 = sl * sw, w = kc - k0 < sw ? kc - k0 : sw, len = w * mr;
+                int p0 = pn * mr, rows = M - p0 < mr ? M - p0 : mr;
+                /* tap q's slice: [k][r] = W[p0 + r][pc + k0 + k][q], rows past M zero */
+                for (int r = 0; r < mr; r++)
+                    for (int q = 0; q < taps; q++) {
+                        float *dst = t + (size_t)q * len + r;
+                        if (r >= rows) {
+                            for (int k = 0; k < w; k++)
+                                dst[(size_t)k * mr] = 0.0f;
+                            continue;
+                        }
+                        const float *src = W + ((size_t)(p0 + r) * K + pc + k0) * taps + q;
+                        for (int k = 0; k < w; k++)
+                            dst[(size_t)k * mr] = src[(size_t)k * taps];
+                    }
+                size_t at = (size_t)pc * mpad + (size_t)p0 * kc + (size_t)k0 * mr;
+                for (int pl = 0; pl < P; pl++) {
+                    float *dst = planes + pl * plane_stride + at;
+                    combine_rows(dst, t, (size_t)len, (size_t)len, coef + (size_t)pl * taps, taps);
+                    for (int r = rows; r < mr; r++) /* +0, as kk_gemm_pack pads (c * 0 may be -0) */
+                        for (int k = 0; k < w; k++)
+                            dst[(size_t)k * mr + r] = 0.0f;
+                }
+            }
+    }
+}
+
+int kk_gemm_combo_units(int M, int K, int taps)
+{
+    return kk_gemm_combo_units_isa(kk_gemm_isa(), M, K, taps);
+}
+
+void kk_gemm_pack_combos(const float *W, int M, int K, int taps, const float *coef, int P,
+                         float *planes, size_t plane_stride, int u0, int u1)
+{
+    kk_gemm_pack_combos_isa(kk_gemm_isa(), W, M, K, taps, coef, P, planes, plane_stride, u0, u1);
 }
 
 static size_t bpack_floats(const gemm_impl *im, int N, int K)
@@ -524,12 +608,6 @@ void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed)
 void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed)
 {
     kk_gemm_pack_strided_isa(kk_gemm_isa(), A, lda, inc, M, K, packed);
-}
-
-void kk_gemm_pack_taps(const float *W, int M, int K, int taps, size_t stride, int panel0,
-                       int panel1, float *packed)
-{
-    kk_gemm_pack_taps_isa(kk_gemm_isa(), W, M, K, taps, stride, panel0, panel1, packed);
 }
 
 void kk_gemm_packed_rows(int M, int m0, int m1, int N, int K, const float *packed, const float *B,

@@ -43,11 +43,17 @@ void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed);
 /* The same for A[i][k] at A[i*lda + k*inc]: e.g. one tap q of a convolution's W[out][in][k] is
  * A = W + q, lda = in*k, inc = k. */
 void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed);
-/* Every tap of W[M][K][taps] at once, panels [panel0, panel1) of them (panels of
- * kk_gemm_panel_rows() rows; the last may be partial): tap q as kk_gemm_pack_strided(W + q,
- * K*taps, taps, M, K, packed + q*stride) lays it out, in one pass over W. */
-void kk_gemm_pack_taps(const float *W, int M, int K, int taps, size_t stride, int panel0,
-                       int panel1, float *packed);
+/* P linear combinations of the taps of W[M][K][taps], each packed as kk_gemm_pack packs an M x K
+ * matrix: plane pl (at planes + pl*plane_stride) = sum_q coef[pl*taps + q] * W[:, :, q], summed
+ * in float32 from coef[pl*taps] * tap 0 up in q (no contraction), so every element has the same
+ * value whoever computes it, and the same as that expression over plain taps. Split into
+ * kk_gemm_combo_units(M, K, taps) units; a call makes units [u0, u1). taps <= 512. */
+int kk_gemm_combo_units(int M, int K, int taps);
+/* The same sum over plain rows: dst[e] = sum_q coef[q] * taps_rows[q*stride + e], e < len. */
+void kk_gemm_combine(float *dst, const float *taps_rows, size_t len, size_t stride,
+                     const float *coef, int taps);
+void kk_gemm_pack_combos(const float *W, int M, int K, int taps, const float *coef, int P,
+                         float *planes, size_t plane_stride, int u0, int u1);
 /* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
  * ldb); A as packed by kk_gemm_pack. Single-threaded: callers split the work themselves. */
 void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
@@ -73,8 +79,10 @@ size_t kk_gemm_packed_floats_isa(kk_gemm_isa_t isa, int M, int K);
 void kk_gemm_pack_isa(kk_gemm_isa_t isa, const float *A, int lda, int M, int K, float *packed);
 void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int inc, int M, int K,
                               float *packed);
-void kk_gemm_pack_taps_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
-                           size_t stride, int panel0, int panel1, float *packed);
+int kk_gemm_combo_units_isa(kk_gemm_isa_t isa, int M, int K, int taps);
+void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
+                             const float *coef, int P, float *planes, size_t plane_stride, int u0,
+                             int u1);
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
                              const float *B, int ldb, float *C, int ldc, int accumulate);
 

@@ -83,22 +83,33 @@ static void check_shape(kk_gemm_isa_t isa, int M, int N, int K, int pad, int acc
     free(packed);
 }
 
-/* kk_gemm_pack_taps against one kk_gemm_pack_strided per tap, bit for bit, over panels handed
- * out in two ranges (as workers split them); K past one K block, M past whole panels. */
-static void check_pack_taps(kk_gemm_isa_t isa, int M, int K, int taps)
+/* kk_gemm_pack_combos against kk_gemm_pack of each combination made over plain rows by
+ * kk_gemm_combine, bit for bit, over units handed out in three ranges (as workers split them);
+ * K past one K block, M past whole panels, combinations with and without zeros. */
+static void check_pack_combos(kk_gemm_isa_t isa, int M, int K, int taps, int P)
 {
-    float *W = matrix(M, K * taps, K * taps);
-    size_t stride = kk_gemm_packed_floats_isa(isa, M, K);
-    float *a = malloc(sizeof(float) * stride * taps), *b = malloc(sizeof(float) * stride * taps);
-    for (int q = 0; q < taps; q++)
-        kk_gemm_pack_strided_isa(isa, W + q, K * taps, taps, M, K, a + (size_t)q * stride);
-    int mr = kk_gemm_panel_rows_isa(isa), panels = (M + mr - 1) / mr;
-    memset(b, 0xff, sizeof(float) * stride * taps);
-    kk_gemm_pack_taps_isa(isa, W, M, K, taps, stride, 0, panels / 2, b);
-    kk_gemm_pack_taps_isa(isa, W, M, K, taps, stride, panels / 2, panels, b);
-    CHECK(memcmp(a, b, sizeof(float) * stride * taps) == 0, "%s M=%d K=%d taps=%d: pack_taps",
-          isa_name(isa), M, K, taps);
-    free(W), free(a), free(b);
+    float *W = matrix(M, K * taps, K * taps), *coef = matrix(P, taps, taps);
+    for (int pl = 0; pl < P; pl += 3)
+        coef[(size_t)pl * taps + pl % taps] = 0.0f;
+    size_t n = (size_t)M * K, stride = kk_gemm_packed_floats_isa(isa, M, K);
+    float *plain = malloc(sizeof(float) * n * taps), *row = malloc(sizeof(float) * n);
+    for (int r = 0; r < M; r++)
+        for (int k = 0; k < K; k++)
+            for (int q = 0; q < taps; q++)
+                plain[(size_t)q * n + (size_t)r * K + k] = W[((size_t)r * K + k) * taps + q];
+    float *a = malloc(sizeof(float) * stride * P), *b = malloc(sizeof(float) * stride * P);
+    for (int pl = 0; pl < P; pl++) {
+        kk_gemm_combine(row, plain, n, n, coef + (size_t)pl * taps, taps);
+        kk_gemm_pack_isa(isa, row, K, M, K, a + (size_t)pl * stride);
+    }
+    int units = kk_gemm_combo_units_isa(isa, M, K, taps);
+    memset(b, 0xff, sizeof(float) * stride * P);
+    kk_gemm_pack_combos_isa(isa, W, M, K, taps, coef, P, b, stride, 0, units / 3);
+    kk_gemm_pack_combos_isa(isa, W, M, K, taps, coef, P, b, stride, units / 3, units / 2);
+    kk_gemm_pack_combos_isa(isa, W, M, K, taps, coef, P, b, stride, units / 2, units);
+    CHECK(memcmp(a, b, sizeof(float) * stride * P) == 0, "%s M=%d K=%d taps=%d P=%d: pack_combos",
+          isa_name(isa), M, K, taps, P);
+    free(W), free(coef), free(plain), free(row), free(a), free(b);
 }
 
 int main(void)
@@ -140,9 +151,10 @@ int main(void)
          * bit). */
         check_shape(isas[t], 800, 40, 300, 1, 1);
         check_shape(isas[t], 600, 70, 40, 0, 0);
-        check_pack_taps(isas[t], 40, 300, 11);
-        check_pack_taps(isas[t], 13, 7, 7);
-        check_pack_taps(isas[t], 256, 256, 3);
+        check_pack_combos(isas[t], 40, 300, 11, 47);
+        check_pack_combos(isas[t], 13, 7, 7, 5);
+        check_pack_combos(isas[t], 256, 256, 3, 6);
+        check_pack_combos(isas[t], 30, 600, 31, 2);
         printf("test_gemm: %s kernel, %d shapes\n", isa_name(isas[t]), shapes + 4);
     }
 

@@ -789,7 +789,7 @@ static void fft_spectra_case(int out, int in, int k, int N)
     kk_conv_fft p;
     CHECK(kk_conv_fft_init(&p, out, in, k, N) == 0);
     float *W = rnd((size_t)out * in * k);
-    size_t nf = kk_conv_fft_spectra_floats(&p), np = kk_conv_fft_packed_floats(&p);
+    size_t nf = kk_conv_fft_spectra_floats(&p), np = nf;
     size_t pf = kk_gemm_packed_floats(out, in);
     int planes = (int)(np / pf);
     CHECK(planes == 3 * N / 2 - 1);
