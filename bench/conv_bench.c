@@ -50,7 +50,7 @@ static void bench_shape(int C, int L, int d, int threads)
     size_t sc_n = kk_conv1d_buf_scratch(C, C, L, 3, 1, d, d, threads);
     for (int i = 0; i < 2; i++) {
         kk_conv_wino_init(&p[i], C, C, ms[i]);
-        U[i] = malloc(sizeof(float) * kk_conv_wino_filter_floats(&p[i]));
+        U[i] = malloc(sizeof(float) * kk_conv_wino_packed_floats(&p[i]));
         kk_conv_wino_filters(&p[i], W, U[i], 1);
         size_t s = kk_conv1d_wino_scratch(&p[i], L, d, threads);
         sc_n = s > sc_n ? s : sc_n;

@@ -172,7 +172,7 @@ static int same_conv(kk_forward *f, const kk_conv_w *cw, const kk_buf *x, const 
         got = 1;
     } else if (cw->wino && !f->opt->direct_conv) {
         const kk_conv_wino *p = &cw->wino->plan;
-        float *U = kk_arena_floats(&f->arena, kk_conv_wino_filter_floats(p));
+        float *U = kk_arena_floats(&f->arena, kk_conv_wino_packed_floats(p));
         kk_conv_wino_filters(p, cw->w, U, f->threads);
         float *sc = kk_arena_floats(&f->arena, kk_conv1d_wino_scratch(p, x->L, d, f->threads));
         kk_conv1d_wino(p, U, x, pre, cw->b, d, y, accumulate, sc, f->threads, mom);
@@ -383,7 +383,7 @@ static void resblock1_recompute(kk_forward *f, const kk_resblock1_w *r, kk_buf *
     /* the convolutions' weights as the columns path takes them: Winograd filters, else taps */
     float *Wk1, *Wk2;
     if (wino) {
-        size_t uf = kk_conv_wino_filter_floats(&r->convs1[0].wino->plan);
+        size_t uf = kk_conv_wino_packed_floats(&r->convs1[0].wino->plan);
         Wk1 = kk_arena_floats(&f->arena, uf);
         Wk2 = kk_arena_floats(&f->arena, uf);
     } else {

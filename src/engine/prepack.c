@@ -138,8 +138,7 @@ void kk_conv_same(kk_forward *f, const kk_conv_w *c, const float *x, int L, cons
     kk_arena_mark_t m = kk_arena_mark(&f->arena);
     if (c->wino && !f->opt->direct_conv && L >= KK_WINO_MIN_LEN) {
         const kk_conv_wino *p = &c->wino->plan;
-        float *U = kk_arena_floats(&f->arena, c->packed ? kk_conv_wino_packed_floats(p)
-                                                        : kk_conv_wino_filter_floats(p));
+        float *U = kk_arena_floats(&f->arena, kk_conv_wino_packed_floats(p));
         if (c->packed)
             kk_conv_wino_filters_packed(p, c->packed, U, f->threads);
         else

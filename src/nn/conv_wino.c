@@ -159,38 +159,31 @@ size_t kk_conv_wino_packed_floats(const kk_conv_wino *p)
     return (size_t)p->n * plane_floats(p);
 }
 
-size_t kk_conv_wino_filter_floats(const kk_conv_wino *p)
-{
-    return kk_conv_wino_packed_floats(p) + (size_t)p->n * p->out * p->in;
-}
-
 typedef struct {
     const kk_conv_wino *p;
     const float *W;
     float *U;
+    float G[KK_WINO_MAX_N][3]; /* the filter transform in float32 */
 } filter_job;
 
-static void filter_planes(void *ctx, int i0, int i1, int worker)
+static void filter_units(void *ctx, int u0, int u1, int worker)
 {
     const filter_job *j = ctx;
     const kk_conv_wino *p = j->p;
-    size_t n = (size_t)p->out * p->in;
     (void)worker;
-    for (int i = i0; i < i1; i++) {
-        float *plain = j->U + kk_conv_wino_packed_floats(p) + (size_t)i * n;
-        const float g0 = (float)p->G[i][0], g1 = (float)p->G[i][1], g2 = (float)p->G[i][2];
-        for (size_t e = 0; e < n; e++) {
-            const float *w = j->W + e * 3;
-            plain[e] = g0 * w[0] + g1 * w[1] + g2 * w[2];
-        }
-        kk_gemm_pack(plain, p->in, p->out, p->in, j->U + (size_t)i * plane_floats(p));
-    }
+    kk_gemm_pack_combos(j->W, p->out, p->in, 3, &j->G[0][0], p->n, j->U, plane_floats(p), u0, u1);
 }
 
+/* Plane i = G[i][0] w0 + G[i][1] w1 + G[i][2] w2 in float32 (three roundings of |g||w|, far below
+ * the transform's own), made and packed a slice of a panel at a time (kk_gemm_pack_combos). */
 void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads)
 {
-    filter_job j = {p, W, U};
-    kk_parallel_for(threads < 1 ? 1 : threads, p->n, filter_planes, &j);
+    filter_job j = {p, W, U, {{0}}};
+    for (int i = 0; i < p->n; i++)
+        for (int q = 0; q < 3; q++)
+            j.G[i][q] = (float)p->G[i][q];
+    kk_parallel_for(threads < 1 ? 1 : threads, kk_gemm_combo_units(p->out, p->in, 3),
+                    filter_units, &j);
 }
 
 typedef struct {
@@ -202,7 +195,7 @@ typedef struct {
 
 /* Packing only moves elements (and pads with zeros), so plane i of the packed filters is the
  * same combination of the packed taps, element by element: the same float32 expression as
- * filter_planes, hence the same bits. Split into chunks of the planes for the workers. In float32
+ * kk_conv_wino_filters, hence the same bits. Split into chunks of the planes for the workers. In float32
  * (three roundings of |g||w|, far below the transform's own) rather than double: the decoder's
  * filters are made per call, some 9 M elements times six planes, and in double (eight lanes,
  * conversions both ways) they took a third of its time on an 8-second input. */

@@ -44,14 +44,11 @@ double kk_conv_wino_cost(int m);
  * 0 on success, -1 for an unsupported m or bad sizes. */
 int kk_conv_wino_init(kk_conv_wino *p, int out, int in, int m);
 
-/* The transformed filters: n planes of [out][in], each packed for nn/gemm.h, the planes split
- * over `threads` workers (the same bits for any count). kk_conv_wino_filter_floats adds the n
- * plain planes as scratch at the end (which may be dropped once made:
- * kk_conv_wino_packed_floats is what stays). */
+/* The transformed filters: n planes of [out][in] (kk_conv_wino_packed_floats floats), each
+ * packed for nn/gemm.h, made over `threads` workers (the same bits for any count). */
 size_t kk_conv_wino_packed_floats(const kk_conv_wino *p);
-size_t kk_conv_wino_filter_floats(const kk_conv_wino *p);
 void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads);
-/* The same packed filters (kk_conv_wino_packed_floats, no scratch) from W's three taps already
+/* The same packed filters from W's three taps already
  * packed as kk_conv1d_pack lays them out (tap q's [out][in] plane at q * kk_gemm_packed_floats(
  * out, in)): the same bits as kk_conv_wino_filters. */
 void kk_conv_wino_filters_packed(const kk_conv_wino *p, const float *taps, float *U, int threads);

@@ -465,13 +465,9 @@ void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, in
                             dst[(size_t)k * mr] = src[(size_t)k * taps];
                     }
                 size_t at = (size_t)pc * mpad + (size_t)p0 * kc + (size_t)k0 * mr;
-                for (int pl = 0; pl < P; pl++) {
-                    float *dst = planes + pl * plane_stride + at;
-                    combine_rows(dst, t, (size_t)len, (size_t)len, coef + (size_t)pl * taps, taps);
-                    for (int r = rows; r < mr; r++) /* +0, as kk_gemm_pack pads (c * 0 may be -0) */
-                        for (int k = 0; k < w; k++)
-                            dst[(size_t)k * mr + r] = 0.0f;
-                }
+                for (int pl = 0; pl < P; pl++)
+                    combine_rows(planes + pl * plane_stride + at, t, (size_t)len, (size_t)len,
+                                 coef + (size_t)pl * taps, taps);
             }
     }
 }

@@ -851,7 +851,7 @@ static void wino_conv_case(int in, int out, int L, int d, int m, int packed, int
     kk_pre pre = {sc, sh, KK_ACT_SNAKE, 0.0f, al};
     kk_conv_wino p;
     CHECK(kk_conv_wino_init(&p, out, in, m) == 0);
-    float *U = malloc(sizeof(float) * kk_conv_wino_filter_floats(&p));
+    float *U = malloc(sizeof(float) * kk_conv_wino_packed_floats(&p));
     kk_conv_wino_filters(&p, W, U, 2);
     /* the same filters from W's taps as kk_conv1d_pack packs them (the decoder's layers) */
     size_t nu = kk_conv_wino_packed_floats(&p);
