@@ -116,10 +116,11 @@ size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
  * A plane is a fixed linear combination of W's k taps, element by element: plane[pl][e] =
  * sum_q table[pl][q] * tap[q][e]. kk_gemm_pack_combos makes the packed planes straight from W, a
  * slice of a panel at a time (its taps packed into L1, then every plane's slice written from
- * them): no packed copy of the taps goes through memory. Each element is summed over q in the
- * same order whichever slice, thread or layout holds it, so the float32 planes and the plain
- * planes the bf16 path rounds (combine_chunks over plain taps) carry the same values, and a
- * spectrum made at load (one thread) and one made per call (any number) are the same bits.
+ * them): no packed copy of the taps goes through memory. Each element gets the same fused
+ * multiply-adds in the same order whichever slice, thread, ISA or layout holds it, so the float32
+ * planes and the plain planes the bf16 path rounds (kk_gemm_combine over plain taps) carry the
+ * same values, and a spectrum made at load (one thread) and one made per call (any number) are
+ * the same bits.
  */
 #define KK_SPECTRA_CHUNK 1024
 

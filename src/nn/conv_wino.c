@@ -143,8 +143,10 @@ int kk_conv_wino_init(kk_conv_wino *p, int out, int in, int m)
             double v = row[s] * scale;
             p->BT[i][s] = (float)(fabs(v - nearbyint(v)) < 1e-9 ? nearbyint(v) : v);
         }
-        for (int q = 0; q < 3; q++)
+        for (int q = 0; q < 3; q++) {
             p->G[i][q] /= scale;
+            p->Gf[i][q] = (float)p->G[i][q];
+        }
     }
     return 0;
 }
@@ -163,7 +165,6 @@ typedef struct {
     const kk_conv_wino *p;
     const float *W;
     float *U;
-    float G[KK_WINO_MAX_N][3]; /* the filter transform in float32 */
 } filter_job;
 
 static void filter_units(void *ctx, int u0, int u1, int worker)
@@ -171,17 +172,16 @@ static void filter_units(void *ctx, int u0, int u1, int worker)
     const filter_job *j = ctx;
     const kk_conv_wino *p = j->p;
     (void)worker;
-    kk_gemm_pack_combos(j->W, p->out, p->in, 3, &j->G[0][0], p->n, j->U, plane_floats(p), u0, u1);
+    kk_gemm_pack_combos(j->W, p->out, p->in, 3, &p->Gf[0][0], p->n, j->U, plane_floats(p), u0,
+                        u1);
 }
 
-/* Plane i = G[i][0] w0 + G[i][1] w1 + G[i][2] w2 in float32 (three roundings of |g||w|, far below
- * the transform's own), made and packed a slice of a panel at a time (kk_gemm_pack_combos). */
+/* Plane i = Gf[i][0] w0 + Gf[i][1] w1 + Gf[i][2] w2 in float32 (two fused roundings of |g||w|,
+ * far below the transform's own), made and packed a slice of a panel at a time
+ * (kk_gemm_pack_combos). */
 void kk_conv_wino_filters(const kk_conv_wino *p, const float *W, float *U, int threads)
 {
-    filter_job j = {p, W, U, {{0}}};
-    for (int i = 0; i < p->n; i++)
-        for (int q = 0; q < 3; q++)
-            j.G[i][q] = (float)p->G[i][q];
+    filter_job j = {p, W, U};
     kk_parallel_for(threads < 1 ? 1 : threads, kk_gemm_combo_units(p->out, p->in, 3),
                     filter_units, &j);
 }
@@ -194,12 +194,9 @@ typedef struct {
 } packed_filter_job;
 
 /* Packing only moves elements (and pads with zeros), so plane i of the packed filters is the
- * same combination of the packed taps, element by element: the same float32 expression as
- * kk_conv_wino_filters, hence the same bits. Split into chunks of the planes for the workers. In float32
- * (three roundings of |g||w|, far below the transform's own) rather than double: the decoder's
- * filters are made per call, some 9 M elements times six planes, and in double (eight lanes,
- * conversions both ways) they took a third of its time on an 8-second input. */
-KK_SIMD_CLONES
+ * same combination of the packed taps, element by element: kk_gemm_combine, the sums
+ * kk_conv_wino_filters makes, hence the same bits. Split into chunks of the planes for the
+ * workers. */
 static void filter_chunks(void *ctx, int c0, int c1, int worker)
 {
     const packed_filter_job *j = ctx;
@@ -208,13 +205,9 @@ static void filter_chunks(void *ctx, int c0, int c1, int worker)
     (void)worker;
     for (int c = c0; c < c1; c++) {
         size_t e0 = (size_t)c * j->chunk, e1 = e0 + j->chunk < plane ? e0 + j->chunk : plane;
-        const float *w0 = j->taps, *w1 = w0 + plane, *w2 = w1 + plane;
-        for (int i = 0; i < p->n; i++) {
-            float *restrict u = j->U + (size_t)i * plane;
-            const float g0 = (float)p->G[i][0], g1 = (float)p->G[i][1], g2 = (float)p->G[i][2];
-            for (size_t e = e0; e < e1; e++)
-                u[e] = g0 * w0[e] + g1 * w1[e] + g2 * w2[e];
-        }
+        for (int i = 0; i < p->n; i++)
+            kk_gemm_combine(j->U + (size_t)i * plane + e0, j->taps + e0, e1 - e0, plane,
+                            p->Gf[i], 3);
     }
 }
 

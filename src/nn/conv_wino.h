@@ -35,6 +35,7 @@ typedef struct {
     float BT[KK_WINO_MAX_N][KK_WINO_MAX_N]; /* input transform [point][input] */
     float AT[KK_WINO_MAX_N][KK_WINO_MAX_N]; /* output transform [output][point] */
     double G[KK_WINO_MAX_N][3];              /* filter transform [point][tap] */
+    float Gf[KK_WINO_MAX_N][3];              /* the same rounded: what the filters are made with */
 } kk_conv_wino;
 
 /* Multiply-adds per output and channel pair of F(m, 3) (GEMMs only): (m + 2) / m. */

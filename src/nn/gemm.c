@@ -17,8 +17,8 @@
  * The result is thus the same whatever columns or row panels a call covers.
  */
 #include "nn/gemm.h"
-#include "nn/simd.h"
 
+#include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -48,6 +48,10 @@ typedef void (*tile_fn)(int kc, const float *a, const float *b, int ldb, float *
 
 typedef void (*pack_fn)(int kc, const float *b, int ldb, int w, float *slice);
 
+/* dst[e] = sum_q c[q] * t[q*stride + e] (kk_gemm_combine) */
+typedef void (*combine_fn)(float *restrict dst, const float *restrict t, size_t len, size_t stride,
+                           const float *c, int taps);
+
 typedef struct {
     int mr, nr;  /* register block */
     int kc;      /* K block: a kc x nr slice of B stays in L1 */
@@ -55,6 +59,7 @@ typedef struct {
     tile_fn tile;
     pack_fn pack_b;
     int tile_fetches_a; /* the tile fetches apf itself; else the driver prefetches it */
+    combine_fn combine;
 } gemm_impl;
 
 /* ---- portable kernel ---- */
@@ -87,6 +92,20 @@ static void tile_scalar(int kc, const float *a, const float *b, int ldb, float *
     for (int i = 0; i < mr; i++)
         for (int j = 0; j < w; j++)
             c[(size_t)i * ldc + j] = acc[i][j];
+}
+
+/* Combinations of rows: c[0] * t0, then one fused multiply-add per further tap, in q order. Every
+ * kernel below does exactly these roundings (fmaf is the scalar form of the vector FMAs), so the
+ * result does not depend on the ISA, the vector width or where an element falls. */
+static void combine_scalar(float *restrict dst, const float *restrict t, size_t len, size_t stride,
+                           const float *c, int taps)
+{
+    for (size_t e = 0; e < len; e++) {
+        float a = c[0] * t[e];
+        for (int q = 1; q < taps; q++)
+            a = fmaf(c[q], t[(size_t)q * stride + e], a);
+        dst[e] = a;
+    }
 }
 
 #ifdef KK_GEMM_X86
@@ -162,6 +181,27 @@ KK_T512 static void pack512(int kc, const float *b, int ldb, int w, float *slice
         _mm512_store_ps(slice + k * NR512, _mm512_maskz_loadu_ps(m0, src));
         _mm512_store_ps(slice + k * NR512 + 16, _mm512_maskz_loadu_ps(m1, src + 16));
     }
+}
+
+__attribute__((target("avx512f,fma"))) static void
+combine512(float *restrict dst, const float *restrict t, size_t len, size_t stride, const float *c,
+           int taps)
+{
+    size_t e = 0;
+    for (; e + 32 <= len; e += 32) {
+        __m512 c0 = _mm512_set1_ps(c[0]);
+        __m512 a0 = _mm512_mul_ps(c0, _mm512_loadu_ps(t + e));
+        __m512 a1 = _mm512_mul_ps(c0, _mm512_loadu_ps(t + e + 16));
+        for (int q = 1; q < taps; q++) {
+            const float *tq = t + (size_t)q * stride + e;
+            __m512 cq = _mm512_set1_ps(c[q]);
+            a0 = _mm512_fmadd_ps(cq, _mm512_loadu_ps(tq), a0);
+            a1 = _mm512_fmadd_ps(cq, _mm512_loadu_ps(tq + 16), a1);
+        }
+        _mm512_storeu_ps(dst + e, a0);
+        _mm512_storeu_ps(dst + e + 16, a1);
+    }
+    combine_scalar(dst + e, t + e, len - e, stride, c, taps);
 }
 
 /* ---- AVX2 + FMA kernel ---- */
@@ -274,14 +314,35 @@ KK_T256 static void pack256(int kc, const float *b, int ldb, int w, float *slice
     }
 }
 
+KK_T256 static void combine256(float *restrict dst, const float *restrict t, size_t len,
+                               size_t stride, const float *c, int taps)
+{
+    size_t e = 0;
+    for (; e + 16 <= len; e += 16) {
+        __m256 c0 = _mm256_set1_ps(c[0]);
+        __m256 a0 = _mm256_mul_ps(c0, _mm256_loadu_ps(t + e));
+        __m256 a1 = _mm256_mul_ps(c0, _mm256_loadu_ps(t + e + 8));
+        for (int q = 1; q < taps; q++) {
+            const float *tq = t + (size_t)q * stride + e;
+            __m256 cq = _mm256_set1_ps(c[q]);
+            a0 = _mm256_fmadd_ps(cq, _mm256_loadu_ps(tq), a0);
+            a1 = _mm256_fmadd_ps(cq, _mm256_loadu_ps(tq + 8), a1);
+        }
+        _mm256_storeu_ps(dst + e, a0);
+        _mm256_storeu_ps(dst + e + 8, a1);
+    }
+    combine_scalar(dst + e, t + e, len - e, stride, c, taps);
+}
+
 #endif /* KK_GEMM_X86 */
 
 static const gemm_impl *impl_of(kk_gemm_isa_t isa)
 {
-    static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar, 0};
+    static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar, 0,
+                                     combine_scalar};
 #ifdef KK_GEMM_X86
-    static const gemm_impl avx512 = {MR512, NR512, 256, 516, tile512, pack512, 1};
-    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256, pack256, 0};
+    static const gemm_impl avx512 = {MR512, NR512, 256, 516, tile512, pack512, 1, combine512};
+    static const gemm_impl avx2 = {MR256, NR256, 256, 240, tile256, pack256, 0, combine256};
     if (isa == KK_GEMM_AVX512)
         return &avx512;
     if (isa == KK_GEMM_AVX2)
@@ -397,41 +458,10 @@ int kk_gemm_combo_units_isa(kk_gemm_isa_t isa, int M, int K, int taps)
     return units;
 }
 
-/* dst[e] = sum_q c[q] * t[q*stride + e], from c[0] * t[e] up in q (the order the callers rely
- * on) */
-KK_SIMD_CLONES
-static void combine_rows(float *restrict dst, const float *restrict t, size_t len, size_t stride,
-                         const float *c, int taps)
-{
-    typedef float v16 __attribute__((vector_size(64)));
-    size_t e = 0;
-    for (; e + 32 <= len; e += 32) {
-        v16 x0, x1, a0, a1;
-        memcpy(&x0, t + e, sizeof x0);
-        memcpy(&x1, t + e + 16, sizeof x1);
-        a0 = c[0] * x0;
-        a1 = c[0] * x1;
-        for (int q = 1; q < taps; q++) {
-            memcpy(&x0, t + (size_t)q * stride + e, sizeof x0);
-            memcpy(&x1, t + (size_t)q * stride + e + 16, sizeof x1);
-            a0 = a0 + c[q] * x0;
-            a1 = a1 + c[q] * x1;
-        }
-        memcpy(dst + e, &a0, sizeof a0);
-        memcpy(dst + e + 16, &a1, sizeof a1);
-    }
-    for (; e < len; e++) {
-        float a = c[0] * t[e];
-        for (int q = 1; q < taps; q++)
-            a = a + c[q] * t[(size_t)q * stride + e];
-        dst[e] = a;
-    }
-}
-
 void kk_gemm_combine(float *dst, const float *taps_rows, size_t len, size_t stride,
                      const float *coef, int taps)
 {
-    combine_rows(dst, taps_rows, len, stride, coef, taps);
+    impl_of(kk_gemm_isa())->combine(dst, taps_rows, len, stride, coef, taps);
 }
 
 void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
@@ -466,8 +496,8 @@ void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, in
                     }
                 size_t at = (size_t)pc * mpad + (size_t)p0 * kc + (size_t)k0 * mr;
                 for (int pl = 0; pl < P; pl++)
-                    combine_rows(planes + pl * plane_stride + at, t, (size_t)len, (size_t)len,
-                                 coef + (size_t)pl * taps, taps);
+                    im->combine(planes + pl * plane_stride + at, t, (size_t)len, (size_t)len,
+                                coef + (size_t)pl * taps, taps);
             }
     }
 }

@@ -44,10 +44,10 @@ void kk_gemm_pack(const float *A, int lda, int M, int K, float *packed);
  * A = W + q, lda = in*k, inc = k. */
 void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float *packed);
 /* P linear combinations of the taps of W[M][K][taps], each packed as kk_gemm_pack packs an M x K
- * matrix: plane pl (at planes + pl*plane_stride) = sum_q coef[pl*taps + q] * W[:, :, q], summed
- * in float32 from coef[pl*taps] * tap 0 up in q (no contraction), so every element has the same
- * value whoever computes it, and the same as that expression over plain taps (rows past M: over
- * zero taps, so zeros, of either sign). Split into
+ * matrix: plane pl (at planes + pl*plane_stride) = sum_q coef[pl*taps + q] * W[:, :, q], as
+ * coef[pl*taps] * tap 0 followed by one fused multiply-add per further tap in q order, on every
+ * ISA: every element has the same value whoever computes it, and the same as kk_gemm_combine
+ * over plain rows (rows past M: over zero taps, so zeros, of either sign). Split into
  * kk_gemm_combo_units(M, K, taps) units; a call makes units [u0, u1). taps <= 512. */
 int kk_gemm_combo_units(int M, int K, int taps);
 /* The same sum over plain rows: dst[e] = sum_q coef[q] * taps_rows[q*stride + e], e < len. */
