@@ -47,10 +47,28 @@ double kk_conv_fft_cost(int k, int N)
     return (3.0 * (N / 2 - 1) + 2.0) / (double)(N - k + 1);
 }
 
-/* Spectra planes: bin 0, bin N/2 (real), then Wr, Wi, Wr + Wi of each complex bin. */
+/* Spectra planes: bin 0, bin N/2 (real), Wr and Wi of each complex bin (the N rows of the DFT
+ * table), then Wr + Wi of each complex bin (Gauss's third operand, made by adding the two). */
 static int planes_of(int N)
 {
     return 2 + 3 * (N / 2 - 1);
+}
+
+/* Plane of part `part` (0: Re, 1: Im, 2: Re + Im) of bin f; bins 0 and N/2 have only part 0. */
+static int plane_index(int N, int f, int part)
+{
+    if (f == 0 || f == N / 2)
+        return f == 0 ? 0 : 1;
+    return part == 2 ? N + (f - 1) : 2 + 2 * (f - 1) + part;
+}
+
+/* The sum planes' operands: plane N + s = plane pairs[2s] + plane pairs[2s + 1]. */
+static void sum_pairs(int N, int *pairs)
+{
+    for (int f = 1; f < N / 2; f++) {
+        pairs[2 * (f - 1)] = plane_index(N, f, 0);
+        pairs[2 * (f - 1) + 1] = plane_index(N, f, 1);
+    }
 }
 
 int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
@@ -63,7 +81,7 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
     p->k = k;
     p->N = N;
     p->m = N - k + 1;
-    p->table = malloc(sizeof(float) * (size_t)planes_of(N) * k);
+    p->table = malloc(sizeof(float) * (size_t)N * k);
     p->zrow = malloc(sizeof(int) * 3 * (size_t)N);
     if (!p->table || !p->zrow) {
         kk_conv_fft_free(p);
@@ -76,21 +94,15 @@ int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N)
         p->zrow[2 * N + n] = (n & 1) * M + (n >> 1);
     }
     /* Correlation y[j] = sum_q W_q s[j+q] is conj(DFT(W)) * DFT(s) per bin: Re = s sum_q W_q
-     * cos(2 pi f q / N), Im = s sum_q W_q sin(...), and their sum for Gauss's third product; bins 0
-     * and N/2 are real (planes 0 and 1). The 1/(2N) undoes the forward transform's factor 2 and
-     * the inverse's factor N (fft.h). */
+     * cos(2 pi f q / N), Im = s sum_q W_q sin(...); bins 0 and N/2 are real (planes 0 and 1).
+     * The 1/(2N) undoes the forward transform's factor 2 and the inverse's factor N (fft.h). */
     const double two_pi = 6.283185307179586476925286766559, sc = 1.0 / (2.0 * N);
     for (int f = 0; f <= M; f++)
         for (int q = 0; q < k; q++) {
             double ph = two_pi * f * q / N, c = sc * cos(ph), sn = sc * sin(ph);
-            if (f == 0 || f == M) {
-                p->table[(size_t)(f == 0 ? 0 : 1) * k + q] = (float)c;
-                continue;
-            }
-            size_t r = 2 + 3 * (size_t)(f - 1);
-            p->table[r * k + q] = (float)c;
-            p->table[(r + 1) * k + q] = (float)sn;
-            p->table[(r + 2) * k + q] = (float)(c + sn);
+            p->table[(size_t)plane_index(N, f, 0) * k + q] = (float)c;
+            if (f != 0 && f != M)
+                p->table[(size_t)plane_index(N, f, 1) * k + q] = (float)sn;
         }
     return 0;
 }
@@ -152,9 +164,11 @@ static void pack_planes(void *ctx, int u0, int u1, int worker)
 {
     const spectra_job *j = ctx;
     const kk_conv_fft *p = j->p;
+    int pairs[KK_FFT_MAX_N];
     (void)worker;
-    kk_gemm_pack_combos(j->W, p->out, p->in, p->k, p->table, planes_of(p->N), j->planes, j->n,
-                        u0, u1);
+    sum_pairs(p->N, pairs);
+    kk_gemm_pack_combos(j->W, p->out, p->in, p->k, p->table, p->N, pairs, p->N / 2 - 1, j->planes,
+                        j->n, u0, u1);
 }
 
 /* The bf16 path's plain planes, chunk by chunk from the plain taps (the same sums). */
@@ -166,9 +180,15 @@ static void combine_chunks(void *ctx, int c0, int c1, int worker)
     for (int c = c0; c < c1; c++) {
         size_t e0 = (size_t)c * KK_SPECTRA_CHUNK;
         size_t w = j->n - e0 < KK_SPECTRA_CHUNK ? j->n - e0 : KK_SPECTRA_CHUNK;
-        for (int pl = 0; pl < planes_of(p->N); pl++)
+        int pairs[KK_FFT_MAX_N];
+        sum_pairs(p->N, pairs);
+        for (int pl = 0; pl < p->N; pl++)
             kk_gemm_combine(j->planes + (size_t)pl * j->n + e0, j->taps + e0, w, j->n,
                             p->table + (size_t)pl * p->k, p->k);
+        for (int sm = 0; sm < p->N / 2 - 1; sm++)
+            kk_gemm_add_rows(j->planes + (size_t)(p->N + sm) * j->n + e0,
+                             j->planes + (size_t)pairs[2 * sm] * j->n + e0,
+                             j->planes + (size_t)pairs[2 * sm + 1] * j->n + e0, w);
     }
 }
 
@@ -224,12 +244,6 @@ void kk_conv_fft_free(kk_conv_fft *p)
     free(p->zrow);
     p->table = NULL;
     p->zrow = NULL;
-}
-
-/* Plane index of bin f (for 0 < f < N/2 the real part; Wi and Wr + Wi follow). */
-static int bin_index(const kk_conv_fft *p, int f)
-{
-    return f == 0 ? 0 : (f == p->N / 2 ? 1 : 2 + 3 * (f - 1));
 }
 
 typedef struct {
@@ -342,10 +356,10 @@ static void bin_gemm(const fft_job *j, int f, int plane, int nb, const float *X,
 {
     const kk_conv_fft *p = j->p;
     if (j->spec16) {
-        const kk_bf16 *w = j->spec16 + (size_t)(bin_index(p, f) + plane) * plane_bf16(p);
+        const kk_bf16 *w = j->spec16 + (size_t)plane_index(p->N, f, plane) * plane_bf16(p);
         kk_gemm_bf16_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
     } else {
-        const float *w = j->spec + (size_t)(bin_index(p, f) + plane) * plane_floats(p);
+        const float *w = j->spec + (size_t)plane_index(p->N, f, plane) * plane_floats(p);
         kk_gemm_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
     }
 }

@@ -29,7 +29,7 @@
 typedef struct {
     int in, out, k, N, m; /* m = N - k + 1 valid outputs per block */
     kk_rfft fft;
-    float *table;         /* [3N/2-1][k]: the DFT rows that turn W into its spectra (scaled) */
+    float *table;         /* [N][k]: the DFT rows that turn W into its spectra (scaled) */
     int *zrow;            /* [3][N]: the row of the FFT's [2][N/2] batch holding input n (even
                            * n in the real half at bit-reversed rows, odd in the imaginary),
                            * its inverse, and the row of output j (natural order) */
@@ -43,10 +43,10 @@ double kk_conv_fft_cost(int k, int N);
 int kk_conv_fft_init(kk_conv_fft *p, int out, int in, int k, int N);
 void kk_conv_fft_free(kk_conv_fft *p);
 
-/* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re, Im and Re + Im of
- * bins 1 .. N/2-1), each packed for nn/gemm.h (kk_conv_fft_spectra_floats floats), computed by
- * one function whatever the thread count, so a spectrum made at load and one made per call are
- * the same bits. */
+/* The filter spectra of W: 3N/2 - 1 planes of [out][in] (bin 0; bin N/2; Re and Im of bins 1 ..
+ * N/2-1; then Re + Im of bins 1 .. N/2-1), each packed for nn/gemm.h
+ * (kk_conv_fft_spectra_floats floats), computed by one function whatever the thread count, so a
+ * spectrum made at load and one made per call are the same bits. */
 size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p);
 void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int threads);
 

@@ -172,8 +172,8 @@ static void filter_units(void *ctx, int u0, int u1, int worker)
     const filter_job *j = ctx;
     const kk_conv_wino *p = j->p;
     (void)worker;
-    kk_gemm_pack_combos(j->W, p->out, p->in, 3, &p->Gf[0][0], p->n, j->U, plane_floats(p), u0,
-                        u1);
+    kk_gemm_pack_combos(j->W, p->out, p->in, 3, &p->Gf[0][0], p->n, NULL, 0, j->U,
+                        plane_floats(p), u0, u1);
 }
 
 /* Plane i = Gf[i][0] w0 + Gf[i][1] w1 + Gf[i][2] w2 in float32 (two fused roundings of |g||w|,

@@ -465,8 +465,8 @@ void kk_gemm_combine(float *dst, const float *taps_rows, size_t len, size_t stri
 }
 
 void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
-                             const float *coef, int P, float *planes, size_t plane_stride, int u0,
-                             int u1)
+                             const float *coef, int P, const int *pairs, int S, float *planes,
+                             size_t plane_stride, int u0, int u1)
 {
     const gemm_impl *im = impl_of(isa);
     const int mr = im->mr, sw = combo_width(im, taps), panels = (M + mr - 1) / mr;
@@ -498,6 +498,10 @@ void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, in
                 for (int pl = 0; pl < P; pl++)
                     im->combine(planes + pl * plane_stride + at, t, (size_t)len, (size_t)len,
                                 coef + (size_t)pl * taps, taps);
+                for (int sm = 0; sm < S; sm++) /* from the slices just written, in cache */
+                    kk_gemm_add_rows(planes + (P + sm) * plane_stride + at,
+                                     planes + pairs[2 * sm] * plane_stride + at,
+                                     planes + pairs[2 * sm + 1] * plane_stride + at, (size_t)len);
             }
     }
 }
@@ -508,9 +512,17 @@ int kk_gemm_combo_units(int M, int K, int taps)
 }
 
 void kk_gemm_pack_combos(const float *W, int M, int K, int taps, const float *coef, int P,
-                         float *planes, size_t plane_stride, int u0, int u1)
+                         const int *pairs, int S, float *planes, size_t plane_stride, int u0,
+                         int u1)
 {
-    kk_gemm_pack_combos_isa(kk_gemm_isa(), W, M, K, taps, coef, P, planes, plane_stride, u0, u1);
+    kk_gemm_pack_combos_isa(kk_gemm_isa(), W, M, K, taps, coef, P, pairs, S, planes, plane_stride,
+                            u0, u1);
+}
+
+void kk_gemm_add_rows(float *restrict dst, const float *a, const float *b, size_t len)
+{
+    for (size_t e = 0; e < len; e++)
+        dst[e] = a[e] + b[e];
 }
 
 static size_t bpack_floats(const gemm_impl *im, int N, int K)

@@ -47,14 +47,18 @@ void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float 
  * matrix: plane pl (at planes + pl*plane_stride) = sum_q coef[pl*taps + q] * W[:, :, q], as
  * coef[pl*taps] * tap 0 followed by one fused multiply-add per further tap in q order, on every
  * ISA: every element has the same value whoever computes it, and the same as kk_gemm_combine
- * over plain rows (rows past M: over zero taps, so zeros, of either sign). Split into
+ * over plain rows (rows past M: over zero taps, so zeros, of either sign). Then S sums: plane
+ * P + s = plane pairs[2s] + plane pairs[2s+1] (kk_gemm_add_rows). Split into
  * kk_gemm_combo_units(M, K, taps) units; a call makes units [u0, u1). taps <= 512. */
 int kk_gemm_combo_units(int M, int K, int taps);
-/* The same sum over plain rows: dst[e] = sum_q coef[q] * taps_rows[q*stride + e], e < len. */
+/* The same sums over plain rows: dst[e] = sum_q coef[q] * taps_rows[q*stride + e], e < len. */
 void kk_gemm_combine(float *dst, const float *taps_rows, size_t len, size_t stride,
                      const float *coef, int taps);
 void kk_gemm_pack_combos(const float *W, int M, int K, int taps, const float *coef, int P,
-                         float *planes, size_t plane_stride, int u0, int u1);
+                         const int *pairs, int S, float *planes, size_t plane_stride, int u0,
+                         int u1);
+/* dst[e] = a[e] + b[e] */
+void kk_gemm_add_rows(float *dst, const float *a, const float *b, size_t len);
 /* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
  * ldb); A as packed by kk_gemm_pack. Single-threaded: callers split the work themselves. */
 void kk_gemm_packed(int M, int N, int K, const float *packed, const float *B, int ldb, float *C,
@@ -82,8 +86,8 @@ void kk_gemm_pack_strided_isa(kk_gemm_isa_t isa, const float *A, int lda, int in
                               float *packed);
 int kk_gemm_combo_units_isa(kk_gemm_isa_t isa, int M, int K, int taps);
 void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, int taps,
-                             const float *coef, int P, float *planes, size_t plane_stride, int u0,
-                             int u1);
+                             const float *coef, int P, const int *pairs, int S, float *planes,
+                             size_t plane_stride, int u0, int u1);
 void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, int K, const float *packed,
                              const float *B, int ldb, float *C, int ldc, int accumulate);
 

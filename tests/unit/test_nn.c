@@ -781,31 +781,38 @@ static void test_block_moves(void)
     CHECK_MSG(bad == 0, "block moves: %d cases differ from the strided reference", bad);
 }
 
-/* Spectra: every packed plane against the plane formed in double from W and the plan's table,
- * then packed; the same bits from 1 and 3 threads (load makes them with one, calls with many).
- * out is not a multiple of the panel height, so padded rows are covered. */
+/* Spectra: every packed plane against its definition in double (bin f of W's taps, scaled by
+ * 1/(2N), conv_fft.h's order), then packed; the same bits from 1 and 3 threads (load makes them
+ * with one, calls with many). out is not a multiple of the panel height, so padded rows are
+ * covered. */
 static void fft_spectra_case(int out, int in, int k, int N)
 {
     kk_conv_fft p;
     CHECK(kk_conv_fft_init(&p, out, in, k, N) == 0);
     float *W = rnd((size_t)out * in * k);
-    size_t nf = kk_conv_fft_spectra_floats(&p), np = nf;
+    size_t nf = kk_conv_fft_spectra_floats(&p);
     size_t pf = kk_gemm_packed_floats(out, in);
-    int planes = (int)(np / pf);
+    int planes = (int)(nf / pf), M = N / 2;
     CHECK(planes == 3 * N / 2 - 1);
     float *s1 = malloc(sizeof(float) * nf), *s3 = malloc(sizeof(float) * nf);
     float *plain = malloc(sizeof(float) * (size_t)out * in), *ref = malloc(sizeof(float) * pf);
     kk_conv_fft_spectra(&p, W, s1, 1);
     kk_conv_fft_spectra(&p, W, s3, 3);
-    CHECK_MSG(memcmp(s1, s3, sizeof(float) * np) == 0, "spectra %dx%d k %d: 1 vs 3 threads", out,
+    CHECK_MSG(memcmp(s1, s3, sizeof(float) * nf) == 0, "spectra %dx%d k %d: 1 vs 3 threads", out,
               in, k);
     double worst = 0.0;
     for (int pl = 0; pl < planes; pl++) {
+        /* bin 0, bin N/2, (Re, Im) of bins 1 .. N/2-1, then Re + Im of bins 1 .. N/2-1 */
+        int f = pl == 0 ? 0 : pl == 1 ? M : pl < N ? 1 + (pl - 2) / 2 : 1 + pl - N;
+        double wc = pl < N && (pl < 2 || pl % 2 == 0) ? 1.0 : (pl < N ? 0.0 : 1.0);
+        double ws = pl >= N || (pl >= 2 && pl % 2 == 1) ? 1.0 : 0.0;
         double mag = 0.0;
         for (size_t e = 0; e < (size_t)out * in; e++) {
             double acc = 0.0;
-            for (int q = 0; q < k; q++)
-                acc += (double)p.table[(size_t)pl * k + q] * W[e * k + q];
+            for (int q = 0; q < k; q++) {
+                double ph = 2.0 * M_PI * f * q / N;
+                acc += (wc * cos(ph) + ws * sin(ph)) / (2.0 * N) * W[e * k + q];
+            }
             plain[e] = (float)acc;
             mag = fmax(mag, fabs(acc));
         }
