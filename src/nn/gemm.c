@@ -495,13 +495,18 @@ void kk_gemm_pack_combos_isa(kk_gemm_isa_t isa, const float *W, int M, int K, in
                             dst[(size_t)k * mr] = src[(size_t)k * taps];
                     }
                 size_t at = (size_t)pc * mpad + (size_t)p0 * kc + (size_t)k0 * mr;
-                for (int pl = 0; pl < P; pl++)
+                for (int pl = 0; pl < P; pl++) {
                     im->combine(planes + pl * plane_stride + at, t, (size_t)len, (size_t)len,
                                 coef + (size_t)pl * taps, taps);
-                for (int sm = 0; sm < S; sm++) /* from the slices just written, in cache */
-                    kk_gemm_add_rows(planes + (P + sm) * plane_stride + at,
-                                     planes + pairs[2 * sm] * plane_stride + at,
-                                     planes + pairs[2 * sm + 1] * plane_stride + at, (size_t)len);
+                    /* each sum as soon as its second operand is made: both slices still in L1 */
+                    for (int sm = 0; sm < S; sm++) {
+                        int a = pairs[2 * sm], b = pairs[2 * sm + 1];
+                        if ((a > b ? a : b) == pl)
+                            kk_gemm_add_rows(planes + (P + sm) * plane_stride + at,
+                                             planes + a * plane_stride + at,
+                                             planes + b * plane_stride + at, (size_t)len);
+                    }
+                }
             }
     }
 }

@@ -47,8 +47,8 @@ void kk_gemm_pack_strided(const float *A, int lda, int inc, int M, int K, float 
  * matrix: plane pl (at planes + pl*plane_stride) = sum_q coef[pl*taps + q] * W[:, :, q], as
  * coef[pl*taps] * tap 0 followed by one fused multiply-add per further tap in q order, on every
  * ISA: every element has the same value whoever computes it, and the same as kk_gemm_combine
- * over plain rows (rows past M: over zero taps, so zeros, of either sign). Then S sums: plane
- * P + s = plane pairs[2s] + plane pairs[2s+1] (kk_gemm_add_rows). Split into
+ * over plain rows (rows past M: over zero taps, so zeros, of either sign). And S sums: plane
+ * P + s = plane pairs[2s] + plane pairs[2s+1] (kk_gemm_add_rows; pairs < P). Split into
  * kk_gemm_combo_units(M, K, taps) units; a call makes units [u0, u1). taps <= 512. */
 int kk_gemm_combo_units(int M, int K, int taps);
 /* The same sums over plain rows: dst[e] = sum_q coef[q] * taps_rows[q*stride + e], e < len. */
