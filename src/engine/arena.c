@@ -171,9 +171,11 @@ void *kk_arena_big_alloc(kk_arena *a, size_t bytes)
     }
     /* mapped rather than malloc'd: freed pages go back to the system (or to the model's scratch
      * cache, engine/scratch_cache.h) at once, whatever the allocator's thresholds, so the peak is
-     * what is live. Zero-filled, as a fresh mapping is. */
+     * what is live. Not cleared: a region the cache hands back holds an earlier call's values,
+     * and every caller writes its whole buffer (clearing one was up to 20 MB of memset per short
+     * call). */
     g->size = bytes;
-    g->data = kk_region_map(a->cache, &g->size, 1);
+    g->data = kk_region_map(a->cache, &g->size, 0);
     if (!g->data) {
         free(g);
         fail(a);

@@ -46,7 +46,9 @@ float *kk_arena_zeros(kk_arena *a, size_t n);
 kk_arena_mark_t kk_arena_mark(const kk_arena *a);
 /* A buffer of `bytes` outside the stack, mapped on its own and returned to the system by
  * kk_arena_big_free in any order (or by kk_arena_free): for the generator's stage buffers, whose
- * lifetimes overlap without nesting. Failure behaves as in kk_arena_floats. */
+ * lifetimes overlap without nesting. Its contents are undefined (an earlier call's values when
+ * the scratch cache had a region of that size): callers write all of it before reading. Failure
+ * behaves as in kk_arena_floats. */
 void *kk_arena_big_alloc(kk_arena *a, size_t bytes);
 void kk_arena_big_free(kk_arena *a, void *p);
 /* From now on the arena's memory comes from and goes back to the system alone, and the cache
