@@ -8,6 +8,7 @@
 #define KK_MAX_KEPT 32
 #define KK_GRAIN ((size_t)1 << 20) /* sizes from 1 MiB up are rounded to whole MiB */
 #define KK_DEFAULT_CAP_MB 96
+#define KK_KEEP_BESIDE_DIV 6 /* a cache holding up to cap/6 (16 MiB by default) keeps it on a miss */
 
 struct kk_scratch_cache {
     pthread_mutex_t mu;
@@ -125,8 +126,17 @@ void *kk_region_map(kk_scratch_cache *c, size_t *bytes, int zero)
             return p;
         }
         /* a miss (another size of call, or a long utterance's stage buffer): what is kept was
-         * shaped for other calls; it goes back rather than stay mapped beside the new region */
-        kk_scratch_cache_flush(c);
+         * shaped for other calls; it goes back rather than stay mapped beside the new region.
+         * Unless it is little (KK_KEEP_BESIDE_DIV): a call's stages use buffers of different sizes,
+         * so a short call's first-stage buffers, freed, stay over its second stage (raising its
+         * peak by that much at most) for the next call, which else faults them in again
+         * (measured: -2-6 % on a 1.5-second input, +5 MiB on its peak). */
+        pthread_mutex_lock(&c->mu);
+        int keep = c->bytes <= c->cap / KK_KEEP_BESIDE_DIV && c->bytes + want <= c->cap &&
+                   want <= c->max_region;
+        pthread_mutex_unlock(&c->mu);
+        if (!keep)
+            kk_scratch_cache_flush(c);
     }
     void *p = mmap(NULL, want, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (p == MAP_FAILED)

@@ -536,7 +536,8 @@ static void test_packed(void)
 }
 
 /* The model's scratch cache: a region given back serves the next request of about its size
- * (zero-filled when asked), within the cap; a miss or an oversized request empties it. */
+ * (zero-filled when asked), within the cap; a miss or an oversized request empties it, unless
+ * it holds at most a sixth of the cap. */
 static void test_scratch_cache(void)
 {
     const size_t MiB = (size_t)1 << 20;
@@ -577,6 +578,19 @@ static void test_scratch_cache(void)
     for (int i = 0; i < 3; i++)
         kk_region_unmap(c, r[i], rn[i]);
     CHECK(kk_scratch_cache_bytes(c) == 6 * MiB);
+    kk_scratch_cache_flush(c);
+    CHECK(kk_scratch_cache_bytes(c) == 0);
+    /* a little kept (1 MiB <= 8/6 MiB) stays beside a miss, and serves its size again */
+    size_t s1 = MiB, s2 = 2 * MiB;
+    float *k1 = kk_region_map(c, &s1, 0);
+    kk_region_unmap(c, k1, s1);
+    float *k2 = kk_region_map(c, &s2, 0);
+    CHECK(k2 && k2 != k1 && kk_scratch_cache_bytes(c) == MiB);
+    size_t s3 = MiB;
+    float *k3 = kk_region_map(c, &s3, 0);
+    CHECK(k3 == k1 && kk_scratch_cache_bytes(c) == 0);
+    kk_region_unmap(c, k2, s2);
+    kk_region_unmap(c, k3, s3);
     kk_scratch_cache_flush(c);
     CHECK(kk_scratch_cache_bytes(c) == 0);
     /* an arena on the cache: its block comes back to the next arena */
