@@ -8,8 +8,8 @@
  * (another size of call, or more than max_region: a long utterance's stage buffer) first
  * empties the cache, so that what earlier calls kept does not add to this call's peak, unless
  * the cache holds at most a sixth of its cap (16 MiB by default: a short call's first-stage
- * buffers, which its next call needs again); regions larger than max_region are never kept. Thread-safe (one mutex): the
- * calls of a server share one model.
+ * buffers, which its next call needs again); regions larger than max_region are never kept.
+ * Thread-safe (one mutex): the calls of a server share one model.
  */
 #ifndef KOKORO_ENGINE_SCRATCH_CACHE_H
 #define KOKORO_ENGINE_SCRATCH_CACHE_H
