@@ -139,10 +139,9 @@ size_t kk_conv_fft_spectra_floats(const kk_conv_fft *p)
 typedef struct {
     const kk_conv_fft *p;
     const float *W;
-    float *taps;     /* bf16 path: the plain taps [k][n] */
+    float *taps;     /* bf16 path: the plain taps [k][n], n = out*in */
     size_t n;        /* floats per tap and per plane */
     float *planes;   /* [planes][n] */
-    float *plain;    /* bf16 path: the plain taps [k][out*in] (= taps) */
     kk_bf16 *spec16; /* bf16 packed planes, or NULL */
 } spectra_job;
 
@@ -156,7 +155,7 @@ static void rearrange_rows(void *ctx, int o0, int o1, int worker)
         for (int i = 0; i < p->in; i++) {
             const float *w = j->W + ((size_t)o * p->in + i) * p->k;
             for (int q = 0; q < p->k; q++)
-                j->plain[(size_t)q * plane + (size_t)o * p->in + i] = w[q];
+                j->taps[(size_t)q * plane + (size_t)o * p->in + i] = w[q];
         }
 }
 
@@ -212,7 +211,7 @@ void kk_conv_fft_spectra(const kk_conv_fft *p, const float *W, float *spec, int 
 {
     /* made per call for most layers: split over the workers, or short inputs wait on it */
     threads = threads < 1 ? 1 : threads;
-    spectra_job j = {p, W, NULL, plane_floats(p), spec, NULL, NULL};
+    spectra_job j = {p, W, NULL, plane_floats(p), spec, NULL};
     kk_parallel_for(threads, kk_gemm_combo_units(p->out, p->in, p->k), pack_planes, &j);
 }
 
@@ -231,7 +230,7 @@ void kk_conv_fft_spectra_bf16(const kk_conv_fft *p, const float *W, kk_bf16 *spe
 {
     threads = threads < 1 ? 1 : threads;
     size_t n = (size_t)p->out * p->in;
-    spectra_job j = {p, W, scratch, n, scratch + (size_t)p->k * n, scratch, spec16};
+    spectra_job j = {p, W, scratch, n, scratch + (size_t)p->k * n, spec16};
     kk_parallel_for(threads, p->out, rearrange_rows, &j);
     run_combine(&j, threads);
     kk_parallel_for(threads, planes_of(p->N), pack_bf16_planes, &j);

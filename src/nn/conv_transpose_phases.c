@@ -67,7 +67,7 @@ typedef struct {
     const kk_pre *pre;
     const float *packed, *b;
     float *y, *scratch;
-    int in, out, k, u, pad, T, Lout;
+    int in, out, u, pad, T, Lout;
     long s_lo;     /* first column sigma */
     int cols;      /* sigma columns in all */
     int n;         /* columns per unit */
@@ -228,7 +228,6 @@ void kk_tconv_packed(const kk_buf *x, const kk_pre *pre, const float *packed, co
     j.scratch = scratch;
     j.in = x->C;
     j.out = out;
-    j.k = k;
     j.u = stride;
     j.pad = pad;
     j.T = taps_per_phase(k, stride);
