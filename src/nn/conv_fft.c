@@ -330,7 +330,9 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
             im[f] = re[f] + plane;
             sum[f] = re[f] + 2 * plane;
         }
-        kk_rfft_forward_rows(&p->fft, w.z, w.z + (size_t)M * nb, nb, re, im, sum);
+        /* float32 GEMMs form Xr + Xi as they copy their operand (kk_gemm_packed_sum) */
+        kk_rfft_forward_rows(&p->fft, w.z, w.z + (size_t)M * nb, nb, re, im,
+                             j->spec16 ? sum : NULL);
     }
 }
 
@@ -359,7 +361,10 @@ static void bin_gemm(const fft_job *j, int f, int plane, int nb, const float *X,
         kk_gemm_bf16_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
     } else {
         const float *w = j->spec + (size_t)plane_index(p->N, f, plane) * plane_floats(p);
-        kk_gemm_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
+        if (plane == 2) /* X is the Xr plane here: Xr + Xi summed in the GEMM's copy of it */
+            kk_gemm_packed_sum(p->out, nb, p->in, w, X, X + (size_t)p->in * nb, nb, Y, ldy, 0);
+        else
+            kk_gemm_packed(p->out, nb, p->in, w, X, nb, Y, ldy, 0);
     }
 }
 
@@ -380,7 +385,7 @@ static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, fl
         }
         bin_gemm(j, f, 0, nb, xf, yf, 2 * nb);
         bin_gemm(j, f, 1, nb, xf + xplane, tmp, nb);
-        bin_gemm(j, f, 2, nb, xf + 2 * xplane, yf + nb, 2 * nb);
+        bin_gemm(j, f, 2, nb, j->spec16 ? xf + 2 * xplane : xf, yf + nb, 2 * nb);
         gauss_combine(yf, tmp, out, nb);
     }
 }

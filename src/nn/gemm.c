@@ -535,9 +535,18 @@ static size_t bpack_floats(const gemm_impl *im, int N, int K)
     return (size_t)((N + im->nr - 1) / im->nr) * (size_t)K * (size_t)im->nr;
 }
 
+/* slice[k][j] += b2[k][j] for j < w: the second operand of a packed sum (kk_gemm_packed_sum),
+ * one rounding per element, the same as adding the two rows beforehand. */
+static void add_b(int kc, const float *restrict b2, int ldb, int w, int nr, float *restrict slice)
+{
+    for (int k = 0; k < kc; k++)
+        for (int j = 0; j < w; j++)
+            slice[(size_t)k * nr + j] += b2[(size_t)k * ldb + j];
+}
+
 static void packed_rows(const gemm_impl *im, int M, int m0, int m1, int N, int K,
-                        const float *packed, const float *B, int ldb, float *C, int ldc,
-                        int accumulate, float *bbuf)
+                        const float *packed, const float *B, const float *B2, int ldb, float *C,
+                        int ldc, int accumulate, float *bbuf)
 {
     if (m1 <= m0 || N <= 0)
         return;
@@ -579,8 +588,11 @@ static void packed_rows(const gemm_impl *im, int M, int m0, int m1, int N, int K
                 float *bs = bslice;
                 if (bpack)
                     bs = bpack + (size_t)(jc / nr) * K * nr + (size_t)pc * nr;
-                if (!bpack || ic == m0)
+                if (!bpack || ic == m0) {
                     im->pack_b(kc, B + (size_t)pc * ldb + jc, ldb, w, bs);
+                    if (B2)
+                        add_b(kc, B2 + (size_t)pc * ldb + jc, ldb, w, nr, bs);
+                }
                 /* The next packed slice (same K block, next columns), fetched from L3 into L2
                  * a share per tile, so its first tile does not wait for it. */
                 const char *next = NULL;
@@ -623,7 +635,7 @@ void kk_gemm_packed_rows_isa(kk_gemm_isa_t isa, int M, int m0, int m1, int N, in
                              const float *packed, const float *B, int ldb, float *C, int ldc,
                              int accumulate)
 {
-    packed_rows(impl_of(isa), M, m0, m1, N, K, packed, B, ldb, C, ldc, accumulate, NULL);
+    packed_rows(impl_of(isa), M, m0, m1, N, K, packed, B, NULL, ldb, C, ldc, accumulate, NULL);
 }
 
 size_t kk_gemm_bpack_floats(int N, int K)
@@ -635,8 +647,15 @@ void kk_gemm_packed_rows_buf(int M, int m0, int m1, int N, int K, const float *p
                              const float *B, int ldb, float *C, int ldc, int accumulate,
                              float *bbuf)
 {
-    packed_rows(impl_of(kk_gemm_isa()), M, m0, m1, N, K, packed, B, ldb, C, ldc, accumulate,
-                bbuf);
+    packed_rows(impl_of(kk_gemm_isa()), M, m0, m1, N, K, packed, B, NULL, ldb, C, ldc,
+                accumulate, bbuf);
+}
+
+void kk_gemm_packed_sum(int M, int N, int K, const float *packed, const float *B, const float *B2,
+                        int ldb, float *C, int ldc, int accumulate)
+{
+    packed_rows(impl_of(kk_gemm_isa()), M, 0, M, N, K, packed, B, B2, ldb, C, ldc, accumulate,
+                NULL);
 }
 
 int kk_gemm_panel_rows(void) { return kk_gemm_panel_rows_isa(kk_gemm_isa()); }

@@ -77,6 +77,12 @@ void kk_gemm_packed_rows_buf(int M, int m0, int m1, int N, int K, const float *p
                              const float *B, int ldb, float *C, int ldc, int accumulate,
                              float *bbuf);
 
+/* kk_gemm_packed with B + B2 (both [K][N], row stride ldb) as the right operand, summed as B is
+ * copied into the kernel's slices: the same results as summing the two into a third matrix
+ * first, without that matrix's trip through memory. */
+void kk_gemm_packed_sum(int M, int N, int K, const float *packed, const float *B, const float *B2,
+                        int ldb, float *C, int ldc, int accumulate);
+
 /* The same with an explicit ISA (tests and benchmarks; the ISA must be supported, and `packed`
  * must come from kk_gemm_pack_isa with the same ISA). */
 int kk_gemm_panel_rows_isa(kk_gemm_isa_t isa);

@@ -73,6 +73,19 @@ static void check_shape(kk_gemm_isa_t isa, int M, int N, int K, int pad, int acc
         CHECK(memcmp(C, C2, csize) == 0, "%s M=%d N=%d K=%d: caller's B buffer changes the result",
               isa_name(isa), M, N, K);
         free(bbuf);
+        /* A sum of two right operands, formed in the copy of B: the same bits as the product
+         * with B + B2 summed beforehand (B2's padding NaN too). */
+        float *B2 = matrix(K, N, ldb), *Bs = malloc((size_t)K * ldb * sizeof(float));
+        for (size_t e = 0; e < (size_t)K * ldb; e++)
+            Bs[e] = B[e] + B2[e];
+        memcpy(C, C0, csize);
+        kk_gemm_packed_rows(M, 0, M, N, K, packed, Bs, ldb, C, ldc, accumulate);
+        memcpy(C2, C0, csize);
+        kk_gemm_packed_sum(M, N, K, packed, B, B2, ldb, C2, ldc, accumulate);
+        CHECK(memcmp(C, C2, csize) == 0, "%s M=%d N=%d K=%d: packed sum differs from B + B2",
+              isa_name(isa), M, N, K);
+        free(B2);
+        free(Bs);
     }
 
     free(A);
