@@ -254,6 +254,7 @@ typedef struct {
     const float *b;
     kk_buf *y;
     int dil, accumulate, L, h;
+    int y_in_x; /* the products overwrite X (float32 GEMMs), see mix_bins */
     int rows;      /* block rows: ceil(ceil(L/d) / m) */
     int unit_rows; /* rows of the largest unit */
     int units;
@@ -336,12 +337,13 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
     }
 }
 
-/* Yr = P1 - P2 and Yi = P3 - P1 - P2, in place over P1 (Yr) and P3 (Yi); rows of 2nb. */
+/* Yr = P1 - P2 and Yi = P3 - P1 - P2, in place over P1 (Yr) and P3 (Yi); rows ldy apart. */
 KK_SIMD_CLONES
-static void gauss_combine(float *restrict y, const float *restrict p2, int out, int nb)
+static void gauss_combine(float *restrict Yr, float *restrict Yi, size_t ldy,
+                          const float *restrict p2, int out, int nb)
 {
     for (int o = 0; o < out; o++) {
-        float *yr = y + (size_t)o * 2 * nb, *yi = yr + nb;
+        float *yr = Yr + (size_t)o * ldy, *yi = Yi + (size_t)o * ldy;
         const float *q = p2 + (size_t)o * nb;
         for (int b = 0; b < nb; b++) {
             float p1 = yr[b];
@@ -368,41 +370,66 @@ static void bin_gemm(const fft_job *j, int f, int plane, int nb, const float *X,
     }
 }
 
+/* Where bin f's products go: Yr / Yi rows ldy apart. In place (float32), over the bin's own Xr
+ * and Xi planes, which its GEMMs have read by then (see mix_bins); else (bf16) in Y, rows
+ * [Yr | Yi]. Real bins have Yr only. */
+static float *y_rows(const fft_job *j, float *X, float *Y, int f, int nb, float **yi,
+                     size_t *ldy)
+{
+    if (j->y_in_x) {
+        float *yr = X + (size_t)f * j->x_bin;
+        *yi = yr + (size_t)j->p->in * nb;
+        *ldy = (size_t)nb;
+        return yr;
+    }
+    float *yr = Y + (size_t)f * j->y_bin;
+    int real = f == 0 || f == j->p->N / 2;
+    *yi = yr + nb;
+    *ldy = real ? (size_t)nb : 2 * (size_t)nb;
+    return yr;
+}
+
 /* Bin f: Y = W X, a complex bin by Gauss's three products (see the top of this file); P2 goes
- * to tmp [out][nb]. Y rows are [Yr | Yi]. */
-static void mix_bins(const fft_job *j, unit_span s, const float *X, float *Y, float *tmp, int f0,
+ * to tmp [out][nb]. In place, each product overwrites an X plane only once no later product
+ * reads it: P2 (from Xi) to tmp, P3 (from Xr + Xi) over Xi, P1 (from Xr) over Xr; a real bin's
+ * over its one plane. Each GEMM reads a column of its right operand, for all of K, before it
+ * writes that column of C, and never after (nn/gemm.h), so C may overlay the operand row for
+ * row. */
+static void mix_bins(const fft_job *j, unit_span s, float *X, float *Y, float *tmp, int f0,
                      int f1)
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, nb = s.nb, in = p->in, out = p->out;
-    size_t xplane = (size_t)in * nb;
+    size_t xplane = (size_t)in * nb, ldy;
     for (int f = f0; f < f1; f++) {
         const float *xf = X + (size_t)f * j->x_bin;
-        float *yf = Y + (size_t)f * j->y_bin;
+        float *yi, *yr = y_rows(j, X, Y, f, nb, &yi, &ldy);
         if (f == 0 || f == M) {
-            bin_gemm(j, f, 0, nb, xf, yf, nb);
+            bin_gemm(j, f, 0, nb, xf, yr, (int)ldy);
             continue;
         }
-        bin_gemm(j, f, 0, nb, xf, yf, 2 * nb);
         bin_gemm(j, f, 1, nb, xf + xplane, tmp, nb);
-        bin_gemm(j, f, 2, nb, j->spec16 ? xf + 2 * xplane : xf, yf + nb, 2 * nb);
-        gauss_combine(yf, tmp, out, nb);
+        bin_gemm(j, f, 2, nb, j->spec16 ? xf + 2 * xplane : xf, yi, (int)ldy);
+        bin_gemm(j, f, 0, nb, xf, yr, (int)ldy);
+        gauss_combine(yr, yi, ldy, tmp, out, nb);
     }
 }
 
 KK_SIMD_CLONES
-static void inverse_channels(const fft_job *j, int u, unit_span s, const float *Y, int o0,
+static void inverse_channels(const fft_job *j, int u, unit_span s, float *X, float *Y, int o0,
                              int o1, workspace w)
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, d = j->dil, nb = s.nb, m = p->m;
     for (int o = o0; o < o1; o++) {
-        /* bin f of output o: row o of Y's bin (complex bins hold rows [Yr | Yi]) */
+        /* bin f of output o: row o of the bin's products */
         const float *re[KK_FFT_MAX_N / 2 + 1], *im[KK_FFT_MAX_N / 2 + 1];
         for (int f = 0; f <= M; f++) {
-            const float *yf = Y + (size_t)f * j->y_bin;
-            re[f] = f == 0 || f == M ? yf + (size_t)o * nb : yf + (size_t)o * 2 * nb;
-            im[f] = re[f] + nb;
+            float *yi;
+            size_t ldy;
+            const float *yr = y_rows(j, X, Y, f, nb, &yi, &ldy);
+            re[f] = yr + (size_t)o * ldy;
+            im[f] = yi + (size_t)o * ldy;
         }
         kk_rfft_inverse_rows(&p->fft, re, im, nb, w.z, w.z + (size_t)M * nb);
         /* output j of block (ii, q) is row[q + (ii*m + j)*d]: the block's first m values of the
@@ -450,7 +477,7 @@ static void run_units(void *ctx, int u0, int u1, int worker)
         unit_span s = span_of_unit(j, u);
         forward_channels(j, s, X, 0, j->p->in, w);
         mix_bins(j, s, X, Y, w.tmp, 0, j->p->N / 2 + 1);
-        inverse_channels(j, u, s, Y, 0, j->p->out, w);
+        inverse_channels(j, u, s, X, Y, 0, j->p->out, w);
     }
 }
 
@@ -479,7 +506,8 @@ static void split_mix(void *ctx, int t0, int t1, int worker)
 static void split_inverse(void *ctx, int o0, int o1, int worker)
 {
     const fft_job *j = ctx;
-    inverse_channels(j, j->unit, span_of_unit(j, j->unit), j->Y, o0, o1, share_ws(j, worker));
+    inverse_channels(j, j->unit, span_of_unit(j, j->unit), j->X, j->Y, o0, o1,
+                     share_ws(j, worker));
 }
 
 /* The unit layout for this layer and length (thread-independent): the fewest units whose
@@ -551,6 +579,7 @@ static void conv1d_fft(const kk_conv_fft *p, const float *spec, const kk_bf16 *s
     j.p = p;
     j.spec = spec;
     j.spec16 = spec16;
+    j.y_in_x = !spec16 && p->out <= p->in && p->in <= KK_GEMM_KC_MIN;
     j.x = x;
     j.pre = pre;
     j.b = b;

@@ -336,6 +336,7 @@ KK_T256 static void combine256(float *restrict dst, const float *restrict t, siz
 
 #endif /* KK_GEMM_X86 */
 
+/* Every impl's kc below is at least KK_GEMM_KC_MIN (gemm.h promises in-place products on it). */
 static const gemm_impl *impl_of(kk_gemm_isa_t isa)
 {
     static const gemm_impl scalar = {MRSC, NRSC, 256, 128, tile_scalar, pack_scalar, 0,
