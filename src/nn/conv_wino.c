@@ -653,6 +653,10 @@ static void run_units(void *ctx, int u0, int u1, int worker)
 {
     const wino_job *j = ctx;
     float *X = share_X(j, worker), *Y = share_Y(j, worker), *ws = share_ws(j, worker);
+    /* A point's whole GEMM (here never split over workers) may write its products over its own
+     * operand, row for row (nn/gemm.h): the unit's Y then never takes room in the cache. */
+    if (j->p->out == j->p->in && j->p->in <= KK_GEMM_KC_MIN)
+        Y = X;
     for (int u = u0; u < u1; u++) {
         unit_span s = span_of_unit(j, u);
         wino_forward(j, s, X, 0, j->p->in, ws);

@@ -59,10 +59,11 @@ void kk_gemm_pack_combos(const float *W, int M, int K, int taps, const float *co
                          int u1);
 /* dst[e] = a[e] + b[e] */
 void kk_gemm_add_rows(float *dst, const float *a, const float *b, size_t len);
-/* Every kernel's K block holds at least this many rows of B. With K <= KK_GEMM_KC_MIN a product
- * copies each slice of B's columns, all K rows of it, before it writes those columns of C, and
- * never reads them again afterwards: C may overlay B row for row (C == B, ldc == ldb, M <= K,
- * accumulate off), as the FFT convolutions' products overwrite their operands (nn/conv_fft.c). */
+/* Every kernel's K block holds at least this many rows of B. With K <= KK_GEMM_KC_MIN a whole
+ * product (kk_gemm_packed, kk_gemm_packed_sum; not rows of it split over threads) copies each
+ * slice of B's columns, all K rows of it, before it writes those columns of C, and never reads
+ * them again afterwards: C may overlay B row for row (C == B, ldc == ldb, M <= K, accumulate
+ * off), as the FFT convolutions' products overwrite their operands (nn/conv_fft.c). */
 #define KK_GEMM_KC_MIN 256
 
 /* C[M][N] (row stride ldc) = (accumulate ? C : 0) + A * B; B is [K][N] row-major (row stride
