@@ -421,15 +421,19 @@ static void inverse_channels(const fft_job *j, int u, unit_span s, float *X, flo
 {
     const kk_conv_fft *p = j->p;
     int M = p->N / 2, d = j->dil, nb = s.nb, m = p->m;
+    const float *yr[KK_FFT_MAX_N / 2 + 1], *yi[KK_FFT_MAX_N / 2 + 1];
+    size_t ldy[KK_FFT_MAX_N / 2 + 1];
+    for (int f = 0; f <= M; f++) {
+        float *yif;
+        yr[f] = y_rows(j, X, Y, f, nb, &yif, &ldy[f]);
+        yi[f] = yif;
+    }
     for (int o = o0; o < o1; o++) {
         /* bin f of output o: row o of the bin's products */
         const float *re[KK_FFT_MAX_N / 2 + 1], *im[KK_FFT_MAX_N / 2 + 1];
         for (int f = 0; f <= M; f++) {
-            float *yi;
-            size_t ldy;
-            const float *yr = y_rows(j, X, Y, f, nb, &yi, &ldy);
-            re[f] = yr + (size_t)o * ldy;
-            im[f] = yi + (size_t)o * ldy;
+            re[f] = yr[f] + (size_t)o * ldy[f];
+            im[f] = yi[f] + (size_t)o * ldy[f];
         }
         kk_rfft_inverse_rows(&p->fft, re, im, nb, w.z, w.z + (size_t)M * nb);
         /* output j of block (ii, q) is row[q + (ii*m + j)*d]: the block's first m values of the
@@ -542,6 +546,8 @@ static void sizes(const kk_conv_fft *p, int unit_rows, int dil, size_t *x_bin, s
 {
     int M = p->N / 2;
     size_t nb = (size_t)unit_rows * dil;
+    /* X: Xr, Xi and (bf16 only) Xr + Xi per bin; Y: the bf16 GEMMs' products (float32 ones
+     * overwrite X, see mix_bins) */
     *x_bin = 3 * (size_t)p->in * nb;
     *y_bin = 2 * (size_t)p->out * nb;
     *per = (size_t)(M + 1) * (*x_bin + *y_bin) + workspace_floats(p, unit_rows, dil, (int)nb);
