@@ -102,8 +102,10 @@ static batch *claim_head(kk_pool *p, int *share)
 
 static void share_done(kk_pool *p, batch *b)
 {
-    /* the batch may be gone once `done` reaches `shares`: touch only the pool afterwards */
-    int last = atomic_fetch_add_explicit(&b->done, 1, memory_order_acq_rel) + 1 == b->shares;
+    /* the batch may be gone once `done` reaches `shares` (its caller, polling, returns at once):
+     * read what is needed of it first, touch only the pool afterwards */
+    int shares = b->shares;
+    int last = atomic_fetch_add_explicit(&b->done, 1, memory_order_acq_rel) + 1 == shares;
     if (last) {
         pthread_mutex_lock(&p->mu);
         pthread_cond_broadcast(&p->done);
