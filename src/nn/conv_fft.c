@@ -15,8 +15,9 @@
  *
  * Each complex bin takes three real GEMMs instead of four (Gauss): with P1 = Wr Xr, P2 = Wi Xi
  * and P3 = (Wr + Wi)(Xr + Xi), Yr = P1 - P2 and Yi = P3 - P1 - P2. The sums are formed on both
- * sides (Wr + Wi at load with the other spectra, Xr + Xi with the input transform), so the
- * multiply-adds per output fall from (4(N/2 - 1) + 2)/m to (3(N/2 - 1) + 2)/m.
+ * sides (Wr + Wi with the other spectra; Xr + Xi by the float32 GEMM as it copies its operand,
+ * kk_gemm_packed_sum, or by the input transform for the bf16 one), so the multiply-adds per
+ * output fall from (4(N/2 - 1) + 2)/m to (3(N/2 - 1) + 2)/m.
  *
  * Numerics: float32 FFTs of length N add a rounding error that grows like log2(N) (about 1e-7
  * relative here). Gauss's form subtracts products of the size of |W||X| to get Yi, so its error
@@ -323,8 +324,8 @@ static void forward_channels(const fft_job *j, unit_span s, float *X, int c0, in
         kk_buf_read_pre_padded(j->x, j->pre, c, lo, span, w.row);
         /* block b = ii*d + p reads row[p + (ii*m + n)*d] for n < N */
         kk_gather_blocks(w.z, p->zrow, p->zrow + N, (size_t)nb, w.row, s.nrows, p->m, d, N);
-        /* bin f's GEMM operands, row c of each: real bins X[in][nb]; complex bins Xr, Xi,
-         * Xr + Xi, each [in][nb] */
+        /* bin f's GEMM operands, row c of each: real bins X[in][nb]; complex bins Xr, Xi and
+         * (bf16 only) Xr + Xi, each [in][nb] */
         float *re[KK_FFT_MAX_N / 2 + 1], *im[KK_FFT_MAX_N / 2 + 1], *sum[KK_FFT_MAX_N / 2 + 1];
         for (int f = 0; f <= M; f++) {
             re[f] = X + (size_t)f * j->x_bin + (size_t)c * nb;
