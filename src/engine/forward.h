@@ -72,6 +72,8 @@ float *kk_text_encoder(kk_forward *f, const int64_t *ids, int T);
 /* Decoder up to the generator input: asr [hidden][F], F0/N [2F] -> x [upsample_initial][2F]. */
 float *kk_decoder(kk_forward *f, const float *asr, const float *F0, const float *N, int F,
                   const float *s_dec);
+/* SineGen + SourceModuleHnNSF: F0 [nF0] (frame rate, `up` samples per value) -> src [nF0 * up]. */
+kokoro_status kk_harmonic_source(kk_forward *f, const float *F0, int nF0, int up, float *src);
 /* Generator (harmonic source, upsampling stages, iSTFT): -> audio [600F], a kk_arena_big_alloc
  * buffer the caller frees. x and F0 may be kk_arena_big_alloc buffers: the generator frees them
  * once read. */

@@ -1,4 +1,4 @@
-/* The iSTFTNet generator: harmonic source (SineGen + SourceModuleHnNSF) and its STFT, the
+/* The iSTFTNet generator: harmonic source (engine/sine_gen.c) and its STFT, the
  * upsampling stages with noise branches and AdaIN resblocks, conv_post, inverse STFT. */
 #include <math.h>
 #include <stdio.h>
@@ -8,95 +8,9 @@
 #endif
 
 #include "engine/forward.h"
-#include "engine/rng.h"
 #include "nn/parallel.h"
 #include "util/error.h"
 #include "util/npy.h"
-
-#define KK_SAMPLE_RATE 24000.0f
-
-/* torch.remainder(a, 1) on CPU: fmod, then shifted into [0, 1) unless it is exactly zero. */
-static float remainder1(float a)
-{
-    float r = fmodf(a, 1.0f);
-    if (r != 0.0f && r < 0.0f)
-        r += 1.0f;
-    return r;
-}
-
-typedef struct {
-    const float *F0, *P, *lw;
-    float lb, *src;
-    int nF0, up, H, zero_noise;
-    uint64_t seed;
-} source_job;
-
-#define KK_SOURCE_CHUNK 4096 /* samples per RNG stream */
-
-static void source_chunks(void *p, int c0, int c1, int worker)
-{
-    const source_job *j = p;
-    const float scale = (float)(1.0 / j->up);
-    size_t L = (size_t)j->nF0 * j->up;
-    (void)worker;
-    for (int chunk = c0; chunk < c1; chunk++) {
-        kk_rng rng;
-        kk_rng_seed(&rng, j->seed, (uint64_t)chunk);
-        size_t t1 = (size_t)(chunk + 1) * KK_SOURCE_CHUNK;
-        for (size_t t = (size_t)chunk * KK_SOURCE_CHUNK; t < t1 && t < L; t++) {
-            /* linear interpolation x up, align_corners=False, as upsample_linear1d computes it */
-            float s = scale * ((float)t + 0.5f) - 0.5f;
-            if (s < 0.0f)
-                s = 0.0f;
-            int i0 = (int)s;
-            if (i0 > j->nF0 - 1)
-                i0 = j->nF0 - 1;
-            int i1 = i0 + (i0 < j->nF0 - 1 ? 1 : 0);
-            float l1 = s - (float)i0;
-            l1 = l1 < 0.0f ? 0.0f : (l1 > 1.0f ? 1.0f : l1);
-            float l0 = 1.0f - l1;
-            float uv = j->F0[t / (size_t)j->up] > 10.0f ? 1.0f : 0.0f;
-            float noise_amp = uv * 0.003f + ((1.0f - uv) * 0.1f) / 3.0f;
-            float acc = j->lb;
-            for (int h = 0; h < j->H; h++) {
-                float ph = l0 * j->P[(size_t)i0 * j->H + h] + l1 * j->P[(size_t)i1 * j->H + h];
-                float sw = sinf(ph) * 0.1f * uv;
-                if (!j->zero_noise)
-                    sw += noise_amp * kk_rng_normal(&rng);
-                acc += j->lw[h] * sw;
-            }
-            j->src[t] = tanhf(acc);
-        }
-    }
-}
-
-/* har_source[L] from F0 [nF0] (frame rate: `up` samples per F0 value). */
-static void harmonic_source(kk_forward *f, const float *F0, int nF0, int up, float *src)
-{
-    const kk_weights *w = f->w;
-    int H = w->gen.harmonics;
-    size_t L = (size_t)nF0 * up;
-    kk_arena_mark_t m = kk_arena_mark(&f->arena);
-    float *P = kk_arena_floats(&f->arena, (size_t)nF0 * H);
-    /* Per F0 frame: rad = (h*f0/sr) mod 1; the x(1/up) linear resampling of the per-sample
-     * values reads two samples of the same frame, so it is this value exactly (and the random
-     * initial phase, added at sample 0 only, is never read). The phase is cumsum (double
-     * accumulator, float result) * 2 * pi * up, three float32 multiplies. */
-    for (int h = 0; h < H; h++) {
-        double acc = 0.0;
-        for (int j = 0; j < nF0; j++) {
-            float fn = F0[j] * (float)(h + 1);
-            acc += remainder1(fn / KK_SAMPLE_RATE);
-            float ph = (float)acc;
-            P[(size_t)j * H + h] = ((ph * 2.0f) * 3.14159274f) * (float)up;
-        }
-    }
-    source_job j = {F0, P, w->gen.l_linear.w, w->gen.l_linear.b[0], src, nF0, up, H,
-                    f->opt->zero_noise, f->opt->seed};
-    int chunks = (int)((L + KK_SOURCE_CHUNK - 1) / KK_SOURCE_CHUNK);
-    kk_parallel_for(f->threads, chunks, source_chunks, &j);
-    kk_arena_release(&f->arena, m);
-}
 
 /* Stage buffers are mapped on their own: several are alive at once, at audio-sample rate, and they
  * die out of order. Compact stages pack them (kk_buf in nn/nn.h). Allocation failure longjmps (the
@@ -531,7 +445,8 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     {
         kk_arena_mark_t m = kk_arena_mark(&f->arena);
         float *src = kk_arena_floats(&f->arena, L);
-        harmonic_source(f, F0, nF0, up_total, src);
+        if (kk_harmonic_source(f, F0, nF0, up_total, src) != KOKORO_OK)
+            return NULL;
         kk_arena_big_free(&f->arena, (void *)F0); /* no-op unless F0 was moved out of the stack */
         kk_dump(f, "dbg_gen_har_source", src, 0, 3, 1, (int)L, 1);
         kk_stft(src, (int)L, nf, hop, har, har + (size_t)nb * N, f->threads);

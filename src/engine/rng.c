@@ -35,10 +35,16 @@ void kk_rng_seed(kk_rng *r, uint64_t seed, uint64_t stream)
         r->s[i] = splitmix64(&x);
 }
 
-float kk_rng_normal(kk_rng *r)
+void kk_rng_uniforms(kk_rng *r, float *u1, float *u2)
 {
     /* u1 in (0, 1] so that the log is finite */
-    float u1 = (float)((next_u64(r) >> 40) + 1) * (1.0f / 16777216.0f);
-    float u2 = (float)(next_u64(r) >> 40) * (1.0f / 16777216.0f);
+    *u1 = (float)((next_u64(r) >> 40) + 1) * (1.0f / 16777216.0f);
+    *u2 = (float)(next_u64(r) >> 40) * (1.0f / 16777216.0f);
+}
+
+float kk_rng_normal(kk_rng *r)
+{
+    float u1, u2;
+    kk_rng_uniforms(r, &u1, &u2);
     return sqrtf(-2.0f * logf(u1)) * cosf(6.28318531f * u2);
 }

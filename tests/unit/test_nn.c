@@ -410,6 +410,23 @@ static void test_activations(void)
         worst = err > worst ? err : worst;
     }
     CHECK_MSG(worst < 3e-7, "kk_exp_lane max relative error %g", worst);
+    /* the harmonic source's lanes: ln u over (0, 1] and beyond, sin x up to its 1e7-rad phases */
+    worst = 0;
+    for (int i = 0; i <= 200000; i++) {
+        float u = i < 100000 ? ldexpf(1.0f + (float)i / 100000.0f, -24 + i % 25)
+                             : 1.0f + (float)(i - 150000) * 1e-5f;
+        double want_l = log((double)u);
+        double err = fabs(kk_log_lane(u) - want_l) / fmax(fabs(want_l), 1e-30);
+        worst = err > worst ? err : worst;
+    }
+    CHECK_MSG(worst < 1.5e-7, "kk_log_lane max relative error %g", worst);
+    worst = 0;
+    for (int i = -200000; i <= 200000; i++) {
+        float x = i % 2 ? (float)i * 5e-4f : (float)i * 61.0f + 0.37f * (float)(i % 7);
+        double err = fabs(kk_sin_lane((double)x) - sin((double)x));
+        worst = err > worst ? err : worst;
+    }
+    CHECK_MSG(worst < 4e-8, "kk_sin_lane max error %g", worst);
     /* the whole range in double, including both clamps (|v| up to ~50) */
     enum { NG = 20001 };
     float *gv = malloc(sizeof(float) * NG);
