@@ -59,7 +59,7 @@ typedef struct kokoro_model kokoro_model; /* Config + Weights: loaded once, read
 kokoro_status kokoro_model_load(const char *model_path, const char *config_path,
                                 kokoro_model **out, kokoro_error *err);
 void kokoro_model_free(kokoro_model *model);
-/* Calls keep the scratch memory they give back (up to KOKORO_SCRATCH_CACHE_MB, default 96 MiB),
+/* Calls keep the scratch memory they give back (up to KOKORO_SCRATCH_CACHE_MB, default 256 MiB),
  * so that the next call does not fault in fresh pages; this returns it to the system (for an
  * idle server). Thread-safe; calls in progress are not affected. */
 void kokoro_model_release_scratch(const kokoro_model *model);

@@ -36,6 +36,8 @@ typedef struct {
     int threads;                   /* workers for the primitives (nn/parallel.h) */
     double seconds[KK_T_COUNT];    /* wall time per module */
     kokoro_status dump_status;     /* first failure while writing --dump-dir files */
+    size_t stage_bytes;            /* generator: every stage buffer is mapped at least this
+                                    * large (engine/istftnet.c), 0: each at its own size */
 } kk_forward;
 
 /* Whether this call's FFT convolutions run their GEMMs in bf16 (engine/precision.c). */

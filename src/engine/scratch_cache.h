@@ -7,8 +7,10 @@
  * that asks for about that size, pages already in place. A request that nothing kept fits
  * (another size of call, or more than max_region: a long utterance's stage buffer) first
  * empties the cache, so that what earlier calls kept does not add to this call's peak, unless
- * the cache holds at most a sixth of its cap (16 MiB by default: a short call's first-stage
+ * the cache holds at most a sixth of its cap and at most 16 MiB (a short call's first-stage
  * buffers, which its next call needs again); regions larger than max_region are never kept.
+ * The generator maps all of a call's stage buffers at one size (engine/istftnet.c), so that
+ * they meet no such miss from stage to stage.
  * Thread-safe (one mutex): the calls of a server share one model.
  */
 #ifndef KOKORO_ENGINE_SCRATCH_CACHE_H
@@ -36,6 +38,7 @@ size_t kk_scratch_cache_bytes(kk_scratch_cache *c);
 void *kk_region_map(kk_scratch_cache *c, size_t *bytes, int zero);
 void kk_region_unmap(kk_scratch_cache *c, void *p, size_t bytes);
 
-/* The cap a model gets at load: KOKORO_SCRATCH_CACHE_MB if set (MiB, 0 = off), else 96 MiB. */
+/* The cap a model gets at load: KOKORO_SCRATCH_CACHE_MB if set (MiB, 0 = off), else 256 MiB
+ * (what a 12-second call's stage buffers and arena blocks come to). */
 size_t kk_scratch_cache_default_cap(void);
 #endif
