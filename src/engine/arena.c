@@ -43,8 +43,47 @@ struct kk_arena_big {
     size_t size; /* bytes mapped */
 };
 
+/* The spare resized to `bytes` (page-rounded) and handed over, its pages in place (mremap: the
+ * tail beyond a smaller size goes back, a larger size gets fresh pages), or NULL when there is
+ * no spare or it cannot be resized. */
+static void *take_spare(kk_arena *a, size_t *bytes)
+{
+    if (!a->spare)
+        return NULL;
+    long page = sysconf(_SC_PAGESIZE);
+    size_t want = (*bytes + (size_t)page - 1) / (size_t)page * (size_t)page;
+    void *p = a->spare;
+#ifdef MREMAP_MAYMOVE
+    if (want != a->spare_size) {
+        p = mremap(a->spare, a->spare_size, want, MREMAP_MAYMOVE);
+        if (p == MAP_FAILED)
+            return NULL;
+    }
+#else
+    if (want > a->spare_size || a->spare_size - want > a->spare_size / 4)
+        return NULL;
+    want = a->spare_size;
+#endif
+    a->held -= a->spare_size;
+    a->spare = NULL;
+    a->spare_size = 0;
+    *bytes = want;
+    return p;
+}
+
+static void drop_spare(kk_arena *a)
+{
+    if (!a->spare)
+        return;
+    kk_region_unmap(a->cache, a->spare, a->spare_size);
+    a->held -= a->spare_size;
+    a->spare = NULL;
+    a->spare_size = 0;
+}
+
 void kk_arena_free(kk_arena *a)
 {
+    drop_spare(a);
     while (a->bigs)
         kk_arena_big_free(a, a->bigs->data);
     kk_arena_block *b = a->head;
@@ -64,6 +103,9 @@ static kk_arena_block *new_block(kk_arena *a, size_t need)
     if (!b)
         return NULL;
     b->size = need > KK_ARENA_BLOCK ? need : KK_ARENA_BLOCK;
+    /* not from the spare, all of whose pages are resident: a block's unused tail takes no
+     * memory when mapped fresh */
+    drop_spare(a);
     b->data = kk_region_map(a->cache, &b->size, 0); /* page-aligned, so KK_ALIGN-aligned */
     if (!b->data) {
         free(b);
@@ -175,7 +217,11 @@ void *kk_arena_big_alloc(kk_arena *a, size_t bytes)
      * and every caller writes its whole buffer (clearing one was up to 20 MB of memset per short
      * call). */
     g->size = bytes;
-    g->data = kk_region_map(a->cache, &g->size, 0);
+    g->data = take_spare(a, &g->size);
+    if (!g->data) {
+        drop_spare(a);
+        g->data = kk_region_map(a->cache, &g->size, 0);
+    }
     if (!g->data) {
         free(g);
         fail(a);
@@ -196,8 +242,14 @@ void kk_arena_big_free(kk_arena *a, void *p)
         if (g->data != p)
             continue;
         *link = g->next;
-        a->held -= g->size;
-        kk_region_unmap(a->cache, g->data, g->size);
+        if (!a->cache) { /* kept until the next request (arena.h) */
+            drop_spare(a);
+            a->spare = g->data;
+            a->spare_size = g->size;
+        } else {
+            a->held -= g->size;
+            kk_region_unmap(a->cache, g->data, g->size);
+        }
         free(g);
         return;
     }
@@ -205,12 +257,14 @@ void kk_arena_big_free(kk_arena *a, void *p)
 
 void kk_arena_uncache(kk_arena *a)
 {
+    drop_spare(a);
     kk_scratch_cache_flush(a->cache);
     a->cache = NULL;
 }
 
 void kk_arena_trim(kk_arena *a)
 {
+    drop_spare(a); /* trimming is for the peak: see arena.h */
     /* Trimming is for the peak of long utterances; a short call's few blocks keep their pages
      * (given back at its end, to the model's cache) instead of faulting them in again. */
     if (a->cache && a->held < KK_TRIM_ABOVE)

@@ -29,6 +29,9 @@ typedef struct {
     int failed;           /* an allocation failed: results are not to be trusted */
     jmp_buf *on_fail;     /* if set, where an allocation failure jumps to */
     kk_scratch_cache *cache; /* where memory comes from and goes back to (NULL: the system) */
+    void *spare;          /* without a cache: the last big buffer freed, kept mapped for the next
+                           * big request (see kk_arena_big_free), or NULL */
+    size_t spare_size;
 } kk_arena;
 
 typedef struct {
@@ -50,6 +53,13 @@ kk_arena_mark_t kk_arena_mark(const kk_arena *a);
  * the scratch cache had a region of that size): callers write all of it before reading. Failure
  * behaves as in kk_arena_floats. */
 void *kk_arena_big_alloc(kk_arena *a, size_t bytes);
+/* Without a cache, the buffer freed last (the "spare") stays mapped until the next request for
+ * new memory. A big buffer takes it, resized to its own size with its pages in place (mremap);
+ * a stack block, whose tail may never be touched, unmaps it and maps fresh pages. So a call that
+ * frees stage buffers and maps the next ones faults most of their pages in once, and its peak is
+ * unchanged as long as its big buffers are written whole (their contracts say so): the spare's
+ * pages are resident only where the freed buffer's were, until a buffer that would have
+ * faulted as many in takes them. */
 void kk_arena_big_free(kk_arena *a, void *p);
 /* From now on the arena's memory comes from and goes back to the system alone, and the cache
  * gives back what it keeps (a call whose peak matters). */

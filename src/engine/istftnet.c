@@ -447,14 +447,15 @@ float *kk_generator(kk_forward *f, const float *x0, const float *F0, int F, cons
     /* A long utterance's stage buffers are larger than any region the model's scratch cache
      * keeps: its peak is what matters then, so the call stops keeping memory for later ones. */
     size_t last_stage = sizeof(float) * (size_t)(c->upsample_initial_channel >> c->n_upsamples) * N;
-    /* Where the model's scratch cache keeps this call's regions, every stage buffer is mapped
-     * at the size of the last stage's (the largest; a mapping's untouched pages take no memory):
-     * the regions one stage frees then serve the next stage and the next call of this length
-     * whatever their stage, instead of missing the cache at each change of size, which empties
-     * it (39,000 page faults, 3-4 % of the CPU time of a 12-second input). */
+    /* Every stage buffer (and upsampling output) is mapped at the size of the last stage's
+     * buffers, the largest (a mapping's untouched pages take no memory): a region one stage
+     * frees then serves any later one. Where the model's scratch cache keeps this call's regions
+     * they serve the next call of this length too, instead of missing the cache at each change
+     * of size, which empties it (39,000 page faults, 3-4 % of the CPU time of a 12-second
+     * input); without it the arena keeps the region freed last for the next buffer
+     * (engine/arena.h). */
     f->stage_bytes = stage_buf_bytes(f, c->upsample_initial_channel >> c->n_upsamples, N);
     if (last_stage > KK_SCRATCH_MAX_REGION) {
-        f->stage_bytes = 0;
         kk_arena_uncache(&f->arena);
 #ifdef __GLIBC__
         /* freed temporaries of the earlier modules (GEMM and LSTM buffers, ~10 MB) sit in the

@@ -643,7 +643,25 @@ static void test_arena(void)
     CHECK(g1 && g2 && a.held == held + ((size_t)3 << 20) + 4096 && a.peak >= a.held);
     g1[0] = g2[1023] = 2.0f;
     kk_arena_big_free(&a, g1);
-    CHECK(a.held == held + 4096);
+    /* without a cache the buffer freed last stays mapped (and counted) for the next big one,
+     * which takes it with its pages, resized to its own size */
+    CHECK(a.spare == g1 && a.held == held + ((size_t)3 << 20) + 4096);
+    g1[((size_t)3 << 18) - 1] = 3.0f;
+    float *g3 = kk_arena_big_alloc(&a, (size_t)5 << 20);
+    CHECK(g3 && a.spare == NULL && a.held == held + ((size_t)5 << 20) + 4096);
+    CHECK(g3[0] == 2.0f && g3[((size_t)3 << 18) - 1] == 3.0f); /* the same pages */
+    g3[((size_t)5 << 18) - 1] = 4.0f;
+    kk_arena_big_free(&a, g3);
+    float *g4 = kk_arena_big_alloc(&a, (size_t)1 << 20); /* shrunk: the tail goes back */
+    CHECK(g4 && g4[0] == 2.0f && a.held == held + ((size_t)1 << 20) + 4096);
+    kk_arena_big_free(&a, g4);
+    CHECK(a.spare == g4);
+    /* a new stack block unmaps the spare instead (its unused tail would stay resident) */
+    kk_arena_mark_t m2 = kk_arena_mark(&a);
+    float *blk = kk_arena_floats(&a, (size_t)70 << 20);
+    CHECK(blk && a.spare == NULL);
+    blk[0] = 1.0f;
+    kk_arena_release(&a, m2);
     /* trimming keeps what is in use */
     z[999] = 5.0f;
     kk_arena_trim(&a);
