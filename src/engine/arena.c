@@ -264,9 +264,10 @@ void kk_arena_uncache(kk_arena *a)
 
 void kk_arena_trim(kk_arena *a)
 {
-    drop_spare(a); /* trimming is for the peak: see arena.h */
-    /* Trimming is for the peak of long utterances; a short call's few blocks keep their pages
-     * (given back at its end, to the model's cache) instead of faulting them in again. */
+    /* Trimming is for the peak of long utterances (their spare buffer goes back too); a short
+     * call's few blocks keep their pages (given back at its end, to the model's cache) instead of
+     * faulting them in again. */
+    drop_spare(a);
     if (a->cache && a->held < KK_TRIM_ABOVE)
         return;
     /* the blocks in use keep their pages up to `used`; the rest of each goes back */

@@ -55,11 +55,11 @@ kk_arena_mark_t kk_arena_mark(const kk_arena *a);
 void *kk_arena_big_alloc(kk_arena *a, size_t bytes);
 /* Without a cache, the buffer freed last (the "spare") stays mapped until the next request for
  * new memory. A big buffer takes it, resized to its own size with its pages in place (mremap);
- * a stack block, whose tail may never be touched, unmaps it and maps fresh pages. So a call that
- * frees stage buffers and maps the next ones faults most of their pages in once, and its peak is
- * unchanged as long as its big buffers are written whole (their contracts say so): the spare's
- * pages are resident only where the freed buffer's were, until a buffer that would have
- * faulted as many in takes them. */
+ * a stack block, whose tail may never be touched, unmaps it and maps fresh pages, and so does
+ * kk_arena_trim (which is for the peak). So a call that frees stage buffers and maps the next
+ * ones faults most of their pages in once, and its peak is unchanged as long as its big buffers
+ * are written whole (their contract): the spare's pages are resident only where the freed
+ * buffer's were, until a buffer that would have faulted as many in takes them. */
 void kk_arena_big_free(kk_arena *a, void *p);
 /* From now on the arena's memory comes from and goes back to the system alone, and the cache
  * gives back what it keeps (a call whose peak matters). */
